@@ -1,0 +1,12 @@
+// Entry of the kernels module: the export list every build shares.
+// Kernels allocate nothing and keep no module-level buffers: every instance
+// (one per worker) runs over the same shared memory.
+
+import { HEAP_START } from "./layout";
+
+export { sum_f64, fill_f64, axpy_f64 } from "./kernels/vector";
+
+/** The heap start this module was compiled with (checked against src/memory/layout.ts). */
+export function heapStart(): u32 {
+  return HEAP_START;
+}

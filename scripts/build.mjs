@@ -1,0 +1,39 @@
+// Builds everything under build/ (never committed):
+//   build/wasm/kernels.wasm   AssemblyScript kernels: shared memory, threads, SIMD
+//   build/worker/{node,browser}.js   the worker entries, bundled
+//   build/dist/{node,browser}.js     the library, bundled per platform (with .d.ts in build/types)
+// Runs on `npm ci` (prepare), before tests and before `npm start`.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = (...parts) => join(root, 'build', ...parts);
+const quiet = process.argv.includes('--quiet');
+const log = (message) => quiet || console.log(message);
+
+mkdirSync(out('wasm'), { recursive: true });
+const asc = join(root, 'node_modules', 'assemblyscript', 'bin', 'asc.js');
+// Kernels import the pool's memory; 65536 pages is wasm32's ceiling, the pool picks its own maximum below it.
+execFileSync(
+  process.execPath,
+  [
+    asc, 'assembly/index.ts',
+    '-o', 'build/wasm/kernels.wasm', '-t', 'build/wasm/kernels.wat',
+    '-O3', '--runtime', 'stub', '--noAssert',
+    '--importMemory', '--sharedMemory', '--initialMemory', '64', '--maximumMemory', '65536',
+    '--enable', 'simd', '--enable', 'threads',
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
+log('built build/wasm/kernels.wasm');
+
+const common = { bundle: true, format: 'esm', target: 'es2022', sourcemap: true, logLevel: quiet ? 'warning' : 'info', absWorkingDir: root };
+await Promise.all([
+  esbuild.build({ ...common, platform: 'node', conditions: ['node'], entryPoints: ['src/worker/node-entry.ts'], outfile: out('worker', 'node.js') }),
+  esbuild.build({ ...common, platform: 'browser', conditions: ['browser'], entryPoints: ['src/worker/browser-entry.ts'], outfile: out('worker', 'browser.js') }),
+  esbuild.build({ ...common, platform: 'node', conditions: ['node'], entryPoints: ['src/index.ts'], outfile: out('dist', 'node.js') }),
+  esbuild.build({ ...common, platform: 'browser', conditions: ['browser'], entryPoints: ['src/index.ts'], outfile: out('dist', 'browser.js') }),
+]);

@@ -1,0 +1,29 @@
+/**
+ * wyvern: parallel compute for JavaScript. WebAssembly kernels and plain
+ * functions in a pool of workers that share one WebAssembly memory.
+ *
+ * @packageDocumentation
+ */
+
+export { Pool, type PoolOptions, type TaskOptions, type MapOptions, type ApplyAsyncOptions } from './pool/pool.js';
+export { AsyncResult } from './pool/async-result.js';
+export { task, type ModuleTask, type TaskFunction, type TaskArgs, type TaskResult } from './pool/task-function.js';
+export { kernels, type Kernel, type KernelName } from './wasm/kernels.js';
+export { SharedMatrix, type TypedArray, type TypedArrayConstructor } from './memory/shared-array.js';
+export { AllocationScope } from './memory/allocator.js';
+export type { HeapStatistics } from './memory/heap.js';
+export type { WorkerContext } from './worker/context.js';
+export {
+  WyvernError,
+  ArgumentTypeError,
+  ArgumentRangeError,
+  OutOfMemoryError,
+  InvalidFreeError,
+  WorkerExitError,
+  TaskTimeoutError,
+  PoolClosedError,
+  KernelError,
+  InlineFunctionError,
+  InitializerError,
+  SerializationError,
+} from './errors.js';

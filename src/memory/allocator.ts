@@ -1,0 +1,81 @@
+/**
+ * Typed allocation over the shared heap, the same on the main thread (as
+ * `pool.alloc`) and in workers (as `wyvern.alloc` inside a task).
+ */
+
+import { ArgumentTypeError, describe } from '../errors.js';
+import { checkInteger } from '../options.js';
+import { SharedHeap } from './heap.js';
+import { SharedMatrix, checkTypedArrayConstructor, type TypedArray, type TypedArrayConstructor } from './shared-array.js';
+import type { MemoryViews } from './views.js';
+
+export class SharedAllocator {
+  constructor(
+    readonly views: MemoryViews,
+    readonly heap: SharedHeap,
+  ) {}
+
+  /** A zero-filled shared typed array of `length` elements. */
+  alloc<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
+    checkTypedArrayConstructor(Kind, 'Kind');
+    checkInteger(length, 'length', 0, 0x7fffffff);
+    const byteLength = length * Kind.BYTES_PER_ELEMENT;
+    const ptr = this.heap.allocate(byteLength);
+    this.views.ensure(ptr + byteLength);
+    // Freed blocks keep old contents: zero them, like every typed array constructor does.
+    this.views.u8.fill(0, ptr, ptr + byteLength);
+    return new Kind(this.views.buffer as never, ptr, length) as InstanceType<C>;
+  }
+
+  /** A zero-filled `rows` x `cols` row-major matrix. */
+  allocMatrix<C extends TypedArrayConstructor>(Kind: C, rows: number, cols: number): SharedMatrix<InstanceType<C>> {
+    checkInteger(rows, 'rows', 0, 0x7fffffff);
+    checkInteger(cols, 'cols', 0, 0x7fffffff);
+    return new SharedMatrix(this.alloc(Kind, rows * cols), rows, cols);
+  }
+
+  /** Returns an array (or matrix) from `alloc` to the heap. Its views must not be used afterwards. */
+  free(value: TypedArray | SharedMatrix<TypedArray>): void {
+    const array = value instanceof SharedMatrix ? value.data : value;
+    if (!ArrayBuffer.isView(array) || !this.views.owns(array.buffer)) {
+      throw new ArgumentTypeError('value', `\`value\` must be an array from alloc (in the shared memory); got ${describe(value)}`);
+    }
+    this.heap.free(array.byteOffset);
+  }
+
+  /** Whether `value` is a typed array in this shared memory. */
+  isShared(value: unknown): value is TypedArray {
+    return ArrayBuffer.isView(value) && this.views.owns(value.buffer);
+  }
+}
+
+/**
+ * Allocations released together: `using scope = pool.scope()` frees every
+ * array allocated through the scope when the block ends (or call `release`).
+ */
+export class AllocationScope {
+  private readonly owned: (TypedArray | SharedMatrix<TypedArray>)[] = [];
+
+  constructor(private readonly allocator: SharedAllocator) {}
+
+  alloc<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
+    const array = this.allocator.alloc(Kind, length);
+    this.owned.push(array);
+    return array;
+  }
+
+  allocMatrix<C extends TypedArrayConstructor>(Kind: C, rows: number, cols: number): SharedMatrix<InstanceType<C>> {
+    const matrix = this.allocator.allocMatrix(Kind, rows, cols);
+    this.owned.push(matrix);
+    return matrix;
+  }
+
+  /** Frees everything allocated through this scope. Idempotent. */
+  release(): void {
+    for (const value of this.owned.splice(0)) this.allocator.free(value);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

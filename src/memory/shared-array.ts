@@ -1,0 +1,86 @@
+/**
+ * Typed arrays that live in the shared heap, and 2-D matrices over them.
+ *
+ * A shared array is an ordinary typed array whose buffer is the pool's
+ * memory; it crosses to workers as (type, byte offset, length) with no copy.
+ */
+
+import { ArgumentTypeError, describe } from '../errors.js';
+
+/** Typed array constructors the heap can allocate, in wire-code order (never reorder: the index is the wire code). */
+export const TYPED_ARRAY_KINDS = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+] as const;
+
+export type TypedArrayConstructor = (typeof TYPED_ARRAY_KINDS)[number];
+/** Any typed array the heap can allocate, over a shared or an ordinary buffer. */
+export type TypedArray =
+  | Int8Array<ArrayBufferLike>
+  | Uint8Array<ArrayBufferLike>
+  | Uint8ClampedArray<ArrayBufferLike>
+  | Int16Array<ArrayBufferLike>
+  | Uint16Array<ArrayBufferLike>
+  | Int32Array<ArrayBufferLike>
+  | Uint32Array<ArrayBufferLike>
+  | Float32Array<ArrayBufferLike>
+  | Float64Array<ArrayBufferLike>
+  | BigInt64Array<ArrayBufferLike>
+  | BigUint64Array<ArrayBufferLike>;
+
+/** Wire code of a typed array's kind, or -1 for anything else (DataView, plain objects). */
+export function typedArrayCode(value: unknown): number {
+  if (!ArrayBuffer.isView(value)) return -1;
+  return TYPED_ARRAY_KINDS.indexOf(value.constructor as TypedArrayConstructor);
+}
+
+export function checkTypedArrayConstructor(value: unknown, path: string): TypedArrayConstructor {
+  if (!TYPED_ARRAY_KINDS.includes(value as TypedArrayConstructor)) {
+    throw new ArgumentTypeError(
+      path,
+      `\`${path}\` must be a typed array constructor such as Float64Array; got ${describe(value)}`,
+    );
+  }
+  return value as TypedArrayConstructor;
+}
+
+/**
+ * A row-major 2-D array over a shared typed array: element (i, j) is
+ * `data[i * cols + j]`.
+ */
+export class SharedMatrix<T extends TypedArray = Float64Array<ArrayBufferLike>> {
+  constructor(
+    /** Row-major elements, `rows * cols` of them, in the shared heap. */
+    readonly data: T,
+    readonly rows: number,
+    readonly cols: number,
+  ) {}
+
+  /** `[rows, cols]`, as NumPy's `shape`. */
+  get shape(): [number, number] {
+    return [this.rows, this.cols];
+  }
+
+  /** Element (row, col). */
+  get(row: number, col: number): T[number] {
+    return this.data[row * this.cols + col] as T[number];
+  }
+
+  set(row: number, col: number, value: T[number]): void {
+    (this.data as unknown as Record<number, T[number]>)[row * this.cols + col] = value;
+  }
+
+  /** One row as a view (no copy). */
+  row(index: number): T {
+    return this.data.subarray(index * this.cols, (index + 1) * this.cols) as T;
+  }
+}

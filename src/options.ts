@@ -1,0 +1,58 @@
+/**
+ * Argument checks shared by every public facade. Each check and its message
+ * live together so that they cannot drift apart: messages name the dotted
+ * path of the argument, the contract, and what was received, e.g.
+ * `` `options.workers` must be a positive integer; got 1.5 ``.
+ */
+
+import { ArgumentRangeError, ArgumentTypeError, describe } from './errors.js';
+
+function fail(kind: 'type' | 'range', path: string, contract: string, value: unknown): never {
+  const message = `\`${path}\` must be ${contract}; got ${describe(value)}`;
+  throw kind === 'type' ? new ArgumentTypeError(path, message) : new ArgumentRangeError(path, message);
+}
+
+/** An integer in [min, max]. Non-numbers are TypeErrors; NaN, fractions and out-of-range values RangeErrors. */
+export function checkInteger(value: unknown, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const contract =
+    min === 1 && max === Number.MAX_SAFE_INTEGER
+      ? 'a positive integer'
+      : min === 0 && max === Number.MAX_SAFE_INTEGER
+        ? 'a non-negative integer'
+        : `an integer from ${min} to ${max}`;
+  if (typeof value !== 'number') fail('type', path, contract, value);
+  if (!Number.isInteger(value) || value < min || value > max) fail('range', path, contract, value);
+  return value;
+}
+
+/** A finite number >= min (durations, sizes in bytes). */
+export function checkNonNegativeNumber(value: unknown, path: string): number {
+  if (typeof value !== 'number') fail('type', path, 'a non-negative number', value);
+  if (!(value >= 0) || !Number.isFinite(value)) fail('range', path, 'a finite non-negative number', value);
+  return value;
+}
+
+export function checkFunction(value: unknown, path: string): (...args: never[]) => unknown {
+  if (typeof value !== 'function') fail('type', path, 'a function', value);
+  return value as (...args: never[]) => unknown;
+}
+
+export function checkOneOf<T extends string>(value: unknown, path: string, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) fail('range', path, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
+  return value as T;
+}
+
+export function checkObject(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) fail('type', path, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+export function checkAbortSignal(value: unknown, path: string): AbortSignal {
+  if (typeof AbortSignal === 'undefined' || !(value instanceof AbortSignal)) fail('type', path, 'an AbortSignal', value);
+  return value as AbortSignal;
+}
+
+/** Raises the standard complaint for `path` (used where a check is specific to one place). */
+export function reject(kind: 'type' | 'range', path: string, contract: string, value: unknown): never {
+  fail(kind, path, contract, value);
+}

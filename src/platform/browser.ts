@@ -1,0 +1,51 @@
+/**
+ * Browsers: workers are module Web Workers, kernels are fetched. The page
+ * must be cross-origin isolated (COOP same-origin, COEP require-corp) for
+ * SharedArrayBuffer and shared WebAssembly memory to exist.
+ *
+ * A Web Worker has no exit event: an uncaught error counts as its end (the
+ * pool terminates it and starts another).
+ */
+
+import type { SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+
+export const platformName = 'browser';
+
+export function defaultWorkerCount(): number {
+  return navigator.hardwareConcurrency || 4;
+}
+
+export async function loadKernelModule(): Promise<WebAssembly.Module> {
+  const url = new URL('../../build/wasm/kernels.wasm', import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
+export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHandle {
+  if (!globalThis.crossOriginIsolated) {
+    throw new Error('wyvern needs a cross-origin isolated page (COOP: same-origin, COEP: require-corp) for shared memory');
+  }
+  const scriptUrl = new URL('../../build/worker/browser.js', import.meta.url);
+  const worker = new Worker(scriptUrl, { type: 'module', name: `wyvern-${init.workerIndex}` });
+  const exitListeners: ((code: number, error?: Error) => void)[] = [];
+  let exited = false;
+  const exit = (code: number, error?: Error): void => {
+    if (exited) return;
+    exited = true;
+    worker.terminate();
+    for (const listener of exitListeners) listener(code, error);
+  };
+  worker.addEventListener('error', (event) => {
+    event.preventDefault();
+    exit(1, new Error(event.message || 'worker failed'));
+  });
+  worker.postMessage(init);
+  return {
+    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data as WorkerMessage)),
+    onExit: (listener) => void exitListeners.push(listener),
+    // terminate() is synchronous in browsers: report the exit ourselves.
+    terminate: () => queueMicrotask(() => exit(0)),
+    setKeepAlive: () => {},
+  };
+}

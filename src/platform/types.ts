@@ -1,0 +1,35 @@
+/**
+ * What the rest of wyvern needs from its platform. `#platform` resolves to
+ * node.ts under Node and to browser.ts in browsers (package.json "imports");
+ * nothing else in src/ knows which one it runs on.
+ */
+
+/** Sent once to a new worker (structured clone: the memory and module are shared, not copied). */
+export interface WorkerInit {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  workerIndex: number;
+  /** Non-zero tag identifying this incarnation of the worker as a lock holder and slot owner. */
+  threadTag: number;
+  maximumBytes: number;
+  /** Microseconds an idle worker polls the rings before it sleeps. */
+  spinMicros: number;
+  initializer?: { kind: 'inline'; source: string; args: unknown[] } | { kind: 'module'; url: string; exportName: string; args: unknown[] };
+}
+
+/** Messages on the control channel, worker → main. The hot path never uses it. */
+export type WorkerMessage = { type: 'ready' } | { type: 'init-error'; error: { name: string; message: string; stack?: string } };
+
+export interface WorkerHandle {
+  onMessage(listener: (message: WorkerMessage) => void): void;
+  /** Called once when the worker is gone, with a reason when it did not leave by itself. */
+  onExit(listener: (exitCode: number, error?: Error) => void): void;
+  terminate(): void;
+  /** Node: whether the worker keeps the process alive. Browsers: no-op. */
+  setKeepAlive(keepAlive: boolean): void;
+}
+
+export interface SpawnOptions {
+  /** Node only: V8 heap limits of the worker (see worker_threads' `resourceLimits`). */
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
+}

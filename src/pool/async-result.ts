@@ -1,0 +1,56 @@
+/**
+ * The handle `applyAsync` and `mapAsync` return, after Python's
+ * `multiprocessing.pool.AsyncResult`: poll with `ready()`, wait with
+ * `wait()`, take the value (or the error) with `get()`.
+ */
+
+import { WyvernError } from '../errors.js';
+
+export class AsyncResult<T> {
+  private state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
+  private readonly settled: Promise<T>;
+
+  constructor(promise: Promise<T>) {
+    this.settled = promise.then(
+      (value) => {
+        this.state = 'fulfilled';
+        return value;
+      },
+      (error: unknown) => {
+        this.state = 'rejected';
+        throw error;
+      },
+    );
+    this.settled.catch(() => {}); // the error is delivered by get()
+  }
+
+  /** Whether the call has finished (successfully or not). */
+  ready(): boolean {
+    return this.state !== 'pending';
+  }
+
+  /** Whether the call finished without error. Throws if it has not finished, as Python does. */
+  successful(): boolean {
+    if (this.state === 'pending') throw new WyvernError('ERR_NOT_READY', 'the result is not ready: call successful() after ready() is true');
+    return this.state === 'fulfilled';
+  }
+
+  /** Resolves when finished, or after `timeoutMs` (whichever first); never rejects. */
+  async wait(timeoutMs = Infinity): Promise<void> {
+    await this.race(timeoutMs).catch(() => {});
+  }
+
+  /** The result; rejects with the task's error, or with a timeout error after `timeoutMs`. */
+  get(timeoutMs = Infinity): Promise<T> {
+    return this.race(timeoutMs);
+  }
+
+  private race(timeoutMs: number): Promise<T> {
+    if (!Number.isFinite(timeoutMs) || this.state !== 'pending') return this.settled;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WyvernError('ERR_RESULT_TIMEOUT', `the result was not ready within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([this.settled, timeout]).finally(() => clearTimeout(timer));
+  }
+}

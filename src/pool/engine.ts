@@ -1,0 +1,493 @@
+/**
+ * The pool's engine on the main thread: it owns the shared memory, the task
+ * slots and the workers, and trusts its callers (the Pool facade validates).
+ *
+ * State, in one place:
+ * - `freeSlots`: slot indices no task uses. A slot is in use from `submit`
+ *   until `reclaim`, which happens when its completion is popped, or when
+ *   the worker that abandoned it has exited.
+ * - `records[slot]`: how to settle the task in that slot. A record can be
+ *   settled early (timeout, abort, worker exit) while its slot is still in use.
+ * - `backlog`: submissions waiting for a free slot (arguments already encoded).
+ * - `inFlight`: submitted tasks whose slot is not reclaimed yet, backlog included.
+ *
+ * The hot path: `submit` writes the slot and pushes its index on a ring;
+ * `pumpLoop` drains the completion ring, settling promises, and sleeps on
+ * `Atomics.waitAsync` when it is empty. Workers are spoken to through
+ * `postMessage` only to start them.
+ */
+
+import { InitializerError, TaskTimeoutError, WorkerExitError, WyvernError } from '../errors.js';
+import { SharedAllocator } from '../memory/allocator.js';
+import { SharedHeap } from '../memory/heap.js';
+import {
+  CONTROL,
+  DONE_RING_PTR,
+  PAGE_BYTES,
+  PAYLOAD_BYTES,
+  SLOT,
+  SLOT_COUNT,
+  SUBMIT_RING_PTR,
+  SlotFlags,
+  SlotState,
+  slotPtr,
+  workerRingPtr,
+} from '../memory/layout.js';
+import { MemoryViews } from '../memory/views.js';
+import { loadKernelModule, spawnWorker } from '#platform';
+import type { SpawnOptions, WorkerHandle, WorkerInit } from '../platform/types.js';
+import { SlotRing } from '../queue/ring.js';
+import { wakeAllWorkers, wakeSleepingWorkers, wakeWorker, waitForChange } from '../queue/wake.js';
+import { WireReader, WireWriter, type ErrorRecord } from '../wire/codec.js';
+import { rebuildError } from '../wire/errors.js';
+import { FunctionRegistry } from './task-function.js';
+
+/** The main thread's tag as a lock holder; workers get 2, 3, ... */
+const MAIN_THREAD_TAG = 1;
+
+export interface EngineOptions {
+  workers: number;
+  initialBytes: number;
+  maximumBytes: number;
+  spinMicros: number;
+  initializer?: WorkerInit['initializer'];
+  spawn: SpawnOptions;
+}
+
+export interface SubmitOptions {
+  /** Run `fn` once per argument list in `args` (a chunk of a map). */
+  chunk?: boolean;
+  /** Worker index whose private ring gets the task (static schedule); otherwise any idle worker. */
+  worker?: number;
+  /** Milliseconds the task may run once started; Infinity for no limit. */
+  timeoutMs?: number;
+}
+
+/** A submitted task: its outcome and a way to cancel it. */
+export interface TaskHandle {
+  readonly promise: Promise<unknown>;
+  /** Rejects the task with `reason`: dropped if queued, its worker terminated if running. */
+  cancel(reason: unknown, options?: { running?: boolean }): void;
+}
+
+interface TaskRecord {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  settled: boolean;
+  /** The slot while it has one; -1 while in the backlog. */
+  slot: number;
+  timeoutMs: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+interface BacklogEntry {
+  record: TaskRecord;
+  functionId: number;
+  flags: number;
+  bytes: Uint8Array;
+  worker: number;
+}
+
+interface WorkerEntry {
+  index: number;
+  tag: number;
+  handle: WorkerHandle;
+  ready: boolean;
+  exited: Promise<void>;
+}
+
+let kernelModule: Promise<WebAssembly.Module> | undefined;
+
+export class PoolEngine {
+  readonly memory: WebAssembly.Memory;
+  readonly views: MemoryViews;
+  readonly heap: SharedHeap;
+  readonly allocator: SharedAllocator;
+  readonly functions: FunctionRegistry;
+  /** Resolves once every worker started (and ran the initializer); rejects if one could not. */
+  readonly ready: Promise<void>;
+
+  private readonly writer: WireWriter;
+  private readonly reader: WireReader;
+  private readonly sharedRing: SlotRing;
+  private readonly doneRing: SlotRing;
+  private readonly privateRings: SlotRing[];
+  private readonly freeSlots: number[] = [];
+  private readonly records: (TaskRecord | undefined)[] = new Array(SLOT_COUNT);
+  private readonly backlog: BacklogEntry[] = [];
+  private backlogHead = 0;
+  private inFlight = 0;
+  private pumping = false;
+  private nextTag = MAIN_THREAD_TAG + 1;
+  private wakeCursor = 0;
+  private readonly workers: WorkerEntry[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private stopping = false;
+  /** Set when the pool cannot serve (initializer failed, or terminated): every task is rejected with it. */
+  private failure: Error | undefined;
+  private markReady!: () => void;
+  private markFailed!: (error: Error) => void;
+
+  constructor(private readonly options: EngineOptions) {
+    this.memory = new WebAssembly.Memory({
+      initial: Math.ceil(options.initialBytes / PAGE_BYTES),
+      maximum: Math.ceil(options.maximumBytes / PAGE_BYTES),
+      shared: true,
+    });
+    this.views = new MemoryViews(this.memory);
+    this.heap = new SharedHeap(this.views, MAIN_THREAD_TAG, options.maximumBytes);
+    SharedHeap.initialize(this.views);
+    this.allocator = new SharedAllocator(this.views, this.heap);
+    this.functions = new FunctionRegistry(this.views, this.heap);
+    this.writer = new WireWriter(this.views);
+    this.reader = new WireReader(this.views);
+    const words = this.views.i32;
+    this.sharedRing = new SlotRing(words, SUBMIT_RING_PTR);
+    this.doneRing = new SlotRing(words, DONE_RING_PTR);
+    this.privateRings = Array.from({ length: options.workers }, (_, i) => new SlotRing(words, workerRingPtr(i)));
+    for (const ring of [this.sharedRing, this.doneRing, ...this.privateRings]) ring.reset();
+    for (let slot = SLOT_COUNT - 1; slot >= 0; slot--) this.freeSlots.push(slot);
+
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.markReady = resolve;
+      this.markFailed = reject;
+    });
+    this.ready.catch(() => {}); // observed through the tasks it fails
+    kernelModule ??= loadKernelModule();
+    kernelModule.then(
+      (module) => {
+        if (this.stopping) return;
+        for (let i = 0; i < options.workers; i++) this.startWorker(i, module);
+      },
+      (error: Error) => this.fail(new WyvernError('ERR_KERNEL_LOAD', `cannot load the kernels: ${error.message}`, { cause: error })),
+    );
+  }
+
+  get workerCount(): number {
+    return this.options.workers;
+  }
+
+  /** Tasks submitted and not finished (queued, running, or waiting for a slot). */
+  get pendingCount(): number {
+    return this.inFlight;
+  }
+
+  /** Queues `fn(...args)` (or, with `chunk`, `fn` over each argument list) and returns its handle. */
+  submit(functionId: number, args: unknown[], options: SubmitOptions = {}): TaskHandle {
+    let record!: TaskRecord;
+    const promise = new Promise<unknown>((resolve, reject) => {
+      record = { resolve, reject, settled: false, slot: -1, timeoutMs: options.timeoutMs ?? Infinity };
+    });
+    const handle: TaskHandle = { promise, cancel: (reason, cancelOptions) => this.cancel(record, reason, cancelOptions?.running ?? true) };
+    if (this.failure) {
+      record.reject(this.failure);
+      return handle;
+    }
+    const bytes = this.writer.reset().write(args).encoded;
+    const flags = options.chunk ? SlotFlags.CHUNK : 0;
+    const worker = options.worker ?? -1;
+    if (this.inFlight++ === 0) this.setKeepAlive(true);
+    if (Number.isFinite(record.timeoutMs)) this.armTimeout(record, record.timeoutMs);
+    const slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      this.backlog.push({ record, functionId, flags, bytes: bytes.slice(), worker });
+    } else {
+      this.dispatch(slot, record, functionId, flags, bytes, worker);
+    }
+    this.pump();
+    return handle;
+  }
+
+  /** Resolves when no task is in flight. */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Lets idle workers leave their loops and waits for them to exit. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.setKeepAlive(true); // until they are gone: the caller awaits their exit
+    Atomics.store(this.views.i32, CONTROL.SHUTDOWN, 1);
+    wakeAllWorkers(this.views.i32, this.options.workers);
+    await Promise.all(this.workers.map((w) => w.exited));
+  }
+
+  /** Rejects every task with `error` and stops every worker at once. */
+  terminate(error: Error): Promise<void> {
+    this.fail(error);
+    return Promise.all(this.workers.map((w) => w.exited)).then(() => {});
+  }
+
+  private startWorker(index: number, module: WebAssembly.Module): void {
+    const tag = this.nextTag++;
+    const handle = spawnWorker(
+      {
+        memory: this.memory,
+        module,
+        workerIndex: index,
+        threadTag: tag,
+        maximumBytes: this.options.maximumBytes,
+        spinMicros: this.options.spinMicros,
+        initializer: this.options.initializer,
+      },
+      this.options.spawn,
+    );
+    let markExited!: () => void;
+    const entry: WorkerEntry = { index, tag, handle, ready: false, exited: new Promise((resolve) => (markExited = resolve)) };
+    this.workers[index] = entry;
+    handle.setKeepAlive(this.inFlight > 0);
+    handle.onMessage((message) => {
+      if (message.type === 'ready') {
+        entry.ready = true;
+        if (this.workers.every((w) => w?.ready)) this.markReady();
+      } else if (message.type === 'init-error') {
+        const error = new InitializerError(message.error.message);
+        if (message.error.stack) error.stack = message.error.stack;
+        this.fail(error);
+      }
+    });
+    handle.onExit((exitCode, error) => {
+      this.onWorkerExit(entry, exitCode, error);
+      markExited();
+    });
+  }
+
+  private onWorkerExit(worker: WorkerEntry, exitCode: number, error?: Error): void {
+    const words = this.views.i32;
+    SharedHeap.releaseIfHeldBy(words, worker.tag);
+    if (this.failure) return; // every task was rejected already
+    const reason = error ? `: ${error.message}` : '';
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      const base = slotPtr(slot) >> 2;
+      if (words[base + SLOT.OWNER] !== worker.tag) continue;
+      const state = Atomics.load(words, base + SLOT.STATE);
+      if (state === SlotState.RUNNING && Atomics.compareExchange(words, base + SLOT.STATE, SlotState.RUNNING, SlotState.ABANDONED) === SlotState.RUNNING) {
+        this.settle(
+          this.records[slot],
+          new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) while running this task${reason}`, { cause: error }),
+        );
+        this.reclaim(slot);
+      } else if (state === SlotState.ABANDONED) {
+        this.reclaim(slot); // its task was already rejected (timeout, abort): the slot is safe to reuse now
+      }
+    }
+    if (this.stopping || this.failure) return;
+    if (!worker.ready) {
+      this.fail(new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) before it was ready${reason}`, { cause: error }));
+      return;
+    }
+    void kernelModule!.then((module) => this.startWorker(worker.index, module));
+  }
+
+  private dispatch(slot: number, record: TaskRecord, functionId: number, flags: number, bytes: Uint8Array, worker: number): void {
+    const words = this.views.i32;
+    const base = slotPtr(slot) >> 2;
+    let target = slotPtr(slot) + SLOT.PAYLOAD_OFFSET;
+    let spill = 0;
+    if (bytes.length > PAYLOAD_BYTES) {
+      try {
+        spill = target = this.heap.allocate(bytes.length);
+      } catch (error) {
+        this.freeSlots.push(slot);
+        this.finishRecord(record);
+        record.settled = true;
+        record.reject(error);
+        return;
+      }
+    }
+    this.views.ensure(target + bytes.length);
+    this.views.u8.set(bytes, target);
+    record.slot = slot;
+    this.records[slot] = record;
+    words[base + SLOT.FUNCTION] = functionId;
+    words[base + SLOT.FLAGS] = flags;
+    words[base + SLOT.LENGTH] = bytes.length;
+    words[base + SLOT.SPILL_PTR] = spill;
+    words[base + SLOT.OWNER] = 0;
+    Atomics.store(words, base + SLOT.STATE, SlotState.QUEUED);
+    if (worker >= 0) {
+      this.privateRings[worker]!.push(slot);
+      wakeWorker(words, worker);
+    } else {
+      this.sharedRing.push(slot);
+      wakeSleepingWorkers(words, this.options.workers, 1, this.wakeCursor++);
+    }
+  }
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void this.pumpLoop();
+  }
+
+  /** Settles completions until nothing is in flight, sleeping on MAIN_WAKE while the completion ring is empty. */
+  private async pumpLoop(): Promise<void> {
+    const words = this.views.i32;
+    let lastYield = performance.now();
+    while (this.inFlight > 0) {
+      if (this.drainCompletions()) {
+        // A long stream of completions must not starve timers and I/O.
+        if (performance.now() - lastYield > 5) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
+        continue;
+      }
+      const seq = Atomics.load(words, CONTROL.MAIN_WAKE);
+      Atomics.store(words, CONTROL.MAIN_SLEEPING, 1);
+      if (this.doneRing.isEmpty()) {
+        // The timeout only guards against a wake-up lost to a crashed worker.
+        const waiting = waitForChange(words, CONTROL.MAIN_WAKE, seq, 1000);
+        if (waiting) await waiting;
+      }
+      Atomics.store(words, CONTROL.MAIN_SLEEPING, 0);
+      lastYield = performance.now();
+    }
+    this.pumping = false;
+  }
+
+  private drainCompletions(): boolean {
+    let progressed = false;
+    for (let slot = this.doneRing.pop(); slot >= 0; slot = this.doneRing.pop()) {
+      progressed = true;
+      this.complete(slot);
+    }
+    if (progressed) this.flushBacklog();
+    return progressed;
+  }
+
+  private complete(slot: number): void {
+    const words = this.views.i32;
+    const base = slotPtr(slot) >> 2;
+    const state = Atomics.load(words, base + SLOT.STATE);
+    const spill = words[base + SLOT.SPILL_PTR]!;
+    if (state === SlotState.DONE) {
+      const record = this.records[slot];
+      let value: unknown;
+      let failed = (words[base + SLOT.FLAGS]! & SlotFlags.ERROR) !== 0;
+      try {
+        value = this.reader.at(spill || slotPtr(slot) + SLOT.PAYLOAD_OFFSET, words[base + SLOT.LENGTH]!).read();
+        if (failed) value = rebuildError(value as ErrorRecord);
+      } catch (error) {
+        value = error;
+        failed = true;
+      }
+      if (record && !record.settled) {
+        record.settled = true;
+        if (failed) record.reject(value);
+        else record.resolve(value);
+      }
+    }
+    // DONE: `spill` holds the result; CANCELLED: the arguments, which no worker read.
+    if (spill) this.heap.free(spill);
+    this.reclaim(slot);
+  }
+
+  private flushBacklog(): void {
+    while (this.backlogHead < this.backlog.length && this.freeSlots.length > 0) {
+      const entry = this.backlog[this.backlogHead]!;
+      this.backlog[this.backlogHead++] = undefined as never;
+      if (entry.record.settled) continue; // cancelled while waiting; already counted out
+      this.dispatch(this.freeSlots.pop()!, entry.record, entry.functionId, entry.flags, entry.bytes, entry.worker);
+    }
+    if (this.backlogHead === this.backlog.length) {
+      this.backlog.length = 0;
+      this.backlogHead = 0;
+    }
+  }
+
+  private reclaim(slot: number): void {
+    const record = this.records[slot];
+    if (record) this.finishRecord(record);
+    this.records[slot] = undefined;
+    Atomics.store(this.views.i32, (slotPtr(slot) >> 2) + SLOT.STATE, SlotState.FREE);
+    this.freeSlots.push(slot);
+  }
+
+  /** Bookkeeping when a task leaves the pool (its slot reclaimed, or dropped from the backlog). */
+  private finishRecord(record: TaskRecord): void {
+    if (record.timer !== undefined) clearTimeout(record.timer);
+    if (--this.inFlight === 0) {
+      this.setKeepAlive(false);
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  private settle(record: TaskRecord | undefined, error: unknown): void {
+    if (!record || record.settled) return;
+    record.settled = true;
+    record.reject(error);
+  }
+
+  private cancel(record: TaskRecord, reason: unknown, running: boolean): void {
+    if (record.settled) return;
+    if (record.slot < 0) {
+      // Still in the backlog: flushBacklog skips settled entries.
+      this.settle(record, reason);
+      this.finishRecord(record);
+      return;
+    }
+    const words = this.views.i32;
+    const stateIndex = (slotPtr(record.slot) >> 2) + SLOT.STATE;
+    if (Atomics.compareExchange(words, stateIndex, SlotState.QUEUED, SlotState.CANCELLED) === SlotState.QUEUED) {
+      this.settle(record, reason); // the worker that pops it hands it back; then it is reclaimed
+    } else if (running) {
+      this.abandon(record.slot, reason);
+    }
+  }
+
+  /** Gives up on a running task: rejects it and terminates its worker (the exit handler reclaims the slot). */
+  private abandon(slot: number, reason: unknown): boolean {
+    const words = this.views.i32;
+    const base = slotPtr(slot) >> 2;
+    if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.RUNNING, SlotState.ABANDONED) !== SlotState.RUNNING) return false;
+    this.settle(this.records[slot], reason);
+    const owner = words[base + SLOT.OWNER];
+    this.workers.find((w) => w.tag === owner)?.handle.terminate();
+    return true;
+  }
+
+  private armTimeout(record: TaskRecord, delayMs: number): void {
+    record.timer = setTimeout(() => {
+      record.timer = undefined;
+      if (record.settled) return;
+      if (record.slot < 0) return this.armTimeout(record, record.timeoutMs); // not started: the limit counts from the start
+      const words = this.views.i32;
+      const state = Atomics.load(words, (slotPtr(record.slot) >> 2) + SLOT.STATE);
+      if (state === SlotState.QUEUED) return this.armTimeout(record, record.timeoutMs);
+      if (state !== SlotState.RUNNING) return;
+      const elapsed = Date.now() - this.views.f64[(slotPtr(record.slot) >> 3) + SLOT.STARTED_AT_F64]!;
+      if (elapsed + 1 < record.timeoutMs) return this.armTimeout(record, record.timeoutMs - elapsed);
+      this.abandon(
+        record.slot,
+        new TaskTimeoutError(`task ran longer than its timeout of ${record.timeoutMs} ms; its worker was terminated and replaced`),
+      );
+    }, delayMs);
+  }
+
+  /** The pool cannot serve any more: reject everything with `error` and stop the workers. */
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.stopping = true;
+    this.markFailed(error);
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      const record = this.records[slot];
+      if (record?.timer !== undefined) clearTimeout(record.timer);
+      this.settle(record, error);
+    }
+    for (let i = this.backlogHead; i < this.backlog.length; i++) this.settle(this.backlog[i]!.record, error);
+    this.backlog.length = 0;
+    this.backlogHead = 0;
+    for (const worker of this.workers) worker?.handle.terminate();
+    this.inFlight = 0;
+    this.setKeepAlive(false);
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private setKeepAlive(keepAlive: boolean): void {
+    for (const worker of this.workers) worker?.handle.setKeepAlive(keepAlive);
+  }
+}
+

@@ -1,0 +1,359 @@
+/**
+ * `Pool`: Python's `multiprocessing.Pool` in TypeScript, over shared memory.
+ *
+ * The facade validates every option and argument, splits maps into chunks,
+ * and hands tasks to the engine (engine.ts), which trusts it. Work goes to
+ * whichever worker is idle (the shared ring) unless `schedule: 'static'`
+ * splits it up front, one block per worker, as an MPI program would.
+ */
+
+import { PoolClosedError, describe, ArgumentTypeError } from '../errors.js';
+import { AllocationScope } from '../memory/allocator.js';
+import { formatBytes, type HeapStatistics } from '../memory/heap.js';
+import { DEFAULT_INITIAL_BYTES, DEFAULT_MAXIMUM_BYTES, HEAP_START, MAX_WORKERS, PAGE_BYTES } from '../memory/layout.js';
+import type { SharedMatrix, TypedArray, TypedArrayConstructor } from '../memory/shared-array.js';
+import { checkAbortSignal, checkInteger, checkNonNegativeNumber, checkObject, checkOneOf, reject } from '../options.js';
+import { defaultWorkerCount } from '#platform';
+import type { SpawnOptions, WorkerInit } from '../platform/types.js';
+import { AsyncResult } from './async-result.js';
+import { PoolEngine, type TaskHandle } from './engine.js';
+import { inlineSource, isModuleTask, type TaskArgs, type TaskFunction, type TaskResult } from './task-function.js';
+
+/** Largest memory a pool may have: addresses are kept in int32 words. */
+const MAXIMUM_POOL_BYTES = 2 ** 31 - PAGE_BYTES;
+
+export interface PoolOptions {
+  /** Worker threads. @default the number of cores (`os.availableParallelism()`, `navigator.hardwareConcurrency`) */
+  workers?: number;
+  /** Runs once in each worker before it takes tasks (also in replacement workers): a self-contained function or `task(url, name)`. */
+  initializer?: TaskFunction<never[], unknown>;
+  /** Arguments of `initializer` (structured-cloned). @default [] */
+  initargs?: unknown[];
+  memory?: {
+    /** Bytes the shared memory starts with (heap plus about 3.3 MiB of control state). @default control + 16 MiB */
+    initialBytes?: number;
+    /** Bytes it may grow to; allocations past it fail with OutOfMemoryError. @default 1 GiB, at most 2 GiB */
+    maximumBytes?: number;
+  };
+  /**
+   * Microseconds an idle worker polls for work before it sleeps. Waking a
+   * sleeping thread costs ~60 µs on small VMs; polling costs a core.
+   * @default 50
+   */
+  spinMicros?: number;
+  /** Node only: V8 heap limits per worker; a worker past them exits and its task fails with WorkerExitError. */
+  resourceLimits?: SpawnOptions['resourceLimits'];
+}
+
+export interface TaskOptions {
+  /** Cancels the task(s): queued ones are dropped, running ones end with their worker (which is replaced). */
+  signal?: AbortSignal;
+  /** Milliseconds a task may run once a worker starts it; then it fails with TaskTimeoutError and its worker is replaced. @default Infinity */
+  timeout?: number;
+}
+
+export interface MapOptions extends TaskOptions {
+  /**
+   * Items per task. @default as Python: ceil(items / (4 × workers)) for
+   * `dynamic`; one contiguous block per worker for `static`
+   */
+  chunksize?: number;
+  /**
+   * `dynamic`: chunks go to whichever worker is idle. `static`: chunk k is
+   * bound to worker k mod workers up front (an MPI-style split).
+   * @default 'dynamic'
+   */
+  schedule?: 'dynamic' | 'static';
+}
+
+export interface ApplyAsyncOptions<R> extends TaskOptions {
+  /** Called with the result on success (on the main thread). */
+  callback?: (result: R) => void;
+  /** Called with the error on failure. */
+  errorCallback?: (error: unknown) => void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyTask = TaskFunction<any[], unknown>;
+type FirstArg<F> = TaskArgs<F> extends [infer A, ...unknown[]] ? A : never;
+
+interface ChunkRun {
+  handles: TaskHandle[];
+  /** Results of each chunk, in submission order. */
+  chunks: Promise<unknown[]>[];
+  /** Cancels what is still queued (and, with `running`, what runs). */
+  cancel(reason: unknown, running: boolean): void;
+}
+
+export class Pool implements AsyncDisposable {
+  private readonly engine: PoolEngine;
+  private state: 'open' | 'closed' | 'terminated' = 'open';
+
+  constructor(options: PoolOptions = {}) {
+    checkObject(options, 'options');
+    const workers = options.workers === undefined ? Math.min(defaultWorkerCount(), MAX_WORKERS) : checkInteger(options.workers, 'options.workers', 1, MAX_WORKERS);
+    const memory = options.memory === undefined ? {} : checkObject(options.memory, 'options.memory');
+    const maximumBytes =
+      memory.maximumBytes === undefined
+        ? DEFAULT_MAXIMUM_BYTES
+        : checkInteger(memory.maximumBytes, 'options.memory.maximumBytes', HEAP_START + PAGE_BYTES, MAXIMUM_POOL_BYTES);
+    const initialBytes =
+      memory.initialBytes === undefined
+        ? Math.min(DEFAULT_INITIAL_BYTES, maximumBytes)
+        : checkInteger(memory.initialBytes, 'options.memory.initialBytes', HEAP_START + PAGE_BYTES, maximumBytes);
+    const spinMicros = options.spinMicros === undefined ? 50 : checkNonNegativeNumber(options.spinMicros, 'options.spinMicros');
+    let initializer: WorkerInit['initializer'];
+    if (options.initializer !== undefined) {
+      const args = options.initargs ?? [];
+      if (!Array.isArray(args)) reject('type', 'options.initargs', 'an array', args);
+      if (typeof options.initializer === 'function') initializer = { kind: 'inline', source: inlineSource(options.initializer, 'options.initializer'), args };
+      else if (isModuleTask(options.initializer)) initializer = { kind: 'module', url: options.initializer.url, exportName: options.initializer.exportName, args };
+      else reject('type', 'options.initializer', 'a function or task(url, name)', options.initializer);
+    }
+    this.engine = new PoolEngine({ workers, initialBytes, maximumBytes, spinMicros, initializer, spawn: { resourceLimits: options.resourceLimits } });
+  }
+
+  /** Number of worker threads. */
+  get workers(): number {
+    return this.engine.workerCount;
+  }
+
+  /** Resolves when every worker has started; rejects if the initializer failed. Tasks may be submitted before. */
+  get ready(): Promise<void> {
+    return this.engine.ready;
+  }
+
+  /** The shared memory every worker sees. */
+  get memory(): WebAssembly.Memory {
+    return this.engine.memory;
+  }
+
+  /** Tasks submitted and not yet finished. */
+  get pending(): number {
+    return this.engine.pendingCount;
+  }
+
+  // ---- shared memory ----
+
+  /** A zero-filled typed array in the shared heap: tasks receive it by reference, with no copy. Free it with {@link free}. */
+  alloc<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
+    return this.engine.allocator.alloc(Kind, length);
+  }
+
+  /** A zero-filled `rows` x `cols` row-major shared matrix. */
+  allocMatrix<C extends TypedArrayConstructor>(Kind: C, rows: number, cols: number): SharedMatrix<InstanceType<C>> {
+    return this.engine.allocator.allocMatrix(Kind, rows, cols);
+  }
+
+  /** Returns an array from {@link alloc} (or a task's shared result) to the heap. */
+  free(value: TypedArray | SharedMatrix<TypedArray>): void {
+    this.engine.allocator.free(value);
+  }
+
+  /** Allocations freed together: `using scope = pool.scope(); const x = scope.alloc(Float64Array, n);` */
+  scope(): AllocationScope {
+    return new AllocationScope(this.engine.allocator);
+  }
+
+  /** Whether `value` is a typed array in this pool's shared memory. */
+  isShared(value: unknown): value is TypedArray {
+    return this.engine.allocator.isShared(value);
+  }
+
+  heapStatistics(): HeapStatistics & { summary: string } {
+    const stats = this.engine.heap.statistics();
+    return { ...stats, summary: `${formatBytes(stats.usedBytes)} used of ${formatBytes(stats.heapBytes)} (max ${formatBytes(stats.maximumBytes)})` };
+  }
+
+  // ---- single calls ----
+
+  /** Runs `fn(...args)` in a worker. */
+  apply<F extends AnyTask>(fn: F, args?: TaskArgs<F>, options?: TaskOptions): Promise<TaskResult<F>> {
+    try {
+      const handles = this.submitOne(fn, args ?? [], options ?? {});
+      return handles.promise as Promise<TaskResult<F>>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Like {@link apply}, returning an {@link AsyncResult} and calling `callback`/`errorCallback` when done. */
+  applyAsync<F extends AnyTask>(fn: F, args?: TaskArgs<F>, options: ApplyAsyncOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>> {
+    return this.withCallbacks(this.apply(fn, args, options), options);
+  }
+
+  // ---- maps ----
+
+  /** `fn(item)` for every item, results in order. Rejects with the first error. */
+  map<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): Promise<TaskResult<F>[]> {
+    return this.starmap(fn, wrapItems(items, 'items') as Iterable<TaskArgs<F>>, options);
+  }
+
+  mapAsync<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options: MapOptions & ApplyAsyncOptions<TaskResult<F>[]> = {}): AsyncResult<TaskResult<F>[]> {
+    return this.withCallbacks(this.map(fn, items, options), options);
+  }
+
+  /** `fn(...args)` for every argument list, results in order. */
+  starmap<F extends AnyTask>(fn: F, argLists: Iterable<TaskArgs<F>>, options?: MapOptions): Promise<TaskResult<F>[]> {
+    let run: ChunkRun;
+    try {
+      run = this.submitChunks(fn, argLists, options ?? {});
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.all(run.chunks).then((chunks) => chunks.flat() as TaskResult<F>[]);
+  }
+
+  starmapAsync<F extends AnyTask>(
+    fn: F,
+    argLists: Iterable<TaskArgs<F>>,
+    options: MapOptions & ApplyAsyncOptions<TaskResult<F>[]> = {},
+  ): AsyncResult<TaskResult<F>[]> {
+    return this.withCallbacks(this.starmap(fn, argLists, options), options);
+  }
+
+  /** Results in order as they become available. Leaving the loop early cancels the chunks not started. */
+  async *imap<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
+    const run = this.submitChunks(fn, wrapItems(items, 'items'), options ?? {});
+    try {
+      for (const chunk of run.chunks) yield* (await chunk) as TaskResult<F>[];
+    } finally {
+      run.cancel(new PoolClosedError('imap was left before its end'), false);
+    }
+  }
+
+  /** Results in completion order (chunk by chunk). */
+  async *imapUnordered<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
+    const run = this.submitChunks(fn, wrapItems(items, 'items'), options ?? {});
+    const finished: Promise<{ index: number; results: unknown[] }>[] = run.chunks.map((chunk, index) => chunk.then((results) => ({ index, results })));
+    const waiting = new Map(finished.map((p, i) => [i, p]));
+    try {
+      while (waiting.size > 0) {
+        const { index, results } = await Promise.race(waiting.values());
+        waiting.delete(index);
+        yield* results as TaskResult<F>[];
+      }
+    } finally {
+      run.cancel(new PoolClosedError('imapUnordered was left before its end'), false);
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /** No more tasks may be submitted; those submitted still run. */
+  close(): void {
+    if (this.state === 'open') this.state = 'closed';
+  }
+
+  /** Rejects every unfinished task and stops the workers now. */
+  async terminate(): Promise<void> {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    await this.engine.terminate(new PoolClosedError('the pool was terminated'));
+  }
+
+  /** Waits for submitted tasks to finish and the workers to exit. Call {@link close} (or terminate) first, as in Python. */
+  async join(): Promise<void> {
+    if (this.state === 'open') throw new PoolClosedError('join() needs close() or terminate() first');
+    if (this.state === 'terminated') return this.engine.terminate(new PoolClosedError('the pool was terminated'));
+    await this.engine.whenIdle();
+    await this.engine.shutdown();
+  }
+
+  /** `await using pool = new Pool()`: close and join at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.state === 'open') this.close();
+    await this.join();
+  }
+
+  // ---- internals ----
+
+  private checkOpen(): void {
+    if (this.state !== 'open') throw new PoolClosedError(`the pool is ${this.state}: it takes no new tasks`);
+  }
+
+  private submitOne(fn: AnyTask, args: unknown, options: TaskOptions): TaskHandle {
+    this.checkOpen();
+    if (!Array.isArray(args)) reject('type', 'args', 'an array of arguments', args);
+    const { timeoutMs, signal } = checkTaskOptions(options);
+    const functionId = this.engine.functions.idOf(fn);
+    signal?.throwIfAborted();
+    const handle = this.engine.submit(functionId, args, { timeoutMs });
+    if (signal) linkSignal(signal, [handle], handle.promise);
+    return handle;
+  }
+
+  private submitChunks(fn: AnyTask, argLists: Iterable<unknown>, options: MapOptions): ChunkRun {
+    this.checkOpen();
+    checkObject(options, 'options');
+    const { timeoutMs, signal } = checkTaskOptions(options);
+    const schedule = options.schedule === undefined ? 'dynamic' : checkOneOf(options.schedule, 'options.schedule', ['dynamic', 'static'] as const);
+    const lists = toArray(argLists, 'argLists');
+    lists.forEach((args, i) => Array.isArray(args) || reject('type', `argLists[${i}]`, 'an array of arguments', args));
+    const workers = this.engine.workerCount;
+    const chunksize =
+      options.chunksize !== undefined
+        ? checkInteger(options.chunksize, 'options.chunksize', 1)
+        : schedule === 'static'
+          ? Math.max(1, Math.ceil(lists.length / workers))
+          : Math.max(1, Math.ceil(lists.length / (workers * 4)));
+    const functionId = this.engine.functions.idOf(fn);
+    signal?.throwIfAborted();
+    const handles: TaskHandle[] = [];
+    const chunks: Promise<unknown[]>[] = [];
+    for (let start = 0, k = 0; start < lists.length; start += chunksize, k++) {
+      const chunk = lists.slice(start, start + chunksize) as unknown[][];
+      const worker = schedule === 'static' ? k % workers : undefined;
+      // A chunk of one is sent as a plain call: no array wrapping on either side.
+      const handle =
+        chunk.length === 1
+          ? this.engine.submit(functionId, chunk[0]!, { worker, timeoutMs })
+          : this.engine.submit(functionId, chunk, { chunk: true, worker, timeoutMs });
+      handles.push(handle);
+      const results = chunk.length === 1 ? handle.promise.then((value) => [value]) : (handle.promise as Promise<unknown[]>);
+      results.catch(() => {}); // observed by the caller's await; avoid unhandled-rejection noise for chunks never awaited
+      chunks.push(results);
+    }
+    const cancel = (reason: unknown, running: boolean): void => handles.forEach((h) => h.cancel(reason, { running }));
+    if (signal) linkSignal(signal, handles, Promise.allSettled(chunks));
+    return { handles, chunks, cancel };
+  }
+
+  private withCallbacks<R>(promise: Promise<R>, options: ApplyAsyncOptions<R>): AsyncResult<R> {
+    if (options.callback !== undefined && typeof options.callback !== 'function') reject('type', 'options.callback', 'a function', options.callback);
+    if (options.errorCallback !== undefined && typeof options.errorCallback !== 'function') {
+      reject('type', 'options.errorCallback', 'a function', options.errorCallback);
+    }
+    promise.then(options.callback, options.errorCallback ?? (() => {}));
+    return new AsyncResult(promise);
+  }
+}
+
+function checkTaskOptions(options: TaskOptions): { timeoutMs: number; signal?: AbortSignal } {
+  checkObject(options, 'options');
+  const timeoutMs = options.timeout === undefined ? Infinity : checkNonNegativeNumber(options.timeout, 'options.timeout');
+  const signal = options.signal === undefined ? undefined : checkAbortSignal(options.signal, 'options.signal');
+  return { timeoutMs, signal };
+}
+
+/** One abort listener per call, removed when the call settles (many listeners on one signal would leak and warn). */
+function linkSignal(signal: AbortSignal, handles: TaskHandle[], settled: Promise<unknown>): void {
+  const onAbort = (): void => handles.forEach((h) => h.cancel(signal.reason));
+  signal.addEventListener('abort', onAbort, { once: true });
+  settled.then(
+    () => signal.removeEventListener('abort', onAbort),
+    () => signal.removeEventListener('abort', onAbort),
+  );
+}
+
+function toArray(values: Iterable<unknown>, path: string): unknown[] {
+  if (Array.isArray(values)) return values;
+  if (values === null || typeof values !== 'object' || typeof (values as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new ArgumentTypeError(path, `\`${path}\` must be an iterable (an array, a Set, a generator, ...); got ${describe(values)}`);
+  }
+  return Array.from(values);
+}
+
+function wrapItems(items: Iterable<unknown>, path: string): unknown[][] {
+  return toArray(items, path).map((item) => [item]);
+}

@@ -1,0 +1,45 @@
+/**
+ * Errors across the worker boundary: a worker encodes the Error it caught
+ * (the codec flattens it to name, message, stack, code, argument, cause);
+ * the main thread rebuilds it as the same class where it knows the class
+ * (built-in errors and wyvern's own), else as an Error with the same name.
+ * The stack is the worker's: that is where the failure happened.
+ */
+
+import { WYVERN_ERROR_CLASSES, ArgumentRangeError, ArgumentTypeError } from '../errors.js';
+import type { ErrorRecord } from './codec.js';
+
+const BUILT_IN: Record<string, new (message: string) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+export function rebuildError(record: ErrorRecord): Error {
+  let error: Error;
+  if (record.name === 'ArgumentTypeError') error = new ArgumentTypeError(record.argument ?? '', record.message);
+  else if (record.name === 'ArgumentRangeError') error = new ArgumentRangeError(record.argument ?? '', record.message);
+  else {
+    const Known = WYVERN_ERROR_CLASSES[record.name] ?? BUILT_IN[record.name] ?? Error;
+    error = new Known(record.message);
+    if (!(record.name in WYVERN_ERROR_CLASSES) && !(record.name in BUILT_IN)) error.name = record.name;
+  }
+  if (record.stack !== undefined) error.stack = record.stack;
+  if (record.code !== undefined && !('code' in error && error.code)) {
+    Object.defineProperty(error, 'code', { value: record.code, enumerable: true });
+  }
+  if (record.cause !== undefined) {
+    const cause = record.cause as ErrorRecord | undefined;
+    Object.defineProperty(error, 'cause', {
+      value: cause && typeof cause === 'object' && 'message' in cause && 'name' in cause ? rebuildError(cause) : cause,
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return error;
+}

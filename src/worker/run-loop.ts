@@ -1,0 +1,183 @@
+/**
+ * The worker's run loop, shared by the Node and browser entries.
+ *
+ * Take a slot index from this worker's private ring or the shared ring,
+ * claim the slot (QUEUED → RUNNING), decode the arguments, run the task,
+ * claim the finish (RUNNING → DONE), write the result, push the slot on the
+ * completion ring and wake the main thread if it sleeps. The finish is
+ * claimed before the result is written so that a slot the main thread has
+ * abandoned (timeout, abort) is never written again: the main thread reuses
+ * it once this worker is terminated.
+ *
+ * Tasks that return promises are awaited, one task at a time per worker.
+ */
+
+import { InitializerError, WyvernError } from '../errors.js';
+import { SharedAllocator } from '../memory/allocator.js';
+import { SharedHeap } from '../memory/heap.js';
+import {
+  CONTROL,
+  DONE_RING_PTR,
+  PAYLOAD_BYTES,
+  SLOT,
+  SUBMIT_RING_PTR,
+  SlotFlags,
+  SlotState,
+  slotPtr,
+  workerRingPtr,
+  workerSleepingIndex,
+  workerWakeIndex,
+} from '../memory/layout.js';
+import { MemoryViews } from '../memory/views.js';
+import type { WorkerInit, WorkerMessage } from '../platform/types.js';
+import { FunctionResolver, compileInline, explainMissingVariable } from '../pool/task-function.js';
+import { SlotRing } from '../queue/ring.js';
+import { wakeMain } from '../queue/wake.js';
+import { bindKernels } from '../wasm/kernels.js';
+import { WireReader, WireWriter } from '../wire/codec.js';
+import type { WorkerContext } from './context.js';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+
+export async function runWorker(init: WorkerInit, post: (message: WorkerMessage) => void): Promise<void> {
+  const views = new MemoryViews(init.memory);
+  const heap = new SharedHeap(views, init.threadTag, init.maximumBytes);
+  const allocator = new SharedAllocator(views, heap);
+  const kernelFunctions = bindKernels(init.module, views);
+  const functions = new FunctionResolver(views, kernelFunctions);
+  const reader = new WireReader(views);
+  const writer = new WireWriter(views);
+  const privateRing = new SlotRing(views.i32, workerRingPtr(init.workerIndex));
+  const sharedRing = new SlotRing(views.i32, SUBMIT_RING_PTR);
+  const doneRing = new SlotRing(views.i32, DONE_RING_PTR);
+  const words = views.i32;
+  const wakeIndex = workerWakeIndex(init.workerIndex);
+  const sleepingIndex = workerSleepingIndex(init.workerIndex);
+
+  const context: WorkerContext = {
+    workerIndex: init.workerIndex,
+    memory: init.memory,
+    alloc: (Kind, length) => allocator.alloc(Kind, length),
+    allocMatrix: (Kind, rows, cols) => allocator.allocMatrix(Kind, rows, cols),
+    free: (value) => allocator.free(value),
+  };
+  (globalThis as unknown as { wyvern: WorkerContext }).wyvern = context;
+
+  try {
+    if (init.initializer) {
+      const initializer =
+        init.initializer.kind === 'inline'
+          ? compileInline(init.initializer.source)
+          : ((await import(/* @vite-ignore */ init.initializer.url))[init.initializer.exportName] as AnyFunction);
+      await initializer(...init.initializer.args);
+    }
+  } catch (error) {
+    const failure = new InitializerError(`the pool's initializer failed in worker ${init.workerIndex}: ${(error as Error)?.message ?? error}`, {
+      cause: error,
+    });
+    post({ type: 'init-error', error: { name: failure.name, message: failure.message, stack: (error as Error)?.stack } });
+    return;
+  }
+  post({ type: 'ready' });
+
+  /** Next slot to run, or -1 at shutdown. Polls for spinMicros, then sleeps on this worker's futex. */
+  const take = (): number => {
+    let slot = privateRing.pop();
+    if (slot >= 0) return slot;
+    slot = sharedRing.pop();
+    if (slot >= 0) return slot;
+    const spinUntil = performance.now() + init.spinMicros / 1000;
+    for (;;) {
+      for (let i = 0; i < 64; i++) {
+        slot = privateRing.pop();
+        if (slot < 0) slot = sharedRing.pop();
+        if (slot >= 0) return slot;
+      }
+      if (Atomics.load(words, CONTROL.SHUTDOWN)) return -1;
+      if (performance.now() > spinUntil) break;
+    }
+    for (;;) {
+      const seq = Atomics.load(words, wakeIndex);
+      Atomics.store(words, sleepingIndex, 1);
+      slot = privateRing.pop();
+      if (slot < 0) slot = sharedRing.pop();
+      if (slot >= 0 || Atomics.load(words, CONTROL.SHUTDOWN)) {
+        Atomics.store(words, sleepingIndex, 0);
+        return slot;
+      }
+      Atomics.wait(words, wakeIndex, seq);
+      Atomics.store(words, sleepingIndex, 0);
+    }
+  };
+
+  const finish = (slot: number, base: number, failed: boolean): void => {
+    // Claim the finish first: if the main thread abandoned the slot, leave it untouched.
+    if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.RUNNING, SlotState.DONE) !== SlotState.RUNNING) return;
+    let bytes = writer.encoded;
+    let flags = words[base + SLOT.FLAGS]! & ~SlotFlags.ERROR;
+    let spill = 0;
+    if (bytes.length > PAYLOAD_BYTES) {
+      try {
+        spill = heap.allocate(bytes.length);
+      } catch (error) {
+        writer.reset().write(error);
+        bytes = writer.encoded;
+        failed = true;
+      }
+    }
+    if (failed) flags |= SlotFlags.ERROR;
+    const target = spill || slotPtr(slot) + SLOT.PAYLOAD_OFFSET;
+    views.ensure(target + bytes.length);
+    views.u8.set(bytes, target);
+    words[base + SLOT.FLAGS] = flags;
+    words[base + SLOT.LENGTH] = bytes.length;
+    words[base + SLOT.SPILL_PTR] = spill;
+    doneRing.push(slot);
+    wakeMain(words);
+  };
+
+  for (;;) {
+    const slot = take();
+    if (slot < 0) return;
+    const base = slotPtr(slot) >> 2;
+    words[base + SLOT.OWNER] = init.threadTag;
+    if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.QUEUED, SlotState.RUNNING) !== SlotState.QUEUED) {
+      // Cancelled while queued: hand it back untouched.
+      doneRing.push(slot);
+      wakeMain(words);
+      continue;
+    }
+    views.f64[(slotPtr(slot) >> 3) + SLOT.STARTED_AT_F64] = Date.now();
+    const functionId = words[base + SLOT.FUNCTION]!;
+    let failed = false;
+    try {
+      const spill = words[base + SLOT.SPILL_PTR]!;
+      const args = reader.at(spill || slotPtr(slot) + SLOT.PAYLOAD_OFFSET, words[base + SLOT.LENGTH]!).read() as unknown[];
+      if (spill) heap.free(spill);
+      let fn = functions.resolve(functionId);
+      if (isThenable(fn)) fn = await fn;
+      let result: unknown;
+      if (words[base + SLOT.FLAGS]! & SlotFlags.CHUNK) {
+        const results = new Array<unknown>(args.length);
+        for (let i = 0; i < args.length; i++) {
+          let value = fn(...(args[i] as unknown[]));
+          if (isThenable(value)) value = await value;
+          results[i] = value;
+        }
+        result = results;
+      } else {
+        result = fn(...args);
+        if (isThenable(result)) result = await result;
+      }
+      writer.reset().write(result);
+    } catch (error) {
+      failed = true;
+      const explained = functions.isInline(functionId) ? explainMissingVariable(error) : error;
+      writer.reset().write(explained instanceof Error ? explained : new WyvernError('ERR_TASK_THREW', `task threw a non-Error value: ${String(explained)}`));
+    }
+    finish(slot, base, failed);
+  }
+}
