@@ -158,7 +158,7 @@ export class FunctionResolver {
       return fn;
     }
     const [exportName, url] = text.split('\n') as [string, string];
-    return import(/* @vite-ignore */ url).then((module: Record<string, unknown>) => {
+    return importModule(url).then((module: Record<string, unknown>) => {
       const fn = module[exportName];
       if (typeof fn !== 'function') {
         throw new ArgumentTypeError('exportName', `module ${url} has no exported function \`${exportName}\`; got ${describe(fn)}`);
@@ -168,6 +168,14 @@ export class FunctionResolver {
     });
   }
 }
+
+/**
+ * `import(url)` hidden from bundlers and dev servers, which would otherwise
+ * rewrite it (Vitest's browser mode wraps every dynamic import with a helper
+ * that does not exist inside a worker). Task URLs are absolute, so no
+ * referrer is needed.
+ */
+export const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<Record<string, unknown>>;
 
 /** Compiles an inline function's source in the worker's global scope. */
 export function compileInline(source: string): (...args: unknown[]) => unknown {

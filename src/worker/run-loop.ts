@@ -30,7 +30,7 @@ import {
 } from '../memory/layout.js';
 import { MemoryViews } from '../memory/views.js';
 import type { WorkerInit, WorkerMessage } from '../platform/types.js';
-import { FunctionResolver, compileInline, explainMissingVariable } from '../pool/task-function.js';
+import { FunctionResolver, compileInline, explainMissingVariable, importModule } from '../pool/task-function.js';
 import { SlotRing } from '../queue/ring.js';
 import { wakeMain } from '../queue/wake.js';
 import { bindKernels } from '../wasm/kernels.js';
@@ -71,7 +71,7 @@ export async function runWorker(init: WorkerInit, post: (message: WorkerMessage)
       const initializer =
         init.initializer.kind === 'inline'
           ? compileInline(init.initializer.source)
-          : ((await import(/* @vite-ignore */ init.initializer.url))[init.initializer.exportName] as AnyFunction);
+          : ((await importModule(init.initializer.url))[init.initializer.exportName] as AnyFunction);
       await initializer(...init.initializer.args);
     }
   } catch (error) {

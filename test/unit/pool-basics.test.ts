@@ -1,0 +1,108 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool, task } from '../../src/index.js';
+
+const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
+
+describe('Pool basics', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+
+  it('runs an inline function with arguments and returns its result', async () => {
+    expect(await pool.apply((a: number, b: number) => a + b, [2, 3])).toBe(5);
+  });
+
+  it('maps in order, for every chunksize', async () => {
+    const items = Array.from({ length: 103 }, (_, i) => i);
+    const expected = items.map((x) => x * x);
+    for (const chunksize of [undefined, 1, 7, 200]) {
+      expect(await pool.map((x: number) => x * x, items, { chunksize })).toEqual(expected);
+    }
+  });
+
+  it('maps an empty list to an empty list', async () => {
+    expect(await pool.map((x: number) => x, [])).toEqual([]);
+  });
+
+  it('starmaps argument lists', async () => {
+    expect(await pool.starmap((a: number, b: number) => a * b, [[1, 2], [3, 4], [5, 6]])).toEqual([2, 12, 30]);
+  });
+
+  it('runs exports of a task module by URL', async () => {
+    const square = task<(x: number) => number>(tasks, 'square');
+    expect(await pool.map(square, [1, 2, 3, 4])).toEqual([1, 4, 9, 16]);
+  });
+
+  it('awaits tasks that return promises', async () => {
+    const delayed = task<(x: number, ms: number) => Promise<number>>(tasks, 'delayedDouble');
+    expect(await pool.starmap(delayed, [[1, 5], [2, 1], [3, 0]])).toEqual([2, 4, 6]);
+  });
+
+  it('imap yields results in order and imapUnordered yields all of them', async () => {
+    const items = Array.from({ length: 50 }, (_, i) => i);
+    const ordered: number[] = [];
+    for await (const value of pool.imap((x: number) => x + 1, items, { chunksize: 3 })) ordered.push(value);
+    expect(ordered).toEqual(items.map((x) => x + 1));
+    const unordered: number[] = [];
+    for await (const value of pool.imapUnordered((x: number) => x + 1, items, { chunksize: 4 })) unordered.push(value);
+    expect(unordered.sort((a, b) => a - b)).toEqual(items.map((x) => x + 1));
+  });
+
+  it('leaving imap early stops cleanly and the pool keeps serving', async () => {
+    const seen: number[] = [];
+    for await (const value of pool.imap((x: number) => x, Array.from({ length: 1000 }, (_, i) => i), { chunksize: 10 })) {
+      seen.push(value);
+      if (seen.length === 15) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect(await pool.apply((x: number) => x, [7])).toBe(7);
+  });
+
+  it('applyAsync returns an AsyncResult and calls the callback', async () => {
+    let called: number | undefined;
+    const result = pool.applyAsync((x: number) => x * 10, [4], { callback: (value) => (called = value) });
+    expect(await result.get()).toBe(40);
+    expect(result.ready()).toBe(true);
+    expect(result.successful()).toBe(true);
+    expect(called).toBe(40);
+  });
+
+  it('mapAsync delivers errors through get() and errorCallback', async () => {
+    let reported: unknown;
+    const result = pool.mapAsync(
+      (x: number) => {
+        if (x === 3) throw new RangeError('three');
+        return x;
+      },
+      [1, 2, 3],
+      { errorCallback: (error) => (reported = error) },
+    );
+    await expect(result.get()).rejects.toThrow(RangeError);
+    expect(result.successful()).toBe(false);
+    expect((reported as Error).message).toBe('three');
+  });
+
+  it('round-trips structured values', async () => {
+    const value = {
+      n: 1.5,
+      i: -7,
+      big: 12345678901234567890n,
+      s: 'héllo ✓ '.repeat(20),
+      list: [1, 'a', null, undefined, true, false],
+      date: new Date(1700000000000),
+      map: new Map<unknown, unknown>([['k', 1], [2, [3]]]),
+      set: new Set([1, 'two']),
+      bytes: new Uint8Array([1, 2, 3]),
+      floats: new Float32Array([0.5, -1]),
+      nested: { deep: { deeper: [{ x: -0 }] } },
+    };
+    const back = await pool.apply((v: unknown) => v, [value]);
+    expect(back).toEqual(value);
+  });
+
+  it('runs many tasks at once beyond the number of slots, nothing lost', async () => {
+    const n = 10_000;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => pool.apply((x: number) => x * 2, [i])));
+    expect(results).toEqual(Array.from({ length: n }, (_, i) => i * 2));
+    expect(pool.pending).toBe(0);
+  });
+});
