@@ -42,7 +42,12 @@ export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHan
   });
   worker.postMessage(init);
   return {
-    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data as WorkerMessage)),
+    onMessage: (listener) =>
+      worker.addEventListener('message', (event) => {
+        const message = event.data as WorkerMessage;
+        if (message.type === 'stopped') exit(0);
+        else listener(message);
+      }),
     onExit: (listener) => void exitListeners.push(listener),
     // terminate() is synchronous in browsers: report the exit ourselves.
     terminate: () => queueMicrotask(() => exit(0)),

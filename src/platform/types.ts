@@ -18,7 +18,11 @@ export interface WorkerInit {
 }
 
 /** Messages on the control channel, worker → main. The hot path never uses it. */
-export type WorkerMessage = { type: 'ready' } | { type: 'init-error'; error: { name: string; message: string; stack?: string } };
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: { name: string; message: string; stack?: string } }
+  /** The run loop ended (shutdown). Browsers have no exit event; this stands in for it. */
+  | { type: 'stopped' };
 
 export interface WorkerHandle {
   onMessage(listener: (message: WorkerMessage) => void): void;

@@ -1,0 +1,138 @@
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { Pool, PoolClosedError, TaskTimeoutError, WorkerExitError, task } from '../../src/index.js';
+
+const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
+const hang = task<() => never>(tasks, 'hang');
+const busy = task<(ms: number, value: number) => number>(tasks, 'busy');
+const throwsCustom = task<(message: string) => never>(tasks, 'throwsCustom');
+
+describe('Pool failures: every task ends as a result or an error', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+
+  it('rejects with the worker’s error class, message and stack', async () => {
+    const error = await pool.apply(() => {
+      throw new TypeError('bad input');
+    }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('bad input');
+    expect(error.stack).toContain('bad input');
+  });
+
+  it('keeps the name and code of a custom error class', async () => {
+    const error = await pool.apply(throwsCustom, ['nope']).catch((e: unknown) => e as Error & { code: string });
+    expect(error.name).toBe('ValidationError');
+    expect(error.code).toBe('E_VALIDATION');
+    expect(error.message).toBe('nope');
+  });
+
+  it('a hung task ends with TaskTimeoutError and its worker is replaced', async () => {
+    const started = performance.now();
+    const error = await pool.apply(hang, [], { timeout: 200 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskTimeoutError);
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(await pool.map((x: number) => x * 3, [1, 2, 3])).toEqual([3, 6, 9]);
+  });
+
+  it('the timeout counts from when the task starts, not when it was queued', async () => {
+    // Two workers, four 150 ms tasks with a 300 ms limit: the last two wait ~150 ms in the queue.
+    const results = await pool.starmap(busy, [[150, 1], [150, 2], [150, 3], [150, 4]], { timeout: 300, chunksize: 1 });
+    expect(results).toEqual([1, 2, 3, 4]);
+  });
+
+  it('an AbortSignal cancels queued and running tasks, and the pool keeps serving', async () => {
+    const controller = new AbortController();
+    const running = pool.starmap(busy, Array.from({ length: 20 }, (_, i) => [200, i] as [number, number]), {
+      signal: controller.signal,
+      chunksize: 1,
+    });
+    setTimeout(() => controller.abort(new Error('stop now')), 50);
+    await expect(running).rejects.toThrow('stop now');
+    expect(await pool.apply((x: number) => x, [5])).toBe(5);
+    await expect(pool.apply((x: number) => x, [1], { signal: AbortSignal.abort() })).rejects.toThrow();
+  });
+
+  it('an error thrown by one map item rejects the map; other items are not lost', async () => {
+    await expect(
+      pool.map(
+        (x: number) => {
+          if (x === 50) throw new Error('item 50');
+          return x;
+        },
+        Array.from({ length: 100 }, (_, i) => i),
+        { chunksize: 5 },
+      ),
+    ).rejects.toThrow('item 50');
+    // The map failed at its first error; the chunks still running finish, and their slots come back.
+    await vi.waitFor(() => expect(pool.pending).toBe(0));
+  });
+
+  it('refuses values that cannot cross to a worker, naming where they are', async () => {
+    await expect(pool.apply((v: unknown) => v, [{ inner: { f: () => 1 } }])).rejects.toThrow('`0.inner.f`');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(pool.apply((v: unknown) => v, [cyclic])).rejects.toThrow('cyclic');
+  });
+
+  it('a task returning a function fails with a serialization error', async () => {
+    await expect(pool.apply(() => () => 1)).rejects.toThrow(/cannot send a function/);
+  });
+});
+
+describe('Pool lifecycle', () => {
+  it('close then join waits for submitted tasks; later submissions are refused', async () => {
+    const pool = new Pool({ workers: 2 });
+    const pending = pool.starmap(busy, [[30, 1], [30, 2], [30, 3]]);
+    pool.close();
+    await expect(pool.apply((x: number) => x, [1])).rejects.toBeInstanceOf(PoolClosedError);
+    await pool.join();
+    expect(await pending).toEqual([1, 2, 3]);
+  });
+
+  it('join before close is an error, as in Python', async () => {
+    const pool = new Pool({ workers: 1 });
+    await expect(pool.join()).rejects.toBeInstanceOf(PoolClosedError);
+    await pool.terminate();
+  });
+
+  it('terminate rejects unfinished tasks with PoolClosedError', async () => {
+    const pool = new Pool({ workers: 1 });
+    const running = pool.apply(hang, []);
+    const queued = pool.apply((x: number) => x, [1]);
+    const outcomes = Promise.allSettled([running, queued]);
+    await new Promise((r) => setTimeout(r, 100));
+    await pool.terminate();
+    for (const outcome of await outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(PoolClosedError);
+    }
+  });
+
+  it('await using closes and joins', async () => {
+    let result: number[] = [];
+    {
+      await using pool = new Pool({ workers: 2 });
+      result = await pool.map((x: number) => x + 1, [1, 2]);
+    }
+    expect(result).toEqual([2, 3]);
+  });
+
+  it('runs the initializer in every worker before tasks', async () => {
+    const pool = new Pool({ workers: 2, initializer: task(tasks, 'init'), initargs: ['yes'] });
+    await pool.ready;
+    expect(await pool.map(task<() => string>(tasks, 'readInit'), [undefined, undefined, undefined] as never[])).toEqual(['yes', 'yes', 'yes']);
+    await pool.terminate();
+  });
+
+  it('a failing initializer rejects ready and every task', async () => {
+    const pool = new Pool({
+      workers: 2,
+      initializer: () => {
+        throw new Error('no database');
+      },
+    });
+    await expect(pool.ready).rejects.toThrow('no database');
+    await expect(pool.apply((x: number) => x, [1])).rejects.toThrow('no database');
+    await pool.terminate();
+  });
+});
