@@ -23,7 +23,7 @@ execFileSync(
     asc, 'assembly/index.ts',
     '-o', 'build/wasm/kernels.wasm', '-t', 'build/wasm/kernels.wat',
     '-O3', '--runtime', 'stub', '--noAssert',
-    '--importMemory', '--sharedMemory', '--initialMemory', '64', '--maximumMemory', '65536',
+    '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
     '--enable', 'simd', '--enable', 'threads',
   ],
   { cwd: root, stdio: 'inherit' },

@@ -46,6 +46,7 @@ export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHan
       worker.addEventListener('message', (event) => {
         const message = event.data as WorkerMessage;
         if (message.type === 'stopped') exit(0);
+        else if (message.type === 'crashed') exit(1, Object.assign(new Error(message.error.message), { stack: message.error.stack }));
         else listener(message);
       }),
     onExit: (listener) => void exitListeners.push(listener),

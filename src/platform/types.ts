@@ -20,7 +20,10 @@ export interface WorkerInit {
 /** Messages on the control channel, worker → main. The hot path never uses it. */
 export type WorkerMessage =
   | { type: 'ready' }
-  | { type: 'init-error'; error: { name: string; message: string; stack?: string } }
+  /** Setup failed: the kernels would not instantiate, or the pool's initializer threw. */
+  | { type: 'init-error'; stage: 'startup' | 'initializer'; error: { name: string; message: string; stack?: string } }
+  /** Browsers: the run loop itself failed (Node reports this as the worker's 'error' and 'exit' events). */
+  | { type: 'crashed'; error: { name: string; message: string; stack?: string } }
   /** The run loop ended (shutdown). Browsers have no exit event; this stands in for it. */
   | { type: 'stopped' };
 

@@ -242,7 +242,10 @@ export class PoolEngine {
         entry.ready = true;
         if (this.workers.every((w) => w?.ready)) this.markReady();
       } else if (message.type === 'init-error') {
-        const error = new InitializerError(message.error.message);
+        const error =
+          message.stage === 'initializer'
+            ? new InitializerError(message.error.message)
+            : new WyvernError('ERR_WORKER_START', message.error.message);
         if (message.error.stack) error.stack = message.error.stack;
         this.fail(error);
       }

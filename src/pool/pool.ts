@@ -186,7 +186,13 @@ export class Pool implements AsyncDisposable {
 
   /** `fn(item)` for every item, results in order. Rejects with the first error. */
   map<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): Promise<TaskResult<F>[]> {
-    return this.starmap(fn, wrapItems(items, 'items') as Iterable<TaskArgs<F>>, options);
+    let argLists: unknown[][];
+    try {
+      argLists = wrapItems(items, 'items');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.starmap(fn, argLists as Iterable<TaskArgs<F>>, options);
   }
 
   mapAsync<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options: MapOptions & ApplyAsyncOptions<TaskResult<F>[]> = {}): AsyncResult<TaskResult<F>[]> {

@@ -35,10 +35,16 @@ export type TaskFunction<Args extends unknown[] = never[], Result = unknown> =
 
 /** The arguments a task function takes. */
 export type TaskArgs<F> =
-  F extends Kernel<infer A, unknown> ? A : F extends ModuleTask<infer A, unknown> ? A : F extends (...args: infer A) => unknown ? A : never;
+  F extends Kernel<infer A, infer _R> ? A : F extends ModuleTask<infer A, infer _R> ? A : F extends (...args: infer A) => unknown ? A : never;
 /** What a task function's promise resolves to. */
 export type TaskResult<F> =
-  F extends Kernel<unknown[], infer R> ? R : F extends ModuleTask<unknown[], infer R> ? R : F extends (...args: never[]) => infer R ? Awaited<R> : never;
+  F extends Kernel<infer _A, infer R>
+    ? R
+    : F extends ModuleTask<infer _A, infer R>
+      ? R
+      : F extends (...args: never[]) => infer R
+        ? Awaited<R>
+        : never;
 
 /**
  * Names the export `exportName` of the module at `url` as a task. The URL

@@ -341,7 +341,10 @@ export class WireReader {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < count; i++) {
       const key = this.string();
-      out[key] = this.read();
+      const value = this.read();
+      // A plain assignment to "__proto__" would set the prototype instead of a key.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      else out[key] = value;
     }
     return out;
   }

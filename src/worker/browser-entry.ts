@@ -7,10 +7,16 @@ scope.addEventListener(
   'message',
   (event: MessageEvent<WorkerInit>) => {
     const post = (message: WorkerMessage): void => scope.postMessage(message);
-    void runWorker(event.data, post).then(() => {
-      post({ type: 'stopped' });
-      scope.close();
-    });
+    runWorker(event.data, post).then(
+      () => {
+        post({ type: 'stopped' });
+        scope.close();
+      },
+      (error: Error) => {
+        post({ type: 'crashed', error: { name: error.name, message: error.message, stack: error.stack } });
+        scope.close();
+      },
+    );
   },
   { once: true },
 );

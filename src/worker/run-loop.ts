@@ -12,7 +12,7 @@
  * Tasks that return promises are awaited, one task at a time per worker.
  */
 
-import { InitializerError, WyvernError } from '../errors.js';
+import { WyvernError } from '../errors.js';
 import { SharedAllocator } from '../memory/allocator.js';
 import { SharedHeap } from '../memory/heap.js';
 import {
@@ -43,29 +43,14 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 
 export async function runWorker(init: WorkerInit, post: (message: WorkerMessage) => void): Promise<void> {
-  const views = new MemoryViews(init.memory);
-  const heap = new SharedHeap(views, init.threadTag, init.maximumBytes);
-  const allocator = new SharedAllocator(views, heap);
-  const kernelFunctions = bindKernels(init.module, views);
-  const functions = new FunctionResolver(views, kernelFunctions);
-  const reader = new WireReader(views);
-  const writer = new WireWriter(views);
-  const privateRing = new SlotRing(views.i32, workerRingPtr(init.workerIndex));
-  const sharedRing = new SlotRing(views.i32, SUBMIT_RING_PTR);
-  const doneRing = new SlotRing(views.i32, DONE_RING_PTR);
-  const words = views.i32;
-  const wakeIndex = workerWakeIndex(init.workerIndex);
-  const sleepingIndex = workerSleepingIndex(init.workerIndex);
-
-  const context: WorkerContext = {
-    workerIndex: init.workerIndex,
-    memory: init.memory,
-    alloc: (Kind, length) => allocator.alloc(Kind, length),
-    allocMatrix: (Kind, rows, cols) => allocator.allocMatrix(Kind, rows, cols),
-    free: (value) => allocator.free(value),
-  };
-  (globalThis as unknown as { wyvern: WorkerContext }).wyvern = context;
-
+  let setup: ReturnType<typeof startUp>;
+  try {
+    setup = startUp(init);
+  } catch (error) {
+    const e = error as Error;
+    post({ type: 'init-error', stage: 'startup', error: { name: e.name, message: `worker ${init.workerIndex} could not start: ${e.message}`, stack: e.stack } });
+    return;
+  }
   try {
     if (init.initializer) {
       const initializer =
@@ -75,13 +60,45 @@ export async function runWorker(init: WorkerInit, post: (message: WorkerMessage)
       await initializer(...init.initializer.args);
     }
   } catch (error) {
-    const failure = new InitializerError(`the pool's initializer failed in worker ${init.workerIndex}: ${(error as Error)?.message ?? error}`, {
-      cause: error,
+    const e = error as Error;
+    post({
+      type: 'init-error',
+      stage: 'initializer',
+      error: { name: 'InitializerError', message: `the pool's initializer failed in worker ${init.workerIndex}: ${e?.message ?? e}`, stack: e?.stack },
     });
-    post({ type: 'init-error', error: { name: failure.name, message: failure.message, stack: (error as Error)?.stack } });
     return;
   }
   post({ type: 'ready' });
+  await serve(init, setup);
+}
+
+/** Everything a worker builds once: views, heap, kernels, rings; and the global `wyvern` context. */
+function startUp(init: WorkerInit) {
+  const views = new MemoryViews(init.memory);
+  const heap = new SharedHeap(views, init.threadTag, init.maximumBytes);
+  const allocator = new SharedAllocator(views, heap);
+  const functions = new FunctionResolver(views, bindKernels(init.module, views));
+  const context: WorkerContext = {
+    workerIndex: init.workerIndex,
+    memory: init.memory,
+    alloc: (Kind, length) => allocator.alloc(Kind, length),
+    allocMatrix: (Kind, rows, cols) => allocator.allocMatrix(Kind, rows, cols),
+    free: (value) => allocator.free(value),
+  };
+  (globalThis as unknown as { wyvern: WorkerContext }).wyvern = context;
+  return { views, heap, functions };
+}
+
+/** The run loop proper: until shutdown. */
+async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<typeof startUp>): Promise<void> {
+  const reader = new WireReader(views);
+  const writer = new WireWriter(views);
+  const privateRing = new SlotRing(views.i32, workerRingPtr(init.workerIndex));
+  const sharedRing = new SlotRing(views.i32, SUBMIT_RING_PTR);
+  const doneRing = new SlotRing(views.i32, DONE_RING_PTR);
+  const words = views.i32;
+  const wakeIndex = workerWakeIndex(init.workerIndex);
+  const sleepingIndex = workerSleepingIndex(init.workerIndex);
 
   /** Next slot to run, or -1 at shutdown. Polls for spinMicros, then sleeps on this worker's futex. */
   const take = (): number => {

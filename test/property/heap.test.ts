@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InvalidFreeError, OutOfMemoryError } from '../../src/errors.js';
+import { HEAP_START } from '../../src/memory/layout.js';
+import { bareHeap } from '../helpers.js';
+
+type Op = { kind: 'alloc'; bytes: number } | { kind: 'free'; pick: number };
+
+const ops = fc.array(
+  fc.oneof(
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('alloc' as const), bytes: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 300_000 })) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('free' as const), pick: fc.nat() }) },
+  ),
+  { maxLength: 200 },
+);
+
+describe('SharedHeap (property: random alloc/free sequences against a model)', () => {
+  it('keeps live blocks disjoint, aligned, inside the heap, and their contents intact', () => {
+    fc.assert(
+      fc.property(ops, (sequence: Op[]) => {
+        const { views, heap } = bareHeap(4, 512);
+        const live: { ptr: number; bytes: number; pattern: number }[] = [];
+        let pattern = 1;
+        for (const op of sequence) {
+          if (op.kind === 'alloc') {
+            const ptr = heap.allocate(op.bytes);
+            expect(ptr % 16).toBe(0);
+            expect(ptr).toBeGreaterThanOrEqual(HEAP_START + 16);
+            views.ensure(ptr + op.bytes);
+            expect(ptr + op.bytes).toBeLessThanOrEqual(views.memory.buffer.byteLength);
+            for (const other of live) expect(ptr + op.bytes <= other.ptr || other.ptr + other.bytes <= ptr).toBe(true);
+            views.u8.fill(pattern & 255, ptr, ptr + op.bytes);
+            expect(heap.sizeOf(ptr)).toBe(op.bytes);
+            live.push({ ptr, bytes: op.bytes, pattern: pattern++ & 255 });
+          } else if (live.length > 0) {
+            const [victim] = live.splice(op.pick % live.length, 1);
+            const bytes = views.u8.subarray(victim!.ptr, victim!.ptr + victim!.bytes);
+            expect(bytes.every((b) => b === victim!.pattern)).toBe(true);
+            heap.free(victim!.ptr);
+            expect(heap.sizeOf(victim!.ptr)).toBe(-1);
+          }
+        }
+        for (const block of live) heap.free(block.ptr);
+        // Everything merged back: the whole heap is one free block again.
+        expect(heap.statistics().usedBytes).toBe(0);
+        const whole = heap.statistics().heapBytes - 16;
+        const ptr = heap.allocate(whole);
+        expect(ptr).toBe(HEAP_START + 16);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('grows the memory when no block fits, and fails with OutOfMemoryError past the maximum without corrupting the heap', () => {
+    const { views, heap } = bareHeap(1, 64);
+    const before = views.memory.buffer.byteLength;
+    const a = heap.allocate(1024 * 1024);
+    expect(views.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(() => heap.allocate(8 * 1024 * 1024)).toThrow(OutOfMemoryError);
+    expect(() => heap.allocate(8 * 1024 * 1024)).toThrow(/cannot grow past/);
+    heap.free(a);
+    expect(heap.statistics().usedBytes).toBe(0);
+    expect(heap.allocate(2 * 1024 * 1024)).toBeGreaterThan(0);
+  });
+
+  it('refuses to free addresses it never handed out, and double frees', () => {
+    const { heap } = bareHeap();
+    const ptr = heap.allocate(100);
+    expect(() => heap.free(ptr + 16)).toThrow(InvalidFreeError);
+    expect(() => heap.free(12)).toThrow(InvalidFreeError);
+    heap.free(ptr);
+    expect(() => heap.free(ptr)).toThrow(/freed twice/);
+  });
+});

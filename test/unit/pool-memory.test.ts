@@ -1,0 +1,72 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool, task } from '../../src/index.js';
+import { HEAP_START } from '../../src/memory/layout.js';
+
+const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
+const allocateMany = task<(count: number, n: number) => number[]>(tasks, 'allocateMany');
+const ones = task<(n: number) => Float64Array>(tasks, 'ones');
+
+describe('shared memory with running workers', () => {
+  // A heap of one page: every allocation below makes some thread grow the memory.
+  const pool = new Pool({ workers: 2, memory: { initialBytes: HEAP_START + 65536, maximumBytes: 512 * 1024 * 1024 } });
+  afterAll(() => pool.terminate());
+
+  it('arrays go to workers by reference: writes in a task are seen by the caller', async () => {
+    const x = pool.alloc(Float64Array, 8);
+    await pool.apply((a: Float64Array) => a.fill(3), [x]);
+    expect(Array.from(x)).toEqual(new Array(8).fill(3));
+    const m = pool.allocMatrix(Float32Array, 2, 3);
+    await pool.apply((mat: { set(i: number, j: number, v: number): void }) => mat.set(1, 2, 9), [m]);
+    expect(m.get(1, 2)).toBe(9);
+    pool.free(x);
+    pool.free(m);
+  });
+
+  it('workers allocate and free concurrently with the main thread while the memory grows', async () => {
+    const before = pool.memory.buffer.byteLength;
+    const work = pool.starmap(allocateMany, Array.from({ length: 16 }, () => [20, 10_000] as [number, number]), { chunksize: 1 });
+    const mine: Float64Array[] = [];
+    for (let i = 0; i < 50; i++) {
+      const a = pool.alloc(Float64Array, 20_000);
+      a.fill(i);
+      mine.push(a);
+    }
+    const results = await work;
+    for (const sums of results) expect(sums).toEqual(Array.from({ length: 20 }, (_, i) => i * 10_000));
+    mine.forEach((a, i) => expect(a.every((v) => v === i)).toBe(true));
+    for (const a of mine) pool.free(a);
+    expect(pool.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(pool.heapStatistics().usedBytes).toBeLessThan(64 * 1024); // only the function table's few bytes remain
+  });
+
+  it('a shared array allocated in a worker comes back by reference', async () => {
+    const out = await pool.apply(ones, [1000]);
+    expect(pool.isShared(out)).toBe(true);
+    expect(out.reduce((s, v) => s + v, 0)).toBe(1000);
+    pool.free(out);
+  });
+});
+
+describe('scheduling', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+  const whichWorker = (): number => (globalThis as unknown as { wyvern: { workerIndex: number } }).wyvern.workerIndex;
+
+  it("schedule: 'static' gives each worker one contiguous block", async () => {
+    await pool.ready;
+    const owners = await pool.map(whichWorker as (x: number) => number, Array.from({ length: 40 }, (_, i) => i), { schedule: 'static' });
+    expect(new Set(owners.slice(0, 20)).size).toBe(1);
+    expect(new Set(owners.slice(20)).size).toBe(1);
+    expect(owners[0]).not.toBe(owners[39]);
+  });
+
+  it("schedule: 'dynamic' lets an idle worker take the next item", async () => {
+    const busy = task<(ms: number, value: number) => number>(tasks, 'busy');
+    // One long item and many short ones: the worker not stuck on the long one should take all the short ones.
+    const start = performance.now();
+    const values = await pool.starmap(busy, [[300, 0], ...Array.from({ length: 10 }, (_, i) => [20, i + 1] as [number, number])], { chunksize: 1 });
+    expect(values).toEqual(Array.from({ length: 11 }, (_, i) => i));
+    // Static would put 6 items on the first worker: 300 + 5 × 20 ms.
+    expect(performance.now() - start).toBeLessThan(390);
+  });
+});
