@@ -43,21 +43,21 @@ describe('vector kernels in the pool', () => {
   });
 
   it('refuses arrays that are not in the shared memory, naming the argument', async () => {
-    const error = await pool.apply(kernels.sumF64, [new Float64Array(4)]).catch((e: unknown) => e as Error);
+    const error = (await pool.apply(kernels.sumF64, [new Float64Array(4)]).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ArgumentTypeError);
     expect(error.message).toMatch(/`x` must be a Float64Array in the pool's shared memory/);
   });
 
   it('refuses mismatched lengths with a KernelError', async () => {
     using scope = pool.scope();
-    const error = await pool.apply(kernels.axpyF64, [1, scope.alloc(Float64Array, 4), scope.alloc(Float64Array, 5)]).catch((e: unknown) => e as Error);
+    const error = (await pool.apply(kernels.axpyF64, [1, scope.alloc(Float64Array, 4), scope.alloc(Float64Array, 5)]).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(KernelError);
     expect(error.message).toMatch(/kernel axpyF64: `y.length` must match/);
   });
 
   it('refuses a view into the runtime’s control region: kernels only touch the heap', async () => {
     const control = new Float64Array(pool.memory.buffer, HEAP_START - 4096, 16);
-    const error = await pool.apply(kernels.fillF64, [control, 1]).catch((e: unknown) => e as Error);
+    const error = (await pool.apply(kernels.fillF64, [control, 1]).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(KernelError);
     expect(error.message).toMatch(/`x` .* does not lie inside the shared heap/);
   });
