@@ -24,8 +24,8 @@
  *  memory end    └──────────────────────────────────────────────┘
  * ```
  *
- * Every ring holds slot indices, so a ring of SLOT_COUNT cells can never be
- * full: at most SLOT_COUNT tasks exist at once. `assembly/layout.ts` repeats
+ * Every ring holds slot indices; at most SLOT_COUNT tasks exist at once, and
+ * rings have twice as many cells (RING_CAPACITY). `assembly/layout.ts` repeats
  * HEAP_START for the kernels' pointer checks; a test keeps the two equal.
  */
 
@@ -41,9 +41,17 @@ export const MAX_WORKERS = 64;
 export const FUNCTION_COUNT = 4096;
 export const FUNCTION_ENTRY_BYTES = 16;
 
-/** A ring is a 128-byte header (enqueue and dequeue positions on separate 64-byte lines) and SLOT_COUNT cells of [sequence, value]. */
+/**
+ * A ring is a 128-byte header (enqueue and dequeue positions on separate
+ * 64-byte lines) and RING_CAPACITY cells of [sequence, value]. Twice the slot
+ * count, because a consumer preempted between claiming a cell and releasing
+ * it keeps that cell busy for a whole lap: with 2× the cells, a push finds it
+ * occupied only if that one consumer stalls for thousands of tasks, and then
+ * the pusher retries rather than drop anything (see ring.ts).
+ */
+export const RING_CAPACITY = 2 * SLOT_COUNT;
 export const RING_HEADER_BYTES = 128;
-export const RING_BYTES = RING_HEADER_BYTES + SLOT_COUNT * 8;
+export const RING_BYTES = RING_HEADER_BYTES + RING_CAPACITY * 8;
 
 export const CONTROL_PTR = STATIC_DATA_BYTES;
 export const CONTROL_BYTES = 4096;

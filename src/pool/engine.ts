@@ -310,10 +310,10 @@ export class PoolEngine {
     words[base + SLOT.OWNER] = 0;
     Atomics.store(words, base + SLOT.STATE, SlotState.QUEUED);
     if (worker >= 0) {
-      this.privateRings[worker]!.push(slot);
+      this.privateRings[worker]!.pushOrWait(slot);
       wakeWorker(words, worker);
     } else {
-      this.sharedRing.push(slot);
+      this.sharedRing.pushOrWait(slot);
       wakeSleepingWorkers(words, this.options.workers, 1, this.wakeCursor++);
     }
   }

@@ -12,15 +12,20 @@
  * A cell whose sequence equals the position is free for that producer; a
  * cell whose sequence equals position + 1 holds a value for that consumer.
  * Positions are int32 and wrap; only their differences are compared, so
- * wrapping is harmless while capacity is far below 2^31. Neither operation
- * blocks or allocates: waiting is the caller's business (see wake.ts).
+ * wrapping is harmless while capacity is far below 2^31. Neither `push` nor
+ * `pop` blocks or allocates: waiting is the caller's business (see wake.ts).
+ *
+ * The queue is not lock-free in one respect: a consumer preempted between
+ * winning a cell and releasing it holds that cell, and a producer that laps
+ * the ring finds it "full" even if the ring is nearly empty. Losing a slot
+ * index would lose a task, so callers use `pushOrWait`, which retries.
  */
 
-import { RING_HEADER_BYTES, SLOT_COUNT } from '../memory/layout.js';
+import { RING_CAPACITY, RING_HEADER_BYTES } from '../memory/layout.js';
 
 const ENQUEUE = 0;
 const DEQUEUE = 16;
-const CAPACITY = SLOT_COUNT;
+const CAPACITY = RING_CAPACITY;
 const MASK = CAPACITY - 1;
 
 export class SlotRing {
@@ -66,6 +71,17 @@ export class SlotRing {
       } else {
         position = Atomics.load(words, this.enqueueIndex);
       }
+    }
+  }
+
+  /**
+   * Appends `value`, retrying while the ring looks full. Callers never have
+   * more values in flight than cells, so "full" can only mean a preempted
+   * consumer still holds a cell; it releases it as soon as it runs again.
+   */
+  pushOrWait(value: number): void {
+    while (!this.push(value)) {
+      // Spin: the holder is mid-pop; nothing else can free the cell.
     }
   }
 

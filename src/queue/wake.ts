@@ -19,7 +19,9 @@ import { CONTROL, workerSleepingIndex, workerWakeIndex } from '../memory/layout.
 
 /** Wakes worker `index` if it sleeps. Returns whether it did. */
 export function wakeWorker(words: Int32Array, index: number): boolean {
-  if (Atomics.compareExchange(words, workerSleepingIndex(index), 1, 0) !== 1) return false;
+  const sleeping = workerSleepingIndex(index);
+  // A load first: the compareExchange is a locked write that bounces the worker's cache line.
+  if (Atomics.load(words, sleeping) !== 1 || Atomics.compareExchange(words, sleeping, 1, 0) !== 1) return false;
   Atomics.add(words, workerWakeIndex(index), 1);
   Atomics.notify(words, workerWakeIndex(index), 1);
   return true;
@@ -42,7 +44,7 @@ export function wakeAllWorkers(words: Int32Array, workers: number): void {
 
 /** Wakes the main thread if it sleeps on completions. */
 export function wakeMain(words: Int32Array): void {
-  if (Atomics.compareExchange(words, CONTROL.MAIN_SLEEPING, 1, 0) !== 1) return;
+  if (Atomics.load(words, CONTROL.MAIN_SLEEPING) !== 1 || Atomics.compareExchange(words, CONTROL.MAIN_SLEEPING, 1, 0) !== 1) return;
   Atomics.add(words, CONTROL.MAIN_WAKE, 1);
   Atomics.notify(words, CONTROL.MAIN_WAKE, 1);
 }

@@ -152,7 +152,7 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     words[base + SLOT.FLAGS] = flags;
     words[base + SLOT.LENGTH] = bytes.length;
     words[base + SLOT.SPILL_PTR] = spill;
-    doneRing.push(slot);
+    doneRing.pushOrWait(slot);
     wakeMain(words);
   };
 
@@ -163,7 +163,7 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     words[base + SLOT.OWNER] = init.threadTag;
     if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.QUEUED, SlotState.RUNNING) !== SlotState.QUEUED) {
       // Cancelled while queued: hand it back untouched.
-      doneRing.push(slot);
+      doneRing.pushOrWait(slot);
       wakeMain(words);
       continue;
     }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RING_BYTES, RING_HEADER_BYTES, SLOT_COUNT } from '../../src/memory/layout.js';
+import { RING_BYTES, RING_CAPACITY, RING_HEADER_BYTES } from '../../src/memory/layout.js';
 import { SlotRing } from '../../src/queue/ring.js';
 
 function ringAt(startPosition: number): { ring: SlotRing; words: Int32Array } {
@@ -9,8 +9,8 @@ function ringAt(startPosition: number): { ring: SlotRing; words: Int32Array } {
   ring.reset();
   if (startPosition !== 0) {
     // As if `startPosition` values had already passed through: each cell's sequence is the next position that maps to it.
-    for (let cell = 0; cell < SLOT_COUNT; cell++) {
-      const offset = (cell - (startPosition & (SLOT_COUNT - 1)) + SLOT_COUNT) & (SLOT_COUNT - 1);
+    for (let cell = 0; cell < RING_CAPACITY; cell++) {
+      const offset = (cell - (startPosition & (RING_CAPACITY - 1)) + RING_CAPACITY) & (RING_CAPACITY - 1);
       words[RING_HEADER_BYTES / 4 + 2 * cell] = (startPosition + offset) | 0;
     }
     words[0] = startPosition | 0;
@@ -44,11 +44,11 @@ describe('SlotRing (property: behaves as a bounded FIFO, across int32 wrap-aroun
 
   it('refuses a push when full and accepts one again after a pop', () => {
     const { ring } = ringAt(2 ** 31 - 10);
-    for (let i = 0; i < SLOT_COUNT; i++) expect(ring.push(i)).toBe(true);
+    for (let i = 0; i < RING_CAPACITY; i++) expect(ring.push(i)).toBe(true);
     expect(ring.push(99)).toBe(false);
     expect(ring.pop()).toBe(0);
     expect(ring.push(99)).toBe(true);
-    for (let i = 1; i < SLOT_COUNT; i++) expect(ring.pop()).toBe(i);
+    for (let i = 1; i < RING_CAPACITY; i++) expect(ring.pop()).toBe(i);
     expect(ring.pop()).toBe(99);
     expect(ring.pop()).toBe(-1);
   });

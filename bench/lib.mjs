@@ -1,0 +1,58 @@
+// Shared helpers for the benchmarks: machine description, medians, result files.
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export function machine() {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { cwd: here, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {}
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    runtime: `Node ${process.version}`,
+    platform: `${os.platform()} ${os.arch()}`,
+    commit,
+    date: new Date().toISOString(),
+  };
+}
+
+export function describeMachine(m = machine()) {
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.runtime}, commit ${m.commit}`;
+}
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+export const mean = (values) => values.reduce((s, v) => s + v, 0) / values.length;
+export const std = (values) => {
+  const m = mean(values);
+  return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / Math.max(1, values.length - 1));
+};
+
+/** Writes `bench/results/<name>.json` with the machine description. */
+export function saveResults(name, results) {
+  mkdirSync(join(here, 'results'), { recursive: true });
+  const file = join(here, 'results', `${name}.json`);
+  writeFileSync(file, JSON.stringify({ machine: machine(), results }, null, 2) + '\n');
+  return file;
+}
+
+/** Prints rows as an aligned table. */
+export function printTable(rows) {
+  const keys = Object.keys(rows[0]);
+  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  console.log(line(keys));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(keys.map((k) => r[k])));
+}
