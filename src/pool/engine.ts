@@ -8,7 +8,9 @@
  *   the worker that abandoned it has exited.
  * - `records[slot]`: how to settle the task in that slot. A record can be
  *   settled early (timeout, abort, worker exit) while its slot is still in use.
- * - `backlog`: submissions waiting for a free slot (arguments already encoded).
+ * - `backlog`: submissions waiting for a free slot. Their arguments are
+ *   encoded when they get one (as Python's Pool pickles when its handler
+ *   thread sends a task, not at submission).
  * - `inFlight`: submitted tasks whose slot is not reclaimed yet, backlog included.
  *
  * The hot path: `submit` writes the slot and pushes its index on a ring;
@@ -42,6 +44,9 @@ import { WireReader, WireWriter, type ErrorRecord } from '../wire/codec.js';
 import { rebuildError } from '../wire/errors.js';
 import { FunctionRegistry } from './task-function.js';
 
+/** Microseconds the pump polls for completions before it sleeps (see spinForCompletion). */
+const MAIN_SPIN_MICROS = 20;
+
 /** The main thread's tag as a lock holder; workers get 2, 3, ... */
 const MAIN_THREAD_TAG = 1;
 
@@ -70,22 +75,35 @@ export interface TaskHandle {
   cancel(reason: unknown, options?: { running?: boolean }): void;
 }
 
-interface TaskRecord {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  settled: boolean;
+/** One submitted task: its promise, and what the engine knows of it. It is the task's handle too. */
+class TaskRecord implements TaskHandle {
+  readonly promise: Promise<unknown>;
+  resolve!: (value: unknown) => void;
+  reject!: (error: unknown) => void;
+  settled = false;
   /** The slot while it has one; -1 while in the backlog. */
-  slot: number;
-  timeoutMs: number;
-  timer?: ReturnType<typeof setTimeout>;
-}
+  slot = -1;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
 
-interface BacklogEntry {
-  record: TaskRecord;
-  functionId: number;
-  flags: number;
-  bytes: Uint8Array;
-  worker: number;
+  constructor(
+    private readonly engine: PoolEngine,
+    readonly functionId: number,
+    /** The arguments until they are encoded into a slot. */
+    public args: unknown[] | undefined,
+    readonly flags: number,
+    /** Worker whose private ring takes the task, or -1 for the shared ring. */
+    readonly worker: number,
+    readonly timeoutMs: number,
+  ) {
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  cancel(reason: unknown, options?: { running?: boolean }): void {
+    this.engine.cancel(this, reason, options?.running ?? true);
+  }
 }
 
 interface WorkerEntry {
@@ -114,12 +132,17 @@ export class PoolEngine {
   private readonly privateRings: SlotRing[];
   private readonly freeSlots: number[] = [];
   private readonly records: (TaskRecord | undefined)[] = new Array(SLOT_COUNT);
-  private readonly backlog: BacklogEntry[] = [];
+  private readonly backlog: (TaskRecord | undefined)[] = [];
   private backlogHead = 0;
   private inFlight = 0;
   private pumping = false;
   private nextTag = MAIN_THREAD_TAG + 1;
   private wakeCursor = 0;
+  private wakeScheduled = false;
+  /** Tasks pushed on the shared ring since the last wake-up pass. */
+  private wakeShared = 0;
+  /** Workers whose private ring got tasks since the last wake-up pass. */
+  private readonly wakeTargets = new Set<number>();
   private readonly workers: WorkerEntry[] = [];
   private idleWaiters: (() => void)[] = [];
   private stopping = false;
@@ -173,30 +196,21 @@ export class PoolEngine {
   }
 
   /** Queues `fn(...args)` (or, with `chunk`, `fn` over each argument list) and returns its handle. */
-  submit(functionId: number, args: unknown[], options: SubmitOptions = {}): TaskHandle {
-    let record!: TaskRecord;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      record = { resolve, reject, settled: false, slot: -1, timeoutMs: options.timeoutMs ?? Infinity };
-    });
-    const handle: TaskHandle = { promise, cancel: (reason, cancelOptions) => this.cancel(record, reason, cancelOptions?.running ?? true) };
+  submit(functionId: number, args: unknown[], options?: SubmitOptions): TaskHandle {
+    const record = new TaskRecord(this, functionId, args, options?.chunk ? SlotFlags.CHUNK : 0, options?.worker ?? -1, options?.timeoutMs ?? Infinity);
     if (this.failure) {
       record.reject(this.failure);
-      return handle;
+      return record;
     }
-    const bytes = this.writer.reset().write(args).encoded;
-    const flags = options.chunk ? SlotFlags.CHUNK : 0;
-    const worker = options.worker ?? -1;
     if (this.inFlight++ === 0) this.setKeepAlive(true);
     if (Number.isFinite(record.timeoutMs)) this.armTimeout(record, record.timeoutMs);
     const slot = this.freeSlots.pop();
-    if (slot === undefined) {
-      this.backlog.push({ record, functionId, flags, bytes: bytes.slice(), worker });
-    } else {
-      this.dispatch(slot, record, functionId, flags, bytes, worker);
-    }
+    if (slot === undefined) this.backlog.push(record);
+    else this.dispatch(slot, record);
     this.pump();
-    return handle;
+    return record;
   }
+
 
   /** Resolves when no task is in flight. */
   whenIdle(): Promise<void> {
@@ -283,40 +297,67 @@ export class PoolEngine {
     void kernelModule!.then((module) => this.startWorker(worker.index, module));
   }
 
-  private dispatch(slot: number, record: TaskRecord, functionId: number, flags: number, bytes: Uint8Array, worker: number): void {
+  /** Encodes the task's arguments into `slot` and pushes it on its ring. */
+  private dispatch(slot: number, record: TaskRecord): void {
     const words = this.views.i32;
     const base = slotPtr(slot) >> 2;
     let target = slotPtr(slot) + SLOT.PAYLOAD_OFFSET;
     let spill = 0;
-    if (bytes.length > PAYLOAD_BYTES) {
-      try {
-        spill = target = this.heap.allocate(bytes.length);
-      } catch (error) {
-        this.freeSlots.push(slot);
-        this.finishRecord(record);
-        record.settled = true;
-        record.reject(error);
-        return;
-      }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.writer.reset().write(record.args).encoded;
+      if (bytes.length > PAYLOAD_BYTES) spill = target = this.heap.allocate(bytes.length);
+    } catch (error) {
+      // Unsendable arguments, or no heap for them: this task fails, the slot goes back.
+      this.freeSlots.push(slot);
+      this.settle(record, error);
+      this.finishRecord(record);
+      return;
     }
+    record.args = undefined;
     this.views.ensure(target + bytes.length);
-    this.views.u8.set(bytes, target);
+    const memory = this.views.u8;
+    if (bytes.length <= 32) {
+      // A byte loop beats set() for the few bytes of a typical argument list.
+      for (let i = 0; i < bytes.length; i++) memory[target + i] = bytes[i]!;
+    } else {
+      memory.set(bytes, target);
+    }
     record.slot = slot;
     this.records[slot] = record;
-    words[base + SLOT.FUNCTION] = functionId;
-    words[base + SLOT.FLAGS] = flags;
+    words[base + SLOT.FUNCTION] = record.functionId;
+    words[base + SLOT.FLAGS] = record.flags;
     words[base + SLOT.LENGTH] = bytes.length;
     words[base + SLOT.SPILL_PTR] = spill;
     words[base + SLOT.OWNER] = 0;
     Atomics.store(words, base + SLOT.STATE, SlotState.QUEUED);
-    if (worker >= 0) {
-      this.privateRings[worker]!.pushOrWait(slot);
-      wakeWorker(words, worker);
+    if (record.worker >= 0) {
+      this.privateRings[record.worker]!.pushOrWait(slot);
+      this.wakeTargets.add(record.worker);
     } else {
       this.sharedRing.pushOrWait(slot);
-      wakeSleepingWorkers(words, this.options.workers, 1, this.wakeCursor++);
+      this.wakeShared++;
+    }
+    if (!this.wakeScheduled) {
+      this.wakeScheduled = true;
+      queueMicrotask(this.wakeForNewWork);
     }
   }
+
+  /**
+   * Wakes sleeping workers for the work dispatched since the last call. Runs
+   * once per burst of submissions (a microtask), not once per task: reading
+   * every worker's sleeping flag per task cost ~10% of dispatch time, and a
+   * worker woken mid-burst only competes with the submitting thread for a core.
+   */
+  private readonly wakeForNewWork = (): void => {
+    this.wakeScheduled = false;
+    const words = this.views.i32;
+    for (const worker of this.wakeTargets) wakeWorker(words, worker);
+    this.wakeTargets.clear();
+    if (this.wakeShared > 0) wakeSleepingWorkers(words, this.options.workers, this.wakeShared, this.wakeCursor++);
+    this.wakeShared = 0;
+  };
 
   private pump(): void {
     if (this.pumping) return;
@@ -337,6 +378,7 @@ export class PoolEngine {
         }
         continue;
       }
+      if (this.spinForCompletion()) continue;
       const seq = Atomics.load(words, CONTROL.MAIN_WAKE);
       Atomics.store(words, CONTROL.MAIN_SLEEPING, 1);
       if (this.doneRing.isEmpty()) {
@@ -348,6 +390,20 @@ export class PoolEngine {
       lastYield = performance.now();
     }
     this.pumping = false;
+  }
+
+  /**
+   * Polls the completion ring for a few microseconds before the pump sleeps:
+   * a wake-up through Atomics.waitAsync costs tens of microseconds, while
+   * workers that are busy with short tasks complete one every microsecond or
+   * so. The event loop is held for at most MAIN_SPIN_MICROS.
+   */
+  private spinForCompletion(): boolean {
+    const until = performance.now() + MAIN_SPIN_MICROS / 1000;
+    do {
+      for (let i = 0; i < 32; i++) if (!this.doneRing.isEmpty()) return true;
+    } while (performance.now() < until);
+    return false;
   }
 
   private drainCompletions(): boolean {
@@ -389,10 +445,10 @@ export class PoolEngine {
 
   private flushBacklog(): void {
     while (this.backlogHead < this.backlog.length && this.freeSlots.length > 0) {
-      const entry = this.backlog[this.backlogHead]!;
-      this.backlog[this.backlogHead++] = undefined as never;
-      if (entry.record.settled) continue; // cancelled while waiting; already counted out
-      this.dispatch(this.freeSlots.pop()!, entry.record, entry.functionId, entry.flags, entry.bytes, entry.worker);
+      const record = this.backlog[this.backlogHead]!;
+      this.backlog[this.backlogHead++] = undefined;
+      if (record.settled) continue; // cancelled while waiting; already counted out
+      this.dispatch(this.freeSlots.pop()!, record);
     }
     if (this.backlogHead === this.backlog.length) {
       this.backlog.length = 0;
@@ -423,7 +479,8 @@ export class PoolEngine {
     record.reject(error);
   }
 
-  private cancel(record: TaskRecord, reason: unknown, running: boolean): void {
+  /** See {@link TaskHandle.cancel}. */
+  cancel(record: TaskRecord, reason: unknown, running: boolean): void {
     if (record.settled) return;
     if (record.slot < 0) {
       // Still in the backlog: flushBacklog skips settled entries.
@@ -480,7 +537,7 @@ export class PoolEngine {
       if (record?.timer !== undefined) clearTimeout(record.timer);
       this.settle(record, error);
     }
-    for (let i = this.backlogHead; i < this.backlog.length; i++) this.settle(this.backlog[i]!.record, error);
+    for (let i = this.backlogHead; i < this.backlog.length; i++) this.settle(this.backlog[i], error);
     this.backlog.length = 0;
     this.backlogHead = 0;
     for (const worker of this.workers) worker?.handle.terminate();

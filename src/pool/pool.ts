@@ -170,7 +170,7 @@ export class Pool implements AsyncDisposable {
   /** Runs `fn(...args)` in a worker. */
   apply<F extends AnyTask>(fn: F, args?: TaskArgs<F>, options?: TaskOptions): Promise<TaskResult<F>> {
     try {
-      const handles = this.submitOne(fn, args ?? [], options ?? {});
+      const handles = this.submitOne(fn, args ?? [], options);
       return handles.promise as Promise<TaskResult<F>>;
     } catch (error) {
       return Promise.reject(error);
@@ -278,13 +278,13 @@ export class Pool implements AsyncDisposable {
     if (this.state !== 'open') throw new PoolClosedError(`the pool is ${this.state}: it takes no new tasks`);
   }
 
-  private submitOne(fn: AnyTask, args: unknown, options: TaskOptions): TaskHandle {
+  private submitOne(fn: AnyTask, args: unknown, options: TaskOptions | undefined): TaskHandle {
     this.checkOpen();
     if (!Array.isArray(args)) reject('type', 'args', 'an array of arguments', args);
-    const { timeoutMs, signal } = checkTaskOptions(options);
+    const { timeoutMs, signal } = options === undefined ? NO_OPTIONS : checkTaskOptions(options);
     const functionId = this.engine.functions.idOf(fn);
     signal?.throwIfAborted();
-    const handle = this.engine.submit(functionId, args, { timeoutMs });
+    const handle = this.engine.submit(functionId, args, timeoutMs === Infinity ? undefined : { timeoutMs });
     if (signal) linkSignal(signal, [handle], handle.promise);
     return handle;
   }
@@ -334,6 +334,8 @@ export class Pool implements AsyncDisposable {
     return new AsyncResult(promise);
   }
 }
+
+const NO_OPTIONS: { timeoutMs: number; signal?: AbortSignal } = Object.freeze({ timeoutMs: Infinity });
 
 function checkTaskOptions(options: TaskOptions): { timeoutMs: number; signal?: AbortSignal } {
   checkObject(options, 'options');

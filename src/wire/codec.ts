@@ -55,6 +55,23 @@ const enum Tag {
 }
 
 const textEncoder = new TextEncoder();
+/** Nesting deeper than this is refused (and reported as a cycle if it is one). */
+const MAX_DEPTH = 256;
+
+/** Whether `root` reaches itself through arrays, plain objects, Maps or Sets. */
+function findCycle(root: object): boolean {
+  const onPath = new Set<object>();
+  const visit = (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return false;
+    if (onPath.has(value)) return true;
+    onPath.add(value);
+    const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
+    const found = children.some(visit);
+    onPath.delete(value);
+    return found;
+  };
+  return visit(root);
+}
 const textDecoder = new TextDecoder();
 
 /** Flattened form of an Error (see wire/errors.ts). */
@@ -74,13 +91,20 @@ export class WireWriter {
   /** Bytes written since the last `reset`. */
   length = 0;
   private readonly path: string[] = [];
-  private readonly stack = new Set<object>();
+  private depth = 0;
 
   constructor(private readonly views: MemoryViews) {}
 
   reset(): this {
     this.length = 0;
+    this.depth = 0;
+    if (this.path.length > 0) this.path.length = 0; // only after an error
     return this;
+  }
+
+  /** The scratch buffer itself; bytes [0, length) are the encoding. */
+  get scratch(): Uint8Array {
+    return this.bytes;
   }
 
   /** The encoded bytes (a view of the scratch buffer: copy before the next `reset`). */
@@ -125,7 +149,18 @@ export class WireWriter {
   }
 
   private object(value: object): this {
-    if (this.stack.has(value)) throw new SerializationError(`cannot send a cyclic value${this.where()}: it refers to itself`);
+    if (Array.isArray(value)) {
+      // The common case (every argument list is one), so checked first and kept lean.
+      this.enter(value);
+      this.tag(Tag.ARRAY).u32(value.length);
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item === 'number' || typeof item === 'string') this.write(item);
+        else this.nested(String(i), item);
+      }
+      this.depth--;
+      return this;
+    }
     const kind = typedArrayCode(value);
     if (kind >= 0) return this.typedArray(value as TypedArray, kind);
     if (value instanceof SharedMatrix && this.views.owns(value.data.buffer)) {
@@ -133,12 +168,9 @@ export class WireWriter {
       this.bytes[this.length - 10] = Tag.SHARED_MATRIX; // retag the array just written
       return this.u32(value.rows).u32(value.cols);
     }
-    this.stack.add(value);
+    this.enter(value);
     try {
-      if (Array.isArray(value)) {
-        this.tag(Tag.ARRAY).u32(value.length);
-        for (let i = 0; i < value.length; i++) this.nested(String(i), value[i]);
-      } else if (value instanceof Date) {
+      if (value instanceof Date) {
         this.tag(Tag.DATE).float64(value.getTime());
       } else if (value instanceof Map) {
         this.tag(Tag.MAP).u32(value.size);
@@ -165,9 +197,24 @@ export class WireWriter {
         this.tag(Tag.OBJECT).entries(value as Record<string, unknown>);
       }
     } finally {
-      this.stack.delete(value);
+      this.depth--;
     }
     return this;
+  }
+
+  /**
+   * Counts nesting instead of remembering every object on the path: a Set
+   * per argument list would cost more than encoding it. Past MAX_DEPTH the
+   * value is searched for a cycle, so the error can say which it is.
+   */
+  private enter(value: object): void {
+    if (++this.depth <= MAX_DEPTH) return;
+    this.depth = 0;
+    throw new SerializationError(
+      findCycle(value)
+        ? `cannot send a cyclic value${this.where()}: it refers to itself`
+        : `cannot send a value nested more than ${MAX_DEPTH} levels deep${this.where()}`,
+    );
   }
 
   private entries(record: Record<string, unknown>): void {
@@ -203,7 +250,9 @@ export class WireWriter {
   }
 
   private where(): string {
-    return this.path.length ? ` at \`${this.path.join('.')}\`` : '';
+    if (this.path.length === 0) return '';
+    const shown = this.path.length > 12 ? [...this.path.slice(0, 12), '…'] : this.path;
+    return ` at \`${shown.join('.')}\``;
   }
 
   private tag(tag: Tag): this {
