@@ -250,10 +250,12 @@ export class PoolEngine {
     let markExited!: () => void;
     const entry: WorkerEntry = { index, tag, handle, ready: false, exited: new Promise((resolve) => (markExited = resolve)) };
     this.workers[index] = entry;
-    handle.setKeepAlive(this.inFlight > 0);
+    // Starting up keeps the process alive (someone may await `ready`); after that only work in flight does.
+    handle.setKeepAlive(true);
     handle.onMessage((message) => {
       if (message.type === 'ready') {
         entry.ready = true;
+        if (!this.stopping) handle.setKeepAlive(this.inFlight > 0);
         if (this.workers.every((w) => w?.ready)) this.markReady();
       } else if (message.type === 'init-error') {
         const error =
@@ -375,6 +377,9 @@ export class PoolEngine {
         if (performance.now() - lastYield > 5) {
           await new Promise((resolve) => setTimeout(resolve, 0));
           lastYield = performance.now();
+        } else {
+          // Let the settled promises' continuations run first: they often submit the next task.
+          await null;
         }
         continue;
       }
@@ -540,9 +545,10 @@ export class PoolEngine {
     for (let i = this.backlogHead; i < this.backlog.length; i++) this.settle(this.backlog[i], error);
     this.backlog.length = 0;
     this.backlogHead = 0;
+    // Alive until the workers are gone: terminate() resolves on their exit.
+    this.setKeepAlive(true);
     for (const worker of this.workers) worker?.handle.terminate();
     this.inFlight = 0;
-    this.setKeepAlive(false);
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 

@@ -1,0 +1,13 @@
+// Tasks shared by wyvern's benchmarks (wyvern loads them by URL in its workers).
+
+/** Busy-waits `ms` milliseconds: a stand-in for a compute-bound work item. */
+export function busy(ms) {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+  return ms;
+}
+
+/** Reads the first and last element: touches the argument without a full pass. */
+export function sumEnds(array) {
+  return array[0] + array[array.length - 1];
+}
