@@ -29,7 +29,7 @@ function random(seed) {
 
 const pool = new Pool({ workers: P });
 await pool.ready;
-const busy = task(new URL('./peers/tasks.mjs', import.meta.url), 'busy');
+const busy = task(new URL('../examples/node/tasks.mjs', import.meta.url), 'busy');
 await pool.map(busy, Array(P * 2).fill(1), { chunksize: 1 }); // warm up: module loaded in every worker
 
 const rows = [];

@@ -16,7 +16,7 @@ const CALLS = Number(args.calls);
 const LENGTH = (1024 * 1024) / 8;
 
 const pool = new Pool({ workers: 1 });
-const sumEnds = task(new URL('./peers/tasks.mjs', import.meta.url), 'sumEnds');
+const sumEnds = task(new URL('../examples/node/tasks.mjs', import.meta.url), 'sumEnds');
 const shared = pool.alloc(Float64Array, LENGTH);
 const plain = new Float64Array(LENGTH);
 for (const a of [shared, plain]) {

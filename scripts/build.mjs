@@ -1,7 +1,8 @@
 // Builds everything under build/ (never committed):
 //   build/wasm/kernels.wasm   AssemblyScript kernels: shared memory, threads, SIMD
 //   build/worker/{node,browser}.js   the worker entries, bundled
-//   build/dist/{node,browser}.js     the library, bundled per platform (with .d.ts in build/types)
+//   build/dist/{node,browser}.js     the library, bundled per platform
+//   build/types/                     its declarations (tsc)
 // Runs on `npm ci` (prepare), before tests and before `npm start`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -37,3 +38,6 @@ await Promise.all([
   esbuild.build({ ...common, platform: 'node', conditions: ['node'], entryPoints: ['src/index.ts'], outfile: out('dist', 'node.js') }),
   esbuild.build({ ...common, platform: 'browser', conditions: ['browser'], entryPoints: ['src/index.ts'], outfile: out('dist', 'browser.js') }),
 ]);
+
+execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+log('built build/types');

@@ -21,10 +21,20 @@ export async function loadKernelModule(): Promise<WebAssembly.Module> {
   return WebAssembly.compile(bytes);
 }
 
+/**
+ * The parent's Node flags minus those that only make sense for the main
+ * script: workers inherit `execArgv`, and `--input-type` (from `node
+ * --input-type=module -e ...`) makes a worker refuse to start.
+ */
+function workerExecArgv(): string[] {
+  return process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+}
+
 export function spawnWorker(init: WorkerInit, options: SpawnOptions): WorkerHandle {
   const worker = new Worker(new URL('../../build/worker/node.js', import.meta.url), {
     workerData: init,
     resourceLimits: options.resourceLimits,
+    execArgv: workerExecArgv(),
   });
   let exitError: Error | undefined;
   worker.on('error', (error) => {

@@ -1,4 +1,4 @@
-// Tasks shared by wyvern's benchmarks (wyvern loads them by URL in its workers).
+// Tasks for the Node examples (loaded by URL in the pool's workers).
 
 /** Busy-waits `ms` milliseconds: a stand-in for a compute-bound work item. */
 export function busy(ms) {
