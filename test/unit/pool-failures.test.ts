@@ -27,10 +27,8 @@ describe('Pool failures: every task ends as a result or an error', () => {
   });
 
   it('a hung task ends with TaskTimeoutError and its worker is replaced', async () => {
-    const started = performance.now();
     const error = await pool.apply(hang, [], { timeout: 200 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskTimeoutError);
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(await pool.map((x: number) => x * 3, [1, 2, 3])).toEqual([3, 6, 9]);
   });
 
