@@ -14,6 +14,7 @@ export const E_RANGE_OUTSIDE_HEAP: i32 = 1;
 export const E_MISALIGNED: i32 = 2;
 export const E_NEGATIVE_LENGTH: i32 = 3;
 export const E_LENGTH_MISMATCH: i32 = 4;
+export const E_BAD_DIMENSION: i32 = 5;
 
 // Reports a failed check and traps. `argument` is the 0-based index of the
 // offending kernel argument; `value` is what it received.

@@ -11,6 +11,7 @@ const MESSAGES: Record<number, (argument: string, value: number) => string> = {
   2: (argument, value) => `${argument} (byte address ${value}) is not aligned to its element size`,
   3: (argument, value) => `${argument} must not be negative; got ${value}`,
   4: (argument, value) => `${argument} must match the other array's length; got ${value}`,
+  5: (argument, value) => `${argument} is out of range; got ${value}`,
 };
 
 export class KernelErrorReporter {

@@ -8,7 +8,7 @@
  * really lives in the shared memory before its address is used.
  */
 
-import { ArgumentTypeError, describe } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, describe } from '../errors.js';
 import { HEAP_START } from '../memory/layout.js';
 import type { MemoryViews } from '../memory/views.js';
 import { KernelErrorReporter } from './kernel-errors.js';
@@ -19,7 +19,43 @@ export interface KernelExports {
   sum_f64(ptr: number, length: number): number;
   fill_f64(ptr: number, length: number, value: number): void;
   axpy_f64(alpha: number, xPtr: number, xLength: number, yPtr: number, yLength: number): void;
+  conv2d_f64: Conv2dExport;
+  conv2d_f32: Conv2dExport;
 }
+
+/** assembly/kernels/conv2d.ts: addresses, then sizes, then the geometry of the output band. */
+type Conv2dExport = (
+  image: number, rows: number, cols: number,
+  flippedFilter: number, filterRows: number, filterCols: number,
+  out: number, outRows: number, outCols: number,
+  rowBegin: number, rowEnd: number,
+  originRow: number, originCol: number, strideRow: number, strideCol: number,
+  boundary: number, fillValue: number,
+) => void;
+
+/** The geometry of one conv2d band, as the public conv2d() computes it (src/kernels/conv2d.ts). */
+export interface Conv2dBand {
+  rows: number;
+  cols: number;
+  filterRows: number;
+  filterCols: number;
+  outRows: number;
+  outCols: number;
+  rowBegin: number;
+  rowEnd: number;
+  originRow: number;
+  originCol: number;
+  strideRow: number;
+  strideCol: number;
+  /** 0 fill, 1 wrap, 2 symm (assembly/kernels/conv2d.ts). */
+  boundary: number;
+  fillValue: number;
+}
+
+const CONV2D_ARGUMENT_NAMES = [
+  'image', 'rows', 'cols', 'filter', 'filterRows', 'filterCols', 'out', 'outRows', 'outCols',
+  'rowBegin', 'rowEnd', 'originRow', 'originCol', 'strideRow', 'strideCol', 'boundary', 'fillValue',
+] as const;
 
 declare const KERNEL_SIGNATURE: unique symbol;
 /** A reference to a built-in kernel: pass it to Pool methods as the task. */
@@ -32,10 +68,27 @@ export interface Kernel<Args extends unknown[] = unknown[], Result = unknown> {
 }
 
 type Bound = (...args: never[]) => unknown;
+type FloatKind = 'Float64Array' | 'Float32Array';
+type SharedCheck = <K extends FloatKind>(value: unknown, name: string, kind: K, minimumLength?: number) => K extends 'Float64Array' ? Float64Array : Float32Array;
 
 /** Kernel definitions: argument names (for messages) and the call over raw exports. */
-function definitions(exports: KernelExports, shared: (value: unknown, name: string, kind: 'Float64Array') => Float64Array) {
+function definitions(exports: KernelExports, shared: SharedCheck) {
+  const conv2d =
+    (kind: FloatKind, run: Conv2dExport) =>
+    (image: Float64Array | Float32Array, flippedFilter: Float64Array | Float32Array, out: Float64Array | Float32Array, band: Conv2dBand): void => {
+      const img = shared(image, 'image', kind, band.rows * band.cols);
+      const g = shared(flippedFilter, 'filter', kind, band.filterRows * band.filterCols);
+      const o = shared(out, 'out', kind, band.outRows * band.outCols);
+      run(
+        img.byteOffset, band.rows, band.cols, g.byteOffset, band.filterRows, band.filterCols, o.byteOffset, band.outRows, band.outCols,
+        band.rowBegin, band.rowEnd, band.originRow, band.originCol, band.strideRow, band.strideCol, band.boundary, band.fillValue,
+      );
+    };
   return {
+    /** One row band of a 2-D convolution over float64 arrays (the filter already flipped). */
+    conv2dF64: { argumentNames: CONV2D_ARGUMENT_NAMES, run: conv2d('Float64Array', exports.conv2d_f64) },
+    /** One row band of a 2-D convolution over float32 arrays (the filter already flipped). */
+    conv2dF32: { argumentNames: CONV2D_ARGUMENT_NAMES, run: conv2d('Float32Array', exports.conv2d_f32) },
     /** Sum of a shared Float64Array. */
     sumF64: {
       argumentNames: ['x', 'x.length'],
@@ -66,7 +119,8 @@ function definitions(exports: KernelExports, shared: (value: unknown, name: stri
 
 type Definitions = ReturnType<typeof definitions>;
 export type KernelName = keyof Definitions;
-const KERNEL_NAMES = ['sumF64', 'fillF64', 'axpyF64'] as const satisfies readonly KernelName[];
+// The index of a name here is its number on the wire: append, never reorder.
+const KERNEL_NAMES = ['sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32'] as const satisfies readonly KernelName[];
 
 /** References to every built-in kernel, by name. */
 export const kernels: { readonly [K in KernelName]: Kernel<Parameters<Definitions[K]['run']>, ReturnType<Definitions[K]['run']>> } =
@@ -92,17 +146,22 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
 export function bindKernels(module: WebAssembly.Module, views: MemoryViews): Bound[] {
   const reporter = new KernelErrorReporter();
   const exports = instantiateKernels(module, views.memory, reporter);
-  const shared = (value: unknown, name: string, kind: 'Float64Array'): Float64Array => {
-    if (!(value instanceof Float64Array) || !views.owns(value.buffer)) {
+  const shared = ((value: unknown, name: string, kind: FloatKind, minimumLength = 0) => {
+    const Kind = kind === 'Float64Array' ? Float64Array : Float32Array;
+    if (!(value instanceof Kind) || !views.owns(value.buffer)) {
       throw new ArgumentTypeError(
         name,
         `\`${name}\` must be a ${kind} in the pool's shared memory (from pool.alloc); got ${describe(value)}${
-          value instanceof Float64Array ? ' that is not shared' : ''
+          value instanceof Kind ? ' that is not shared' : ''
         }`,
       );
     }
+    // The kernel checks addresses against the heap; this keeps it inside the array it was given.
+    if (value.length < minimumLength) {
+      throw new ArgumentRangeError(name, `\`${name}\` must hold at least ${minimumLength} elements for these dimensions; got ${value.length}`);
+    }
     return value;
-  };
+  }) as SharedCheck;
   const defs = definitions(exports, shared);
   return KERNEL_NAMES.map((name) => {
     const def = defs[name] as { argumentNames: readonly string[]; run: Bound };

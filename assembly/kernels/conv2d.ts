@@ -1,0 +1,305 @@
+// 2-D convolution, scipy.signal.convolve2d semantics, over shared memory.
+//
+// The caller (src/kernels/conv2d.ts) flips the filter 180° beforehand, so this
+// kernel computes a correlation: with g the flipped filter (kh × kw) and
+// (y0, x0) = (originRow + i·strideRow − (kh−1), originCol + j·strideCol − (kw−1)),
+//
+//     out[i, j] = Σ_{p<kh, q<kw} g[p, q] · image~[y0 + p, x0 + q]
+//
+// where image~ extends the image past its edges as `boundary` says:
+// FILL (fillValue), WRAP (circular) or SYMM (mirror with the edge sample
+// repeated: x[-1] = x[0]). originRow/Col pick the mode ('full': 0, 'same':
+// (k−1)/2, 'valid': k−1) and the strides pick every k-th output, so that
+// out equals full[origin::stride] exactly, without computing the rest.
+//
+// Phases per output row: rows whose window lies inside the image take the
+// interior path for the columns whose window does too (no boundary logic;
+// SIMD across 8 outputs for stride 1, SIMD along the filter row otherwise);
+// everything else takes the edge path (scalar, boundary-aware).
+// Rows [rowBegin, rowEnd) only: the pool splits one image into row bands.
+
+import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
+
+export const BOUNDARY_FILL: i32 = 0;
+export const BOUNDARY_WRAP: i32 = 1;
+export const BOUNDARY_SYMM: i32 = 2;
+
+/** Maps an index outside [0, n) into it, for WRAP and SYMM. */
+@inline
+function extendIndex(index: i32, n: i32, boundary: i32): i32 {
+  if (boundary == BOUNDARY_WRAP) {
+    const m = index % n;
+    return m < 0 ? m + n : m;
+  }
+  // SYMM: period 2n, the second half mirrored (x[-1] = x[0], x[n] = x[n-1]).
+  const period = n << 1;
+  let m = index % period;
+  if (m < 0) m += period;
+  return m < n ? m : period - 1 - m;
+}
+
+/** One output by the edge path: every sample goes through the boundary rule. */
+@inline
+function edgeSample<T>(
+  image: usize, rows: i32, cols: i32, g: usize, kh: i32, kw: i32,
+  y0: i32, x0: i32, boundary: i32, fillValue: T,
+): T {
+  let acc: T = <T>0;
+  for (let p = 0; p < kh; p++) {
+    let y = y0 + p;
+    let rowOutside = y < 0 || y >= rows;
+    if (rowOutside && boundary == BOUNDARY_FILL) {
+      for (let q = 0; q < kw; q++) acc += load<T>(g + ((<usize>(p * kw + q)) * sizeof<T>())) * fillValue;
+      continue;
+    }
+    if (rowOutside) y = extendIndex(y, rows, boundary);
+    const rowPtr = image + <usize>y * <usize>cols * sizeof<T>();
+    for (let q = 0; q < kw; q++) {
+      let x = x0 + q;
+      const weight = load<T>(g + ((<usize>(p * kw + q)) * sizeof<T>()));
+      if (x < 0 || x >= cols) {
+        if (boundary == BOUNDARY_FILL) {
+          acc += weight * fillValue;
+          continue;
+        }
+        x = extendIndex(x, cols, boundary);
+      }
+      acc += weight * load<T>(rowPtr + <usize>x * sizeof<T>());
+    }
+  }
+  return acc;
+}
+
+/** Checks sizes and ranges shared by both element types; returns nothing, traps on error. */
+function checkArguments(
+  image: usize, rows: i32, cols: i32, g: usize, kh: i32, kw: i32,
+  out: usize, outRows: i32, outCols: i32, rowBegin: i32, rowEnd: i32,
+  strideRow: i32, strideCol: i32, boundary: i32, elementBytes: u32,
+): void {
+  if (rows <= 0) fail(E_BAD_DIMENSION, 1, <f64>rows);
+  if (cols <= 0) fail(E_BAD_DIMENSION, 2, <f64>cols);
+  if (kh <= 0) fail(E_BAD_DIMENSION, 4, <f64>kh);
+  if (kw <= 0) fail(E_BAD_DIMENSION, 5, <f64>kw);
+  if (outRows < 0) fail(E_BAD_DIMENSION, 7, <f64>outRows);
+  if (outCols < 0) fail(E_BAD_DIMENSION, 8, <f64>outCols);
+  if (rowBegin < 0 || rowBegin > rowEnd) fail(E_BAD_DIMENSION, 9, <f64>rowBegin);
+  if (rowEnd > outRows) fail(E_BAD_DIMENSION, 10, <f64>rowEnd);
+  if (strideRow <= 0) fail(E_BAD_DIMENSION, 13, <f64>strideRow);
+  if (strideCol <= 0) fail(E_BAD_DIMENSION, 14, <f64>strideCol);
+  if (boundary < 0 || boundary > 2) fail(E_BAD_DIMENSION, 15, <f64>boundary);
+  checkRange(image, rows * cols, elementBytes, 0);
+  checkRange(g, kh * kw, elementBytes, 3);
+  checkRange(out, outRows * outCols, elementBytes, 6);
+  if (<i64>rows * <i64>cols > 0x7fffffff) fail(E_BAD_DIMENSION, 1, <f64>rows);
+  if (<i64>outRows * <i64>outCols > 0x7fffffff) fail(E_BAD_DIMENSION, 7, <f64>outRows);
+}
+
+/** float64 convolution; see the file comment for the arguments. */
+export function conv2d_f64(
+  image: usize, rows: i32, cols: i32,
+  g: usize, kh: i32, kw: i32,
+  out: usize, outRows: i32, outCols: i32,
+  rowBegin: i32, rowEnd: i32,
+  originRow: i32, originCol: i32, strideRow: i32, strideCol: i32,
+  boundary: i32, fillValue: f64,
+): void {
+  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, strideRow, strideCol, boundary, 8);
+  // Columns j whose window [x0, x0 + kw) lies inside the image: x0 = originCol + j·strideCol − (kw − 1).
+  const shift = originCol - (kw - 1);
+  let jFirst = shift >= 0 ? 0 : (-shift + strideCol - 1) / strideCol;
+  let jEnd = cols - kw - shift < 0 ? 0 : (cols - kw - shift) / strideCol + 1; // last j with x0 + kw <= cols, plus one
+  if (jEnd > outCols) jEnd = outCols;
+  if (jFirst > jEnd) jFirst = jEnd;
+
+  for (let i = rowBegin; i < rowEnd; i++) {
+    const y0 = originRow + i * strideRow - (kh - 1);
+    const outRow = out + (<usize>i * <usize>outCols << 3);
+    const rowInside = y0 >= 0 && y0 + kh <= rows;
+    const interiorBegin = rowInside ? jFirst : outCols;
+    const interiorEnd = rowInside ? jEnd : outCols;
+    // Edge path: the columns before the interior (and the whole row if it is not inside).
+    for (let j = 0; j < interiorBegin; j++) {
+      store<f64>(outRow + (<usize>j << 3), edgeSample<f64>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
+    }
+    if (interiorBegin < interiorEnd) {
+      const top = image + (<usize>y0 * <usize>cols << 3);
+      if (strideCol == 1) interiorRowF64(top, cols, g, kh, kw, outRow, shift, interiorBegin, interiorEnd);
+      else stridedRowF64(top, cols, g, kh, kw, outRow, shift, strideCol, interiorBegin, interiorEnd);
+    }
+    for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) {
+      store<f64>(outRow + (<usize>j << 3), edgeSample<f64>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
+    }
+  }
+}
+
+// Stride 1: eight outputs at a time in four f64x2 accumulators; each filter
+// weight is splatted once per block and multiplied into four unaligned loads.
+function interiorRowF64(top: usize, cols: i32, g: usize, kh: i32, kw: i32, outRow: usize, shift: i32, jBegin: i32, jEnd: i32): void {
+  const rowBytes = <usize>cols << 3;
+  let j = jBegin;
+  for (; j + 8 <= jEnd; j += 8) {
+    let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+    let rowPtr = top + (<usize>(shift + j) << 3);
+    let weightPtr = g;
+    for (let p = 0; p < kh; p++) {
+      let src = rowPtr;
+      for (let q = 0; q < kw; q++) {
+        const w = f64x2.splat(load<f64>(weightPtr));
+        a0 = f64x2.add(a0, f64x2.mul(w, v128.load(src)));
+        a1 = f64x2.add(a1, f64x2.mul(w, v128.load(src, 16)));
+        a2 = f64x2.add(a2, f64x2.mul(w, v128.load(src, 32)));
+        a3 = f64x2.add(a3, f64x2.mul(w, v128.load(src, 48)));
+        src += 8;
+        weightPtr += 8;
+      }
+      rowPtr += rowBytes;
+    }
+    const dst = outRow + (<usize>j << 3);
+    v128.store(dst, a0);
+    v128.store(dst, a1, 16);
+    v128.store(dst, a2, 32);
+    v128.store(dst, a3, 48);
+  }
+  for (; j + 2 <= jEnd; j += 2) {
+    let a = f64x2.splat(0);
+    let rowPtr = top + (<usize>(shift + j) << 3);
+    let weightPtr = g;
+    for (let p = 0; p < kh; p++) {
+      for (let q = 0; q < kw; q++) {
+        a = f64x2.add(a, f64x2.mul(f64x2.splat(load<f64>(weightPtr)), v128.load(rowPtr + (<usize>q << 3))));
+        weightPtr += 8;
+      }
+      rowPtr += rowBytes;
+    }
+    v128.store(outRow + (<usize>j << 3), a);
+  }
+  for (; j < jEnd; j++) store<f64>(outRow + (<usize>j << 3), windowDotF64(top + (<usize>(shift + j) << 3), rowBytes, g, kh, kw));
+}
+
+// Stride > 1: one output at a time, SIMD along each filter row.
+function stridedRowF64(top: usize, cols: i32, g: usize, kh: i32, kw: i32, outRow: usize, shift: i32, strideCol: i32, jBegin: i32, jEnd: i32): void {
+  const rowBytes = <usize>cols << 3;
+  for (let j = jBegin; j < jEnd; j++) {
+    store<f64>(outRow + (<usize>j << 3), windowDotF64(top + (<usize>(shift + j * strideCol) << 3), rowBytes, g, kh, kw));
+  }
+}
+
+/** Σ g[p, q] · window[p, q] for a window wholly inside the image, starting at `src`. */
+@inline
+function windowDotF64(src: usize, rowBytes: usize, g: usize, kh: i32, kw: i32): f64 {
+  let acc = f64x2.splat(0);
+  let tail: f64 = 0;
+  const pairs = kw & ~1;
+  let weightPtr = g;
+  for (let p = 0; p < kh; p++) {
+    let q = 0;
+    for (; q < pairs; q += 2) acc = f64x2.add(acc, f64x2.mul(v128.load(weightPtr + (<usize>q << 3)), v128.load(src + (<usize>q << 3))));
+    for (; q < kw; q++) tail += load<f64>(weightPtr + (<usize>q << 3)) * load<f64>(src + (<usize>q << 3));
+    weightPtr += <usize>kw << 3;
+    src += rowBytes;
+  }
+  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1) + tail;
+}
+
+/** float32 convolution; the same arguments as conv2d_f64 with float32 arrays. */
+export function conv2d_f32(
+  image: usize, rows: i32, cols: i32,
+  g: usize, kh: i32, kw: i32,
+  out: usize, outRows: i32, outCols: i32,
+  rowBegin: i32, rowEnd: i32,
+  originRow: i32, originCol: i32, strideRow: i32, strideCol: i32,
+  boundary: i32, fillValue: f64,
+): void {
+  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, strideRow, strideCol, boundary, 4);
+  const fill = <f32>fillValue;
+  const shift = originCol - (kw - 1);
+  let jFirst = shift >= 0 ? 0 : (-shift + strideCol - 1) / strideCol;
+  let jEnd = cols - kw - shift < 0 ? 0 : (cols - kw - shift) / strideCol + 1;
+  if (jEnd > outCols) jEnd = outCols;
+  if (jFirst > jEnd) jFirst = jEnd;
+
+  for (let i = rowBegin; i < rowEnd; i++) {
+    const y0 = originRow + i * strideRow - (kh - 1);
+    const outRow = out + (<usize>i * <usize>outCols << 2);
+    const rowInside = y0 >= 0 && y0 + kh <= rows;
+    const interiorBegin = rowInside ? jFirst : outCols;
+    const interiorEnd = rowInside ? jEnd : outCols;
+    for (let j = 0; j < interiorBegin; j++) {
+      store<f32>(outRow + (<usize>j << 2), edgeSample<f32>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fill));
+    }
+    if (interiorBegin < interiorEnd) {
+      const top = image + (<usize>y0 * <usize>cols << 2);
+      if (strideCol == 1) interiorRowF32(top, cols, g, kh, kw, outRow, shift, interiorBegin, interiorEnd);
+      else stridedRowF32(top, cols, g, kh, kw, outRow, shift, strideCol, interiorBegin, interiorEnd);
+    }
+    for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) {
+      store<f32>(outRow + (<usize>j << 2), edgeSample<f32>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fill));
+    }
+  }
+}
+
+// Stride 1: sixteen outputs at a time in four f32x4 accumulators.
+function interiorRowF32(top: usize, cols: i32, g: usize, kh: i32, kw: i32, outRow: usize, shift: i32, jBegin: i32, jEnd: i32): void {
+  const rowBytes = <usize>cols << 2;
+  let j = jBegin;
+  for (; j + 16 <= jEnd; j += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let rowPtr = top + (<usize>(shift + j) << 2);
+    let weightPtr = g;
+    for (let p = 0; p < kh; p++) {
+      let src = rowPtr;
+      for (let q = 0; q < kw; q++) {
+        const w = f32x4.splat(load<f32>(weightPtr));
+        a0 = f32x4.add(a0, f32x4.mul(w, v128.load(src)));
+        a1 = f32x4.add(a1, f32x4.mul(w, v128.load(src, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(w, v128.load(src, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(w, v128.load(src, 48)));
+        src += 4;
+        weightPtr += 4;
+      }
+      rowPtr += rowBytes;
+    }
+    const dst = outRow + (<usize>j << 2);
+    v128.store(dst, a0);
+    v128.store(dst, a1, 16);
+    v128.store(dst, a2, 32);
+    v128.store(dst, a3, 48);
+  }
+  for (; j + 4 <= jEnd; j += 4) {
+    let a = f32x4.splat(0);
+    let rowPtr = top + (<usize>(shift + j) << 2);
+    let weightPtr = g;
+    for (let p = 0; p < kh; p++) {
+      for (let q = 0; q < kw; q++) {
+        a = f32x4.add(a, f32x4.mul(f32x4.splat(load<f32>(weightPtr)), v128.load(rowPtr + (<usize>q << 2))));
+        weightPtr += 4;
+      }
+      rowPtr += rowBytes;
+    }
+    v128.store(outRow + (<usize>j << 2), a);
+  }
+  for (; j < jEnd; j++) store<f32>(outRow + (<usize>j << 2), windowDotF32(top + (<usize>(shift + j) << 2), rowBytes, g, kh, kw));
+}
+
+function stridedRowF32(top: usize, cols: i32, g: usize, kh: i32, kw: i32, outRow: usize, shift: i32, strideCol: i32, jBegin: i32, jEnd: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let j = jBegin; j < jEnd; j++) {
+    store<f32>(outRow + (<usize>j << 2), windowDotF32(top + (<usize>(shift + j * strideCol) << 2), rowBytes, g, kh, kw));
+  }
+}
+
+@inline
+function windowDotF32(src: usize, rowBytes: usize, g: usize, kh: i32, kw: i32): f32 {
+  let acc = f32x4.splat(0);
+  let tail: f32 = 0;
+  const quads = kw & ~3;
+  let weightPtr = g;
+  for (let p = 0; p < kh; p++) {
+    let q = 0;
+    for (; q < quads; q += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(weightPtr + (<usize>q << 2)), v128.load(src + (<usize>q << 2))));
+    for (; q < kw; q++) tail += load<f32>(weightPtr + (<usize>q << 2)) * load<f32>(src + (<usize>q << 2));
+    weightPtr += <usize>kw << 2;
+    src += rowBytes;
+  }
+  return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+}

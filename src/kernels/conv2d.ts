@@ -1,0 +1,185 @@
+/**
+ * `conv2d(image, filter, options)`: `scipy.signal.convolve2d` over shared
+ * matrices, run on a pool.
+ *
+ * Semantics (see shared/REFERENCES.md and SciPy's documentation): true
+ * convolution (the filter is flipped); `mode` 'full' gives
+ * (H + KH − 1) × (W + KW − 1), 'same' the centre of full at offset
+ * ((KH − 1) / 2, (KW − 1) / 2) rounded down, size H × W, 'valid'
+ * (H − KH + 1) × (W − KW + 1); `boundary` 'fill' pads with `fillvalue`,
+ * 'wrap' is circular, 'symm' mirrors with the edge sample repeated.
+ * `stride` keeps every k-th output: `conv2d(x, f, { stride: 5 })` equals
+ * `convolve2d(x, f)[::5, ::5]`, and only those outputs are computed.
+ *
+ * One call on a large image is split into row bands across the pool's
+ * workers; many calls (one per image) spread across workers as tasks.
+ */
+
+import { ArgumentRangeError, ArgumentTypeError, describe } from '../errors.js';
+import { SharedMatrix } from '../memory/shared-array.js';
+import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
+import { defaultPool } from '../pool/default-pool.js';
+import type { Pool, TaskOptions } from '../pool/pool.js';
+import { kernels, type Conv2dBand } from '../wasm/kernels.js';
+
+export type Conv2dMode = 'full' | 'same' | 'valid';
+export type Conv2dBoundary = 'fill' | 'wrap' | 'symm';
+type FloatArray = Float64Array | Float32Array;
+
+/** A filter: a matrix, or rows of numbers (`[[1, 0], [0, -1]]`). */
+export type Conv2dFilter = SharedMatrix<FloatArray> | { data: ArrayLike<number>; rows: number; cols: number } | ArrayLike<ArrayLike<number>>;
+
+export interface Conv2dOptions extends TaskOptions {
+  /** @default 'full' */
+  mode?: Conv2dMode;
+  /** @default 'fill' */
+  boundary?: Conv2dBoundary;
+  /** The value outside the image for `boundary: 'fill'`. @default 0 */
+  fillvalue?: number;
+  /** Keep every k-th output row and column (`[rowStep, colStep]` for two steps). @default 1 */
+  stride?: number | readonly [number, number];
+  /** The pool to run on. @default defaultPool() */
+  pool?: Pool;
+  /** Where to write the result (a shared matrix of the output's shape and the image's type); allocated when absent. */
+  out?: SharedMatrix<FloatArray>;
+  /**
+   * Row bands the call is split into, one task each. @default the pool's
+   * worker count for large outputs (≥ 2^20 multiply-adds), else 1
+   */
+  bands?: number;
+}
+
+const BOUNDARY_CODES: Record<Conv2dBoundary, number> = { fill: 0, wrap: 1, symm: 2 };
+const SPLIT_THRESHOLD = 1 << 20;
+
+/** The output shape of `conv2d` for these shapes and options, without running it. */
+export function conv2dShape(
+  imageShape: readonly [number, number],
+  filterShape: readonly [number, number],
+  options: Pick<Conv2dOptions, 'mode' | 'stride'> = {},
+): [number, number] {
+  const mode = options.mode ?? 'full';
+  const [strideRow, strideCol] = strideOf(options.stride);
+  const base = baseShape(imageShape, filterShape, mode);
+  return [Math.ceil(base[0] / strideRow), Math.ceil(base[1] / strideCol)];
+}
+
+/**
+ * Convolves `image` with `filter` as `scipy.signal.convolve2d` does, in the
+ * pool's workers. The result is a shared matrix of the image's element type
+ * (free it with `pool.free` when done, or pass `out` to reuse one).
+ *
+ * @example
+ * const image = pool.allocMatrix(Float64Array, 1000, 1000);
+ * const edges = await conv2d(image, [[1, 0, -1], [2, 0, -2], [1, 0, -1]], { mode: 'same', boundary: 'symm', pool });
+ */
+export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filter: Conv2dFilter, options: Conv2dOptions = {}): Promise<SharedMatrix<T>> {
+  checkObject(options, 'options');
+  const pool = options.pool ?? defaultPool();
+  if (!(image instanceof SharedMatrix) || !(image.data instanceof Float64Array || image.data instanceof Float32Array) || !pool.isShared(image.data)) {
+    reject('type', 'image', "a SharedMatrix of Float64Array or Float32Array in the pool's shared memory (pool.allocMatrix)", image?.data ?? image);
+  }
+  checkInteger(image.rows, 'image.rows', 1);
+  checkInteger(image.cols, 'image.cols', 1);
+  if (image.data.length < image.rows * image.cols) reject('range', 'image.data', `at least rows × cols = ${image.rows * image.cols} elements`, image.data.length);
+  const mode = checkOneOf(options.mode ?? 'full', 'options.mode', ['full', 'same', 'valid'] as const);
+  const boundary = checkOneOf(options.boundary ?? 'fill', 'options.boundary', ['fill', 'wrap', 'symm'] as const);
+  const fillValue = options.fillvalue ?? 0;
+  if (typeof fillValue !== 'number') reject('type', 'options.fillvalue', 'a number', fillValue);
+  const [strideRow, strideCol] = strideOf(options.stride);
+  const { values, rows: filterRows, cols: filterCols } = readFilter(filter);
+  if (mode === 'valid' && (filterRows > image.rows || filterCols > image.cols)) {
+    throw new ArgumentRangeError(
+      'filter',
+      `\`filter\` (${filterRows} × ${filterCols}) must not be larger than \`image\` (${image.rows} × ${image.cols}) in either dimension in 'valid' mode`,
+    );
+  }
+  const [baseRows, baseCols] = baseShape([image.rows, image.cols], [filterRows, filterCols], mode);
+  const outRows = Math.ceil(baseRows / strideRow);
+  const outCols = Math.ceil(baseCols / strideCol);
+  const Kind = image.data instanceof Float64Array ? Float64Array : Float32Array;
+  const out = options.out ?? pool.allocMatrix(Kind, outRows, outCols);
+  if (options.out !== undefined) checkOut(options.out, Kind, outRows, outCols, pool);
+
+  // The kernel correlates with the flipped filter (see assembly/kernels/conv2d.ts).
+  const flipped = pool.alloc(Kind, filterRows * filterCols);
+  for (let k = 0; k < values.length; k++) flipped[values.length - 1 - k] = values[k]!;
+  const [originRow, originCol] = mode === 'full' ? [0, 0] : mode === 'same' ? [(filterRows - 1) >> 1, (filterCols - 1) >> 1] : [filterRows - 1, filterCols - 1];
+  const work = outRows * outCols * filterRows * filterCols;
+  const bands =
+    options.bands !== undefined ? checkInteger(options.bands, 'options.bands', 1) : work >= SPLIT_THRESHOLD ? pool.workers : 1;
+  const bandRows = Math.max(1, Math.ceil(outRows / bands));
+  const kernel = Kind === Float64Array ? kernels.conv2dF64 : kernels.conv2dF32;
+  const geometry = {
+    rows: image.rows, cols: image.cols, filterRows, filterCols, outRows, outCols,
+    originRow, originCol, strideRow, strideCol, boundary: BOUNDARY_CODES[boundary], fillValue,
+  };
+  const calls: [FloatArray, FloatArray, FloatArray, Conv2dBand][] = [];
+  for (let rowBegin = 0; rowBegin < outRows; rowBegin += bandRows) {
+    calls.push([image.data, flipped, out.data, { ...geometry, rowBegin, rowEnd: Math.min(outRows, rowBegin + bandRows) }]);
+  }
+  try {
+    await pool.starmap(kernel as never, calls as never, { chunksize: 1, signal: options.signal, timeout: options.timeout });
+  } catch (error) {
+    if (options.out === undefined) pool.free(out);
+    throw error;
+  } finally {
+    pool.free(flipped);
+  }
+  return out as SharedMatrix<T>;
+}
+
+function baseShape(image: readonly [number, number], filter: readonly [number, number], mode: Conv2dMode): [number, number] {
+  if (mode === 'full') return [image[0] + filter[0] - 1, image[1] + filter[1] - 1];
+  if (mode === 'same') return [image[0], image[1]];
+  return [Math.max(0, image[0] - filter[0] + 1), Math.max(0, image[1] - filter[1] + 1)];
+}
+
+function strideOf(stride: Conv2dOptions['stride']): [number, number] {
+  if (stride === undefined) return [1, 1];
+  if (typeof stride === 'number') {
+    checkInteger(stride, 'options.stride', 1);
+    return [stride, stride];
+  }
+  if (!Array.isArray(stride) || stride.length !== 2) reject('type', 'options.stride', 'a positive integer or a pair [rowStep, colStep]', stride);
+  return [checkInteger(stride[0], 'options.stride[0]', 1), checkInteger(stride[1], 'options.stride[1]', 1)];
+}
+
+/** The filter's values, row-major, with its shape; refuses ragged rows, empty filters and non-numbers. */
+function readFilter(filter: Conv2dFilter): { values: ArrayLike<number>; rows: number; cols: number } {
+  if (filter instanceof SharedMatrix || (typeof filter === 'object' && filter !== null && 'data' in filter && 'rows' in filter)) {
+    const { data, rows, cols } = filter as { data: ArrayLike<number>; rows: number; cols: number };
+    checkInteger(rows, 'filter.rows', 1);
+    checkInteger(cols, 'filter.cols', 1);
+    if (!data || data.length < rows * cols) reject('range', 'filter.data', `at least rows × cols = ${rows * cols} numbers`, data?.length);
+    return { values: Array.prototype.slice.call(data, 0, rows * cols) as number[], rows, cols };
+  }
+  if (typeof filter !== 'object' || filter === null || typeof (filter as ArrayLike<unknown>).length !== 'number') {
+    throw new ArgumentTypeError('filter', `\`filter\` must be a matrix or an array of rows of numbers; got ${describe(filter)}`);
+  }
+  const rowsOf = filter as ArrayLike<ArrayLike<number>>;
+  const rows = rowsOf.length;
+  if (rows === 0) reject('range', 'filter', 'at least one row', filter);
+  const cols = rowsOf[0]?.length ?? 0;
+  if (cols === 0) reject('range', 'filter[0]', 'a non-empty row of numbers', rowsOf[0]);
+  const values = new Array<number>(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = rowsOf[r]!;
+    if (row?.length !== cols) reject('range', `filter[${r}]`, `a row of ${cols} numbers like filter[0]`, row);
+    for (let c = 0; c < cols; c++) {
+      const value = row[c];
+      if (typeof value !== 'number') reject('type', `filter[${r}][${c}]`, 'a number', value);
+      values[r * cols + c] = value;
+    }
+  }
+  return { values, rows, cols };
+}
+
+function checkOut(out: SharedMatrix<FloatArray>, Kind: typeof Float64Array | typeof Float32Array, rows: number, cols: number, pool: Pool): void {
+  if (!(out instanceof SharedMatrix) || !(out.data instanceof Kind) || !pool.isShared(out.data)) {
+    reject('type', 'options.out', `a SharedMatrix of ${Kind.name} in the pool's shared memory`, out);
+  }
+  if (out.rows !== rows || out.cols !== cols || out.data.length < rows * cols) {
+    throw new ArgumentRangeError('options.out', `\`options.out\` must be ${rows} × ${cols} for this convolution; got ${out.rows} × ${out.cols}`);
+  }
+}

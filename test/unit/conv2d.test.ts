@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArgumentRangeError, ArgumentTypeError, Pool, conv2d, conv2dShape, type Conv2dBoundary, type Conv2dMode } from '../../src/index.js';
+import fixtures from '../fixtures/scipy/conv2d.json';
+import { convolve2dReference } from '../reference/conv2d.js';
+
+type Case = (typeof fixtures.cases)[number];
+
+describe('conv2d', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+
+  const matrixOf = (Kind: typeof Float64Array | typeof Float32Array, m: { rows: number; cols: number; data: ArrayLike<number> }) => {
+    const out = pool.allocMatrix(Kind, m.rows, m.cols);
+    out.data.set(Array.from(m.data));
+    return out;
+  };
+
+  it(`matches scipy.signal.convolve2d (SciPy ${fixtures.scipy}) on ${fixtures.cases.length} saved cases, float64 and float32`, async () => {
+    for (const c of fixtures.cases as Case[]) {
+      for (const Kind of [Float64Array, Float32Array]) {
+        const image = matrixOf(Kind, c.image);
+        const result = await conv2d(image, c.filter, { pool, mode: c.mode as Conv2dMode, boundary: c.boundary as Conv2dBoundary, fillvalue: c.fillvalue, stride: c.stride });
+        expect([result.rows, result.cols]).toEqual([c.expected.rows, c.expected.cols]);
+        const tolerance = Kind === Float64Array ? 1e-12 : 1e-4;
+        c.expected.data.forEach((v, k) => expect(Math.abs(result.data[k]! - v)).toBeLessThanOrEqual(tolerance * (1 + Math.abs(v))));
+        pool.free(image);
+        pool.free(result);
+      }
+    }
+  });
+
+  it('agrees with the plain TypeScript reference over random shapes, modes, boundaries and strides (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 40 }),
+          cols: fc.integer({ min: 1, max: 40 }),
+          filterRows: fc.integer({ min: 1, max: 9 }),
+          filterCols: fc.integer({ min: 1, max: 9 }),
+          mode: fc.constantFrom<Conv2dMode>('full', 'same', 'valid'),
+          boundary: fc.constantFrom<Conv2dBoundary>('fill', 'wrap', 'symm'),
+          fillvalue: fc.constantFrom(0, -2.5),
+          stride: fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 })),
+          float32: fc.boolean(),
+          bands: fc.integer({ min: 1, max: 5 }),
+          seed: fc.integer(),
+        }),
+        async (p) => {
+          if (p.mode === 'valid' && (p.filterRows > p.rows || p.filterCols > p.cols)) return;
+          let seed = p.seed;
+          const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
+          const Kind = p.float32 ? Float32Array : Float64Array;
+          const image = pool.allocMatrix(Kind, p.rows, p.cols);
+          for (let k = 0; k < image.data.length; k++) image.data[k] = random();
+          const filter = { rows: p.filterRows, cols: p.filterCols, data: Array.from({ length: p.filterRows * p.filterCols }, random) };
+          const options = { mode: p.mode, boundary: p.boundary, fillvalue: p.fillvalue, stride: p.stride as [number, number] };
+          const result = await conv2d(image, filter, { ...options, pool, bands: p.bands });
+          const expected = convolve2dReference({ rows: p.rows, cols: p.cols, data: Array.from(image.data) }, filter, options);
+          expect([result.rows, result.cols]).toEqual([expected.rows, expected.cols]);
+          expect(conv2dShape([p.rows, p.cols], [p.filterRows, p.filterCols], options)).toEqual([expected.rows, expected.cols]);
+          const tolerance = p.float32 ? 1e-4 : 1e-12;
+          expected.data.forEach((v, k) => expect(Math.abs(result.data[k]! - v)).toBeLessThanOrEqual(tolerance * (1 + Math.abs(v)) * p.filterRows * p.filterCols));
+          pool.free(image);
+          pool.free(result);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('stride computes exactly the kept outputs of the full result, and writes nothing else', async () => {
+    const image = pool.allocMatrix(Float64Array, 100, 100);
+    image.data.forEach((_, k) => (image.data[k] = Math.sin(k)));
+    const filter = [[1, 2, 3, 4], [0.5, -1, 2, 0], [3, 3, -3, 1], [0, 0, 1, 2]];
+    const full = await conv2d(image, filter, { pool });
+    const out = pool.allocMatrix(Float64Array, 21, 21);
+    const canary = pool.alloc(Float64Array, 4).fill(7); // allocated right after `out`
+    await conv2d(image, filter, { pool, stride: 5, out });
+    // Equal up to summation order: the strided path adds along filter rows in SIMD pairs.
+    for (let i = 0; i < 21; i++) for (let j = 0; j < 21; j++) expect(Math.abs(out.get(i, j) - full.get(5 * i, 5 * j))).toBeLessThan(1e-13 * 16);
+    expect(Array.from(canary)).toEqual([7, 7, 7, 7]);
+  });
+
+  it('splits one large image into row bands with the same result', async () => {
+    const image = pool.allocMatrix(Float32Array, 300, 257);
+    image.data.forEach((_, k) => (image.data[k] = (k % 17) - 8));
+    const filter = Array.from({ length: 16 }, (_, p) => Array.from({ length: 16 }, (_, q) => ((p * 16 + q) % 7) - 3));
+    const one = await conv2d(image, filter, { pool, bands: 1 });
+    const many = await conv2d(image, filter, { pool, bands: 7 });
+    expect(Array.from(many.data)).toEqual(Array.from(one.data));
+  });
+
+  it('refuses bad input with errors naming the argument', async () => {
+    const image = pool.allocMatrix(Float64Array, 4, 4);
+    await expect(conv2d(image, [[1, 2, 3, 4, 5]], { pool, mode: 'valid' })).rejects.toThrow(ArgumentRangeError);
+    await expect(conv2d(image, [[1, 2, 3, 4, 5]], { pool, mode: 'valid' })).rejects.toThrow("must not be larger than `image` (4 × 4) in either dimension in 'valid' mode");
+    await expect(conv2d({ data: new Float64Array(16), rows: 4, cols: 4 } as never, [[1]], { pool })).rejects.toThrow(ArgumentTypeError);
+    await expect(conv2d(image, [[1, 2], [3]], { pool })).rejects.toThrow('`filter[1]` must be a row of 2 numbers');
+    await expect(conv2d(image, [], { pool })).rejects.toThrow('`filter` must be at least one row');
+    await expect(conv2d(image, [[1, Number.NaN as never, 'x' as never]], { pool })).rejects.toThrow('`filter[0][2]` must be a number');
+    await expect(conv2d(image, [[1]], { pool, stride: 0 })).rejects.toThrow('`options.stride` must be a positive integer; got 0');
+    await expect(conv2d(image, [[1]], { pool, stride: [1, Number.NaN] })).rejects.toThrow('`options.stride[1]`');
+    await expect(conv2d(image, [[1]], { pool, mode: 'round' as never })).rejects.toThrow("`options.mode` must be one of 'full', 'same', 'valid'");
+    await expect(conv2d(image, [[1]], { pool, out: pool.allocMatrix(Float64Array, 3, 3) })).rejects.toThrow('`options.out` must be 4 × 4');
+    await expect(conv2d(image, [[1]], { pool, out: pool.allocMatrix(Float32Array, 4, 4) })).rejects.toThrow('`options.out` must be a SharedMatrix of Float64Array');
+  });
+});
