@@ -1,0 +1,51 @@
+// The seed's image-convolution benchmark (seed 002) side by side: wyvern
+// (conv2d over shared memory) and the Python original (multiprocessing Pool
+// with spawn, scipy.signal.convolve2d; bench/reference/scipy_seed.py, run
+// when Debian's /usr/bin/python3 has SciPy), with 1 and N workers.
+// 33 images of 1000 × 1000, 2 burn-in and 10 timed maps: mean and std.
+//
+//   node bench/seed-convolution.bench.mjs [--iterations 10] [--burns 2] [--skip-python]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { runSeedWorkload } from '../examples/node/seed-workload.mjs';
+import { describeMachine, printTable, saveResults } from './lib.mjs';
+
+const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, burns: { type: 'string', default: '2' }, 'skip-python': { type: 'boolean', default: false } } });
+const iterations = Number(values.iterations);
+const burns = Number(values.burns);
+const cores = availableParallelism();
+const counts = [...new Set([1, cores])];
+
+const rows = [];
+const python = {};
+for (const workers of counts) {
+  const wyvern = await runSeedWorkload({ workers, iterations, burns });
+  if (!wyvern.check.ok) throw new Error(`wyvern results differ from the reference (max error ${wyvern.check.maxError})`);
+  if (!values['skip-python'] && existsSync('/usr/bin/python3')) {
+    try {
+      const out = execFileSync('/usr/bin/python3', [new URL('./reference/scipy_seed.py', import.meta.url).pathname, '--num_workers', String(workers), '--iterations', String(iterations), '--burns', String(burns)]);
+      python[workers] = JSON.parse(out.toString());
+    } catch (error) {
+      console.warn(`Python reference skipped: ${error.message.split('\n')[0]}`);
+    }
+  }
+  rows.push({ workers, wyvern, python: python[workers] });
+}
+
+const base = rows[0].wyvern.mean;
+console.log(`\nSeed image convolution: ${rows[0].wyvern.nimages} images 1000x1000 f64, 4x4 filters, [::5, ::5], ${iterations} maps after ${burns} burn-in (${describeMachine()})\n`);
+printTable(
+  rows.map(({ workers, wyvern, python }) => ({
+    workers,
+    'wyvern mean s': wyvern.mean.toFixed(4),
+    'wyvern std s': wyvern.std.toFixed(4),
+    'wyvern speedup vs 1 worker': `${(base / wyvern.mean).toFixed(2)}x`,
+    'SciPy Pool mean s': python ? python.mean.toFixed(3) : 'n/a',
+    'SciPy Pool std s': python ? python.std.toFixed(3) : 'n/a',
+    'wyvern vs SciPy Pool': python ? `${(python.mean / wyvern.mean).toFixed(0)}x` : 'n/a',
+  })),
+);
+console.log('\nanchors: SciPy Pool ~2.1 s/map with 1 worker, 1.2-1.7 s with 2; targets: >= 50x faster at 2 workers, >= 1.8x from 1 to 2 workers');
+saveResults('seed-convolution', rows.map(({ workers, wyvern, python }) => ({ workers, wyvern: { mean: wyvern.mean, std: wyvern.std, times: wyvern.times }, python })));

@@ -1,0 +1,78 @@
+// The SciPy image-convolution workload of seed 002, on wyvern: a pool maps
+// convolve2d(image, random 4 × 4 filter)[::5, ::5] over size × size float64
+// images (mem / size² of them: 33 for the defaults). Images, filters and
+// outputs live in the pool's shared memory, allocated once; each map is one
+// conv2d task per image, computing only the kept (strided) outputs.
+import { Pool, conv2d } from '../../build/dist/node.js';
+
+/** A seeded normal generator (mulberry32 + Box–Muller), so runs are repeatable. */
+export function normalRandom(seed) {
+  let state = seed | 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let x = Math.imul(state ^ (state >>> 15), 1 | state);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return (((x ^ (x >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** Output (i, j) of convolve2d(image, filter)[::5, ::5], straight from the definition. */
+export function referenceOutput(image, size, filter, i, j, stride = 5) {
+  let sum = 0;
+  for (let p = 0; p < 4; p++)
+    for (let q = 0; q < 4; q++) {
+      const y = i * stride - p;
+      const x = j * stride - q;
+      if (y >= 0 && y < size && x >= 0 && x < size) sum += filter[p][q] * image[y * size + x];
+    }
+  return sum;
+}
+
+/**
+ * Runs `burns + iterations` maps and returns the timings (seconds) of the
+ * timed ones and a check of sampled outputs against `referenceOutput`.
+ * `onIteration(index, seconds)` is called after each map.
+ */
+export async function runSeedWorkload({ workers, iterations = 10, burns = 2, size = 1000, mem = 32 * 1024 * 1024, onIteration = () => {} }) {
+  const nimages = Math.floor(mem / (size * size));
+  const outSize = Math.ceil((size + 3) / 5);
+  const bytes = nimages * (size * size + outSize * outSize) * 8;
+  const pool = new Pool({ workers, memory: { initialBytes: bytes + 64 * 2 ** 20, maximumBytes: Math.min(2 ** 31 - 2 ** 16, bytes + 256 * 2 ** 20) } });
+  try {
+    await pool.ready;
+    const random = normalRandom(2026);
+    const images = Array.from({ length: nimages }, () => {
+      const image = pool.allocMatrix(Float64Array, size, size);
+      for (let k = 0; k < image.data.length; k++) image.data[k] = random();
+      return image;
+    });
+    const filters = Array.from({ length: nimages }, () => Array.from({ length: 4 }, () => Array.from({ length: 4 }, random)));
+    const outputs = images.map(() => pool.allocMatrix(Float64Array, outSize, outSize));
+    const times = [];
+    for (let iteration = 0; iteration < burns + iterations; iteration++) {
+      const start = performance.now();
+      await Promise.all(images.map((image, k) => conv2d(image, filters[k], { pool, stride: 5, out: outputs[k], bands: 1 })));
+      const seconds = (performance.now() - start) / 1000;
+      if (iteration >= burns) times.push(seconds);
+      onIteration(iteration, seconds);
+    }
+    // Check: every output of the first and last image, and a diagonal of the others.
+    let maxError = 0;
+    let checked = 0;
+    images.forEach((image, k) => {
+      for (let i = 0; i < outSize; i++)
+        for (let j = 0; j < outSize; j++) {
+          if (k !== 0 && k !== nimages - 1 && i !== j) continue;
+          const expected = referenceOutput(image.data, size, filters[k], i, j);
+          maxError = Math.max(maxError, Math.abs(outputs[k].get(i, j) - expected) / (1 + Math.abs(expected)));
+          checked++;
+        }
+    });
+    const mean = times.reduce((s, t) => s + t, 0) / times.length;
+    const std = Math.sqrt(times.reduce((s, t) => s + (t - mean) ** 2, 0) / times.length);
+    return { workers, nimages, times, mean, std, check: { checked, maxError, ok: maxError < 1e-12 } };
+  } finally {
+    await pool.terminate();
+  }
+}
