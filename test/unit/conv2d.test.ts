@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError, Pool, conv2d, conv2dShape, type Conv2dBoundary, type Conv2dMode } from '../../src/index.js';
-import fixtures from '../fixtures/scipy/conv2d.json';
+import fixtures from '../fixtures/scipy/conv2d.json' with { type: 'json' };
 import { convolve2dReference } from '../reference/conv2d.js';
 
 type Case = (typeof fixtures.cases)[number];
