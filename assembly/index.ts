@@ -6,6 +6,7 @@ import { HEAP_START } from "./layout";
 
 export { sum_f64, fill_f64, axpy_f64 } from "./kernels/vector";
 export { conv2d_f64, conv2d_f32 } from "./kernels/conv2d";
+export { matmul_f32, matmul_f64, matmulScratchBytes_f32, matmulScratchBytes_f64 } from "./kernels/matmul";
 
 /** The heap start this module was compiled with (checked against src/memory/layout.ts). */
 export function heapStart(): u32 {
