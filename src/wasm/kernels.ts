@@ -21,7 +21,35 @@ export interface KernelExports {
   axpy_f64(alpha: number, xPtr: number, xLength: number, yPtr: number, yLength: number): void;
   conv2d_f64: Conv2dExport;
   conv2d_f32: Conv2dExport;
+  matmul_f64: MatmulExport;
+  matmul_f32: MatmulExport;
+  matmulScratchBytes_f64(): number;
+  matmulScratchBytes_f32(): number;
 }
+
+/** assembly/kernels/matmul.ts: C = alpha·op(A)·op(B) + beta·C on rows [rowBegin, rowEnd) of C. */
+type MatmulExport = (
+  a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number,
+  transA: number, transB: number, alpha: number, beta: number, rowBegin: number, rowEnd: number, scratch: number,
+) => void;
+
+/** The geometry of one matmul band, as the public matmul() computes it (src/kernels/matmul.ts). */
+export interface MatmulBand {
+  m: number;
+  n: number;
+  k: number;
+  lda: number;
+  ldb: number;
+  ldc: number;
+  transA: boolean;
+  transB: boolean;
+  alpha: number;
+  beta: number;
+  rowBegin: number;
+  rowEnd: number;
+}
+
+const MATMUL_ARGUMENT_NAMES = ['a', 'b', 'c', 'm', 'n', 'k', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'rowBegin', 'rowEnd', 'scratch'] as const;
 
 /** assembly/kernels/conv2d.ts: addresses, then sizes, then the geometry of the output band. */
 type Conv2dExport = (
@@ -72,7 +100,20 @@ type FloatKind = 'Float64Array' | 'Float32Array';
 type SharedCheck = <K extends FloatKind>(value: unknown, name: string, kind: K, minimumLength?: number) => K extends 'Float64Array' ? Float64Array : Float32Array;
 
 /** Kernel definitions: argument names (for messages) and the call over raw exports. */
-function definitions(exports: KernelExports, shared: SharedCheck) {
+function definitions(exports: KernelExports, shared: SharedCheck, scratch: (bytes: number) => number) {
+  const matmul =
+    (kind: FloatKind, run: MatmulExport, scratchBytes: number) =>
+    (a: Float64Array | Float32Array, b: Float64Array | Float32Array, c: Float64Array | Float32Array, band: MatmulBand): void => {
+      const [aRows, aCols] = band.transA ? [band.k, band.m] : [band.m, band.k];
+      const [bRows, bCols] = band.transB ? [band.n, band.k] : [band.k, band.n];
+      const av = shared(a, 'a', kind, (aRows - 1) * band.lda + aCols);
+      const bv = shared(b, 'b', kind, (bRows - 1) * band.ldb + bCols);
+      const cv = shared(c, 'c', kind, (band.m - 1) * band.ldc + band.n);
+      run(
+        av.byteOffset, bv.byteOffset, cv.byteOffset, band.m, band.n, band.k, band.lda, band.ldb, band.ldc,
+        band.transA ? 1 : 0, band.transB ? 1 : 0, band.alpha, band.beta, band.rowBegin, band.rowEnd, scratch(scratchBytes),
+      );
+    };
   const conv2d =
     (kind: FloatKind, run: Conv2dExport) =>
     (image: Float64Array | Float32Array, flippedFilter: Float64Array | Float32Array, out: Float64Array | Float32Array, band: Conv2dBand): void => {
@@ -89,6 +130,10 @@ function definitions(exports: KernelExports, shared: SharedCheck) {
     conv2dF64: { argumentNames: CONV2D_ARGUMENT_NAMES, run: conv2d('Float64Array', exports.conv2d_f64) },
     /** One row band of a 2-D convolution over float32 arrays (the filter already flipped). */
     conv2dF32: { argumentNames: CONV2D_ARGUMENT_NAMES, run: conv2d('Float32Array', exports.conv2d_f32) },
+    /** One row band of C = alpha·op(A)·op(B) + beta·C over float64 matrices. */
+    matmulF64: { argumentNames: MATMUL_ARGUMENT_NAMES, run: matmul('Float64Array', exports.matmul_f64, exports.matmulScratchBytes_f64()) },
+    /** One row band of C = alpha·op(A)·op(B) + beta·C over float32 matrices. */
+    matmulF32: { argumentNames: MATMUL_ARGUMENT_NAMES, run: matmul('Float32Array', exports.matmul_f32, exports.matmulScratchBytes_f32()) },
     /** Sum of a shared Float64Array. */
     sumF64: {
       argumentNames: ['x', 'x.length'],
@@ -120,7 +165,7 @@ function definitions(exports: KernelExports, shared: SharedCheck) {
 type Definitions = ReturnType<typeof definitions>;
 export type KernelName = keyof Definitions;
 // The index of a name here is its number on the wire: append, never reorder.
-const KERNEL_NAMES = ['sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32'] as const satisfies readonly KernelName[];
+const KERNEL_NAMES = ['sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32', 'matmulF64', 'matmulF32'] as const satisfies readonly KernelName[];
 
 /** References to every built-in kernel, by name. */
 export const kernels: { readonly [K in KernelName]: Kernel<Parameters<Definitions[K]['run']>, ReturnType<Definitions[K]['run']>> } =
@@ -142,8 +187,22 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
   return exports;
 }
 
-/** Kernel functions over shared typed arrays, indexed like {@link kernels}. */
-export function bindKernels(module: WebAssembly.Module, views: MemoryViews): Bound[] {
+/**
+ * Kernel functions over shared typed arrays, indexed like {@link kernels}.
+ * `allocate` gives heap memory for kernel scratch (packing buffers): one
+ * block per worker, taken on first use and kept, grown when a larger one is needed.
+ */
+export function bindKernels(module: WebAssembly.Module, views: MemoryViews, allocate: (bytes: number) => number, release: (ptr: number) => void): Bound[] {
+  let scratchPtr = 0;
+  let scratchBytes = 0;
+  const scratch = (bytes: number): number => {
+    if (bytes > scratchBytes) {
+      if (scratchPtr) release(scratchPtr);
+      scratchPtr = allocate(bytes);
+      scratchBytes = bytes;
+    }
+    return scratchPtr;
+  };
   const reporter = new KernelErrorReporter();
   const exports = instantiateKernels(module, views.memory, reporter);
   const shared = ((value: unknown, name: string, kind: FloatKind, minimumLength = 0) => {
@@ -162,7 +221,7 @@ export function bindKernels(module: WebAssembly.Module, views: MemoryViews): Bou
     }
     return value;
   }) as SharedCheck;
-  const defs = definitions(exports, shared);
+  const defs = definitions(exports, shared, scratch);
   return KERNEL_NAMES.map((name) => {
     const def = defs[name] as { argumentNames: readonly string[]; run: Bound };
     return (...args: never[]) => {

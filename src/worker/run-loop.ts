@@ -77,7 +77,7 @@ function startUp(init: WorkerInit) {
   const views = new MemoryViews(init.memory);
   const heap = new SharedHeap(views, init.threadTag, init.maximumBytes);
   const allocator = new SharedAllocator(views, heap);
-  const functions = new FunctionResolver(views, bindKernels(init.module, views));
+  const functions = new FunctionResolver(views, bindKernels(init.module, views, (bytes) => heap.allocate(bytes), (ptr) => heap.free(ptr)));
   const context: WorkerContext = {
     workerIndex: init.workerIndex,
     memory: init.memory,

@@ -1,0 +1,76 @@
+// matmul GFLOP/s, n × n × n for n = 256 … 2048, f32 and f64, on 1 and N
+// workers, next to NumPy/OpenBLAS with 1 and N threads (Debian's
+// /usr/bin/python3, run by this script when present). Medians over repeats.
+//
+//   node bench/matmul.bench.mjs [--sizes 256,512,1024,2048] [--repeats 5]
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Pool, matmul } from '../build/dist/node.js';
+import { describeMachine, median, printTable, saveResults } from './lib.mjs';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512,1024,2048' }, repeats: { type: 'string', default: '5' } } });
+const SIZES = values.sizes.split(',').map(Number);
+const REPEATS = Number(values.repeats);
+const cores = availableParallelism();
+
+const numpy = {};
+if (existsSync('/usr/bin/python3')) {
+  for (const threads of [1, cores]) {
+    try {
+      const out = execFileSync('/usr/bin/python3', [new URL('./reference/numpy_matmul.py', import.meta.url).pathname, SIZES.join(','), String(REPEATS)], {
+        env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
+      });
+      numpy[threads] = JSON.parse(out.toString());
+    } catch (error) {
+      console.warn(`NumPy reference skipped: ${error.message.split('\n')[0]}`);
+    }
+  }
+}
+
+const largest = Math.max(...SIZES);
+const pool = new Pool({ workers: cores, memory: { maximumBytes: Math.min(2 ** 31 - 2 ** 16, 3 * largest * largest * 8 + 256 * 2 ** 20) } });
+await pool.ready;
+const rows = [];
+for (const Kind of [Float32Array, Float64Array]) {
+  const dtype = Kind === Float32Array ? 'float32' : 'float64';
+  for (const n of SIZES) {
+    const scope = pool.scope();
+    const a = scope.allocMatrix(Kind, n, n);
+    const b = scope.allocMatrix(Kind, n, n);
+    const c = scope.allocMatrix(Kind, n, n);
+    for (let i = 0; i < n * n; i++) {
+      a.data[i] = Math.sin(i);
+      b.data[i] = Math.cos(i);
+    }
+    const gflops = async (bands) => {
+      await matmul(a, b, { pool, out: c, bands });
+      const times = [];
+      for (let r = 0; r < REPEATS; r++) {
+        const start = performance.now();
+        await matmul(a, b, { pool, out: c, bands });
+        times.push(performance.now() - start);
+      }
+      return (2 * n ** 3) / median(times) / 1e6;
+    };
+    const one = await gflops(1);
+    const all = await gflops(cores);
+    const np1 = numpy[1]?.[`${dtype}/${n}`];
+    const npN = numpy[cores]?.[`${dtype}/${n}`];
+    rows.push({
+      case: `${dtype} n=${n}`,
+      'wyvern 1 w': one.toFixed(1),
+      [`wyvern ${cores} w`]: all.toFixed(1),
+      [`scaling 1→${cores}`]: `${(all / one).toFixed(2)}x`,
+      'NumPy 1 thread': np1 ? np1.toFixed(1) : 'n/a',
+      [`NumPy ${cores} threads`]: npN ? npN.toFixed(1) : 'n/a',
+    });
+    scope.release();
+  }
+}
+console.log(`\nmatmul GFLOP/s (n x n x n), median of ${REPEATS} (${describeMachine()})\n`);
+printTable(rows);
+console.log('\nanchors: OpenBLAS 1 thread ~100 f32 / ~49 f64; SIMD128 ceiling without FMA ~59 f32 / ~29 f64 per core; targets (n >= 512): >= 45 f32, >= 22 f64 on one worker, >= 1.8x that on two');
+saveResults('matmul', { sizes: SIZES, repeats: REPEATS, workers: cores, rows });
+await pool.terminate();

@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+"""NumPy (OpenBLAS) side of bench/matmul.bench.mjs: median GFLOP/s of a @ b for
+each n and dtype, with the thread count set by OPENBLAS_NUM_THREADS, as JSON.
+
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/reference/numpy_matmul.py 256,512,1024,2048 5
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+sizes = [int(s) for s in sys.argv[1].split(",")]
+repeats = int(sys.argv[2])
+rng = np.random.default_rng(3)
+out = {}
+for dtype in ("float32", "float64"):
+    for n in sizes:
+        a = rng.normal(size=(n, n)).astype(dtype)
+        b = rng.normal(size=(n, n)).astype(dtype)
+        a @ b
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            a @ b
+            times.append(time.perf_counter() - start)
+        out[f"{dtype}/{n}"] = 2 * n**3 / float(np.median(times)) / 1e9
+print(json.dumps(out))

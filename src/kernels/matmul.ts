@@ -1,0 +1,109 @@
+/**
+ * `matmul(a, b, options)`: C = alpha · op(A) · op(B) + beta · C over shared
+ * row-major matrices (float32 or float64), run on a pool. Large products are
+ * split into bands of C's rows, one task per worker; the kernel is
+ * assembly/kernels/matmul.ts (packed panels, SIMD micro-kernel).
+ */
+
+import { ArgumentRangeError } from '../errors.js';
+import { SharedMatrix } from '../memory/shared-array.js';
+import { checkInteger, checkObject, reject } from '../options.js';
+import { defaultPool } from '../pool/default-pool.js';
+import type { Pool, TaskOptions } from '../pool/pool.js';
+import { kernels, type MatmulBand } from '../wasm/kernels.js';
+
+type FloatArray = Float64Array | Float32Array;
+
+export interface MatmulOptions extends TaskOptions {
+  /** Use Aᵀ: `a` is then k × m. @default false */
+  transA?: boolean;
+  /** Use Bᵀ: `b` is then n × k. @default false */
+  transB?: boolean;
+  /** @default 1 */
+  alpha?: number;
+  /** Scale of the existing `out` added to the product; needs `out`. @default 0 */
+  beta?: number;
+  /** C: an m × n shared matrix of the inputs' type; read when beta ≠ 0, written always. Allocated when absent. */
+  out?: SharedMatrix<FloatArray>;
+  /** @default defaultPool() */
+  pool?: Pool;
+  /** Bands of C's rows, one task each. @default the worker count for products of 2^24 flops or more, else 1 */
+  bands?: number;
+}
+
+const SPLIT_FLOPS = 2 ** 24;
+
+/**
+ * Multiplies shared matrices in the pool's workers.
+ *
+ * @example
+ * const c = await matmul(a, b, { pool });               // a: m × k, b: k × n → c: m × n
+ * await matmul(a, b, { pool, transB: true, alpha: 2, beta: 1, out: c }); // c = 2·a·bᵀ + c
+ */
+export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: SharedMatrix<T>, options: MatmulOptions = {}): Promise<SharedMatrix<T>> {
+  checkObject(options, 'options');
+  const pool = options.pool ?? defaultPool();
+  checkOperand(a, 'a', pool);
+  checkOperand(b, 'b', pool);
+  if (a.data.constructor !== b.data.constructor) reject('type', 'b', `a matrix of ${a.data.constructor.name} like \`a\``, b.data);
+  const transA = checkBoolean(options.transA, 'options.transA');
+  const transB = checkBoolean(options.transB, 'options.transB');
+  const alpha = checkNumber(options.alpha ?? 1, 'options.alpha');
+  const beta = checkNumber(options.beta ?? 0, 'options.beta');
+  const [m, k] = transA ? [a.cols, a.rows] : [a.rows, a.cols];
+  const [kb, n] = transB ? [b.cols, b.rows] : [b.rows, b.cols];
+  if (k !== kb) {
+    throw new ArgumentRangeError(
+      'b',
+      `\`b\` must have ${k} ${transB ? 'columns' : 'rows'} to multiply ${transA ? 'aᵀ' : 'a'} (${m} × ${k}); got ${b.rows} × ${b.cols}`,
+    );
+  }
+  const Kind = a.data instanceof Float64Array ? Float64Array : Float32Array;
+  if (beta !== 0 && options.out === undefined) reject('range', 'options.out', 'given when options.beta is not 0 (it is the C that beta scales)', undefined);
+  if (options.out !== undefined) {
+    const out = options.out;
+    if (!(out instanceof SharedMatrix) || !(out.data instanceof Kind) || !pool.isShared(out.data)) {
+      reject('type', 'options.out', `a SharedMatrix of ${Kind.name} in the pool's shared memory`, out);
+    }
+    if (out.rows !== m || out.cols !== n) throw new ArgumentRangeError('options.out', `\`options.out\` must be ${m} × ${n}; got ${out.rows} × ${out.cols}`);
+  }
+  const out = (options.out ?? pool.allocMatrix(Kind, m, n)) as SharedMatrix<T>;
+  const flops = 2 * m * n * k;
+  const bands = options.bands !== undefined ? checkInteger(options.bands, 'options.bands', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
+  const bandRows = Math.max(1, Math.ceil(m / bands));
+  const geometry = { m, n, k, lda: a.cols, ldb: b.cols, ldc: n, transA, transB, alpha, beta };
+  const calls: [FloatArray, FloatArray, FloatArray, MatmulBand][] = [];
+  for (let rowBegin = 0; rowBegin < m; rowBegin += bandRows) {
+    calls.push([a.data, b.data, out.data, { ...geometry, rowBegin, rowEnd: Math.min(m, rowBegin + bandRows) }]);
+  }
+  const kernel = Kind === Float64Array ? kernels.matmulF64 : kernels.matmulF32;
+  try {
+    await pool.starmap(kernel as never, calls as never, { chunksize: 1, signal: options.signal, timeout: options.timeout });
+  } catch (error) {
+    if (options.out === undefined) pool.free(out);
+    throw error;
+  }
+  return out;
+}
+
+function checkOperand(value: unknown, path: string, pool: Pool): asserts value is SharedMatrix<FloatArray> {
+  const matrix = value as SharedMatrix<FloatArray>;
+  if (!(value instanceof SharedMatrix) || !(matrix.data instanceof Float64Array || matrix.data instanceof Float32Array) || !pool.isShared(matrix.data)) {
+    reject('type', path, "a SharedMatrix of Float64Array or Float32Array in the pool's shared memory (pool.allocMatrix)", (value as { data?: unknown })?.data ?? value);
+  }
+  checkInteger(matrix.rows, `${path}.rows`, 1);
+  checkInteger(matrix.cols, `${path}.cols`, 1);
+  if (matrix.data.length < matrix.rows * matrix.cols) reject('range', `${path}.data`, `at least rows × cols = ${matrix.rows * matrix.cols} elements`, matrix.data.length);
+}
+
+function checkBoolean(value: unknown, path: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') reject('type', path, 'a boolean', value);
+  return value;
+}
+
+function checkNumber(value: unknown, path: string): number {
+  if (typeof value !== 'number') reject('type', path, 'a number', value);
+  if (!Number.isFinite(value)) reject('range', path, 'a finite number', value);
+  return value;
+}

@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArgumentRangeError, ArgumentTypeError, KernelError, Pool, matmul, kernels } from '../../src/index.js';
+import fixtures from '../fixtures/scipy/matmul.json' with { type: 'json' };
+
+/** C = alpha·op(A)·op(B) + beta·C from the definition, in float64. */
+function reference(a: { rows: number; cols: number; data: ArrayLike<number> }, b: typeof a, c: ArrayLike<number> | undefined, o: { transA: boolean; transB: boolean; alpha: number; beta: number }) {
+  const [m, k] = o.transA ? [a.cols, a.rows] : [a.rows, a.cols];
+  const n = o.transB ? b.rows : b.cols;
+  const at = (i: number, p: number) => (o.transA ? a.data[p * a.cols + i]! : a.data[i * a.cols + p]!);
+  const bt = (p: number, j: number) => (o.transB ? b.data[j * b.cols + p]! : b.data[p * b.cols + j]!);
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += at(i, p) * bt(p, j);
+      out[i * n + j] = o.alpha * sum + (o.beta !== 0 ? o.beta * c![i * n + j]! : 0);
+    }
+  return out;
+}
+
+describe('matmul', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+  const load = (Kind: typeof Float64Array | typeof Float32Array, m: { rows: number; cols: number; data: ArrayLike<number> }) => {
+    const out = pool.allocMatrix(Kind, m.rows, m.cols);
+    out.data.set(Array.from(m.data));
+    return out;
+  };
+
+  it(`matches NumPy ${fixtures.numpy} on saved cases (transposes, alpha, beta), float64 and float32`, async () => {
+    for (const c of fixtures.cases) {
+      for (const Kind of [Float64Array, Float32Array]) {
+        const out = load(Kind, c.c);
+        const result = await matmul(load(Kind, c.a), load(Kind, c.b), { pool, transA: c.transA, transB: c.transB, alpha: c.alpha, beta: c.beta, out });
+        const tolerance = Kind === Float64Array ? 1e-12 : 1e-4;
+        c.expected.data.forEach((v, i) => expect(Math.abs(result.data[i]! - v)).toBeLessThanOrEqual(tolerance * (1 + Math.abs(v)) * Math.sqrt(c.a.rows * c.a.cols)));
+      }
+    }
+  });
+
+  it('agrees with the definition over random shapes, transposes, scalars and bands (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          m: fc.integer({ min: 1, max: 70 }),
+          n: fc.integer({ min: 1, max: 70 }),
+          k: fc.integer({ min: 1, max: 300 }),
+          transA: fc.boolean(),
+          transB: fc.boolean(),
+          alpha: fc.constantFrom(1, -0.5, 3),
+          beta: fc.constantFrom(0, 1, -2),
+          float32: fc.boolean(),
+          bands: fc.integer({ min: 1, max: 4 }),
+          seed: fc.integer(),
+        }),
+        async (p) => {
+          let seed = p.seed;
+          const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
+          const Kind = p.float32 ? Float32Array : Float64Array;
+          using scope = pool.scope();
+          const a = scope.allocMatrix(Kind, p.transA ? p.k : p.m, p.transA ? p.m : p.k);
+          const b = scope.allocMatrix(Kind, p.transB ? p.n : p.k, p.transB ? p.k : p.n);
+          const c = scope.allocMatrix(Kind, p.m, p.n);
+          for (const x of [a.data, b.data, c.data]) for (let i = 0; i < x.length; i++) x[i] = random();
+          const expected = reference(a, b, Array.from(c.data), p);
+          await matmul(a, b, { pool, transA: p.transA, transB: p.transB, alpha: p.alpha, beta: p.beta, out: c, bands: p.bands });
+          const tolerance = (p.float32 ? 1e-5 : 1e-13) * p.k;
+          expected.forEach((v, i) => expect(Math.abs(c.data[i]! - v)).toBeLessThanOrEqual(tolerance * (1 + Math.abs(v))));
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('allocates C when none is given and writes nothing outside it', async () => {
+    const a = pool.allocMatrix(Float32Array, 3, 5);
+    a.data.fill(2);
+    const b = pool.allocMatrix(Float32Array, 5, 9);
+    b.data.fill(0.5);
+    const c = await matmul(a, b, { pool });
+    const canary = pool.alloc(Float32Array, 4).fill(7);
+    expect(c.shape).toEqual([3, 9]);
+    expect(Array.from(c.data)).toEqual(new Array(27).fill(5));
+    await matmul(a, b, { pool, out: c, alpha: 2 });
+    expect(Array.from(c.data)).toEqual(new Array(27).fill(10));
+    expect(Array.from(canary)).toEqual([7, 7, 7, 7]);
+  });
+
+  it('refuses bad input with errors naming the argument', async () => {
+    const a = pool.allocMatrix(Float64Array, 3, 4);
+    const b = pool.allocMatrix(Float64Array, 5, 2);
+    await expect(matmul(a, b, { pool })).rejects.toThrow(ArgumentRangeError);
+    await expect(matmul(a, b, { pool })).rejects.toThrow('`b` must have 4 rows to multiply a (3 × 4); got 5 × 2');
+    await expect(matmul(a, pool.allocMatrix(Float32Array, 4, 2) as never, { pool })).rejects.toThrow('`b` must be a matrix of Float64Array');
+    await expect(matmul({ rows: 3, cols: 4, data: new Float64Array(12) } as never, b, { pool })).rejects.toThrow(ArgumentTypeError);
+    await expect(matmul(a, pool.allocMatrix(Float64Array, 4, 2), { pool, beta: 1 })).rejects.toThrow('`options.out` must be given when options.beta is not 0');
+    await expect(matmul(a, pool.allocMatrix(Float64Array, 4, 2), { pool, alpha: Number.NaN })).rejects.toThrow('`options.alpha` must be a finite number; got NaN');
+    await expect(matmul(a, pool.allocMatrix(Float64Array, 4, 2), { pool, out: pool.allocMatrix(Float64Array, 2, 2) })).rejects.toThrow('`options.out` must be 3 × 2');
+  });
+
+  it('the kernel itself refuses dimensions that do not fit the arrays it was given', async () => {
+    const a = pool.alloc(Float64Array, 4);
+    const error = (await pool
+      .apply(kernels.matmulF64, [a, a, a, { m: 3, n: 3, k: 3, lda: 3, ldb: 3, ldc: 3, transA: false, transB: false, alpha: 1, beta: 0, rowBegin: 0, rowEnd: 3 }])
+      .catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ArgumentRangeError);
+    expect(error.message).toMatch(/`a` must hold at least 9 elements/);
+    const bad = (await pool
+      .apply(kernels.matmulF64, [a, a, a, { m: 2, n: 2, k: 2, lda: 1, ldb: 2, ldc: 2, transA: false, transB: false, alpha: 1, beta: 0, rowBegin: 0, rowEnd: 2 }])
+      .catch((e: unknown) => e)) as Error;
+    expect(bad).toBeInstanceOf(KernelError);
+    expect(bad.message).toMatch(/kernel matmulF64: `lda` is out of range; got 1/);
+  });
+});
