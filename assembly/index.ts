@@ -7,6 +7,8 @@ import { HEAP_START } from "./layout";
 export { sum_f64, fill_f64, axpy_f64 } from "./kernels/vector";
 export { conv2d_f64, conv2d_f32 } from "./kernels/conv2d";
 export { matmul_f32, matmul_f64, matmulScratchBytes_f32, matmulScratchBytes_f64 } from "./kernels/matmul";
+export { lz4_compress_block, lz4_decompress_block, lz4CompressBound, lz4HashBytes } from "./kernels/lz4";
+export { xxhash32 } from "./kernels/xxhash32";
 
 /** The heap start this module was compiled with (checked against src/memory/layout.ts). */
 export function heapStart(): u32 {

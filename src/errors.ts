@@ -100,6 +100,20 @@ export class SerializationError extends WyvernError {
   }
 }
 
+/** Compressed input that is truncated, corrupted, or not in the expected format. */
+export class CorruptDataError extends WyvernError {
+  constructor(message: string) {
+    super('ERR_CORRUPT_DATA', message);
+  }
+}
+
+/** Decompressed output would exceed the caller's `maxOutputLength`. */
+export class OutputLimitError extends WyvernError {
+  constructor(message: string) {
+    super('ERR_OUTPUT_LIMIT', message);
+  }
+}
+
 /** Classes rebuilt by name when an error crosses a worker boundary. */
 export const WYVERN_ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   OutOfMemoryError,
@@ -111,6 +125,8 @@ export const WYVERN_ERROR_CLASSES: Record<string, new (message: string) => Error
   InlineFunctionError,
   InitializerError,
   SerializationError,
+  CorruptDataError,
+  OutputLimitError,
 };
 
 /** Describes a received value for error messages: `1.5`, `"abc"`, `an object`, `a Float32Array`. */

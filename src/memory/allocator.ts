@@ -44,7 +44,7 @@ export class SharedAllocator {
   }
 
   /** Whether `value` is a typed array in this shared memory. */
-  isShared(value: unknown): value is TypedArray {
+  isShared(value: unknown): boolean {
     return ArrayBuffer.isView(value) && this.views.owns(value.buffer);
   }
 }

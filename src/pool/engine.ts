@@ -43,6 +43,8 @@ import { wakeAllWorkers, wakeSleepingWorkers, wakeWorker, waitForChange } from '
 import { WireReader, WireWriter, type ErrorRecord } from '../wire/codec.js';
 import { rebuildError } from '../wire/errors.js';
 import { FunctionRegistry } from './task-function.js';
+import { instantiateKernels, type KernelExports } from '../wasm/kernels.js';
+import { KernelErrorReporter } from '../wasm/kernel-errors.js';
 
 /** Microseconds the pump polls for completions before it sleeps (see spinForCompletion). */
 const MAIN_SPIN_MICROS = 20;
@@ -138,6 +140,7 @@ export class PoolEngine {
   private pumping = false;
   private nextTag = MAIN_THREAD_TAG + 1;
   private wakeCursor = 0;
+  private localKernels: Promise<KernelExports> | undefined;
   private wakeScheduled = false;
   /** Tasks pushed on the shared ring since the last wake-up pass. */
   private wakeShared = 0;
@@ -188,6 +191,15 @@ export class PoolEngine {
 
   get workerCount(): number {
     return this.options.workers;
+  }
+
+  /**
+   * The kernels instantiated on this thread over the pool's memory, for small
+   * jobs not worth a task (checksums of frame headers). Created on first use.
+   */
+  mainThreadKernels(): Promise<KernelExports> {
+    this.localKernels ??= kernelModule!.then((module) => instantiateKernels(module, this.memory, new KernelErrorReporter()));
+    return this.localKernels;
   }
 
   /** Tasks submitted and not finished (queued, running, or waiting for a slot). */

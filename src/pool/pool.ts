@@ -17,6 +17,7 @@ import { defaultWorkerCount } from '#platform';
 import type { SpawnOptions, WorkerInit } from '../platform/types.js';
 import { AsyncResult } from './async-result.js';
 import { PoolEngine, type TaskHandle } from './engine.js';
+import type { KernelExports } from '../wasm/kernels.js';
 import { inlineSource, isModuleTask, type TaskArgs, type TaskFunction, type TaskResult } from './task-function.js';
 
 /** Largest memory a pool may have: addresses are kept in int32 words. */
@@ -128,6 +129,11 @@ export class Pool implements AsyncDisposable {
     return this.engine.memory;
   }
 
+  /** @internal The kernels on the calling thread, over this pool's memory (for small jobs such as header checksums). */
+  mainThreadKernels(): Promise<KernelExports> {
+    return this.engine.mainThreadKernels();
+  }
+
   /** Tasks submitted and not yet finished. */
   get pending(): number {
     return this.engine.pendingCount;
@@ -156,7 +162,7 @@ export class Pool implements AsyncDisposable {
   }
 
   /** Whether `value` is a typed array in this pool's shared memory. */
-  isShared(value: unknown): value is TypedArray {
+  isShared(value: unknown): boolean {
     return this.engine.allocator.isShared(value);
   }
 

@@ -25,6 +25,11 @@ export interface KernelExports {
   matmul_f32: MatmulExport;
   matmulScratchBytes_f64(): number;
   matmulScratchBytes_f32(): number;
+  lz4_compress_block(src: number, srcLength: number, dst: number, dstCapacity: number, hashTable: number, acceleration: number): number;
+  lz4_decompress_block(src: number, srcLength: number, dst: number, dstCapacity: number, prefix: number): number;
+  lz4CompressBound(length: number): number;
+  lz4HashBytes(): number;
+  xxhash32(ptr: number, length: number, seed: number): number;
 }
 
 /** assembly/kernels/matmul.ts: C = alpha·op(A)·op(B) + beta·C on rows [rowBegin, rowEnd) of C. */
@@ -96,8 +101,13 @@ export interface Kernel<Args extends unknown[] = unknown[], Result = unknown> {
 }
 
 type Bound = (...args: never[]) => unknown;
-type FloatKind = 'Float64Array' | 'Float32Array';
-type SharedCheck = <K extends FloatKind>(value: unknown, name: string, kind: K, minimumLength?: number) => K extends 'Float64Array' ? Float64Array : Float32Array;
+type FloatKind = 'Float64Array' | 'Float32Array' | 'Uint8Array';
+type SharedCheck = <K extends FloatKind>(
+  value: unknown,
+  name: string,
+  kind: K,
+  minimumLength?: number,
+) => K extends 'Float64Array' ? Float64Array : K extends 'Float32Array' ? Float32Array : Uint8Array;
 
 /** Kernel definitions: argument names (for messages) and the call over raw exports. */
 function definitions(exports: KernelExports, shared: SharedCheck, scratch: (bytes: number) => number) {
@@ -130,6 +140,38 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     conv2dF64: { argumentNames: CONV2D_ARGUMENT_NAMES, run: conv2d('Float64Array', exports.conv2d_f64) },
     /** One row band of a 2-D convolution over float32 arrays (the filter already flipped). */
     conv2dF32: { argumentNames: CONV2D_ARGUMENT_NAMES, run: conv2d('Float32Array', exports.conv2d_f32) },
+    /** LZ4-compresses `src` into `dst` (capacity ≥ lz4CompressBound); returns the compressed length. */
+    lz4CompressBlock: {
+      argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'hashTable', 'acceleration'],
+      run: (src: Uint8Array, dst: Uint8Array, acceleration: number): number => {
+        const s = shared(src, 'src', 'Uint8Array');
+        const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
+        return exports.lz4_compress_block(s.byteOffset, s.length, d.byteOffset, d.length, scratch(exports.lz4HashBytes()), acceleration);
+      },
+    },
+    /**
+     * Decompresses an LZ4 block into `out` from `offset` (up to the end of
+     * `out`); matches may reach back `prefix` ≤ offset bytes into `out` (linked
+     * blocks), never outside it. Returns the length, or a negative error code.
+     */
+    lz4DecompressBlock: {
+      argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'prefix'],
+      run: (src: Uint8Array, out: Uint8Array, offset: number, prefix: number): number => {
+        const s = shared(src, 'src', 'Uint8Array');
+        const o = shared(out, 'out', 'Uint8Array');
+        if (!Number.isInteger(offset) || offset < 0 || offset > o.length) throw new ArgumentRangeError('offset', `\`offset\` must be an integer from 0 to ${o.length}; got ${offset}`);
+        if (!Number.isInteger(prefix) || prefix < 0 || prefix > offset) throw new ArgumentRangeError('prefix', `\`prefix\` must be an integer from 0 to offset (${offset}); got ${prefix}`);
+        return exports.lz4_decompress_block(s.byteOffset, s.length, o.byteOffset + offset, o.length - offset, prefix);
+      },
+    },
+    /** xxHash32 of a shared byte array. */
+    xxhash32: {
+      argumentNames: ['data', 'length', 'seed'],
+      run: (data: Uint8Array, seed: number): number => {
+        const d = shared(data, 'data', 'Uint8Array');
+        return exports.xxhash32(d.byteOffset, d.length, seed) >>> 0;
+      },
+    },
     /** One row band of C = alpha·op(A)·op(B) + beta·C over float64 matrices. */
     matmulF64: { argumentNames: MATMUL_ARGUMENT_NAMES, run: matmul('Float64Array', exports.matmul_f64, exports.matmulScratchBytes_f64()) },
     /** One row band of C = alpha·op(A)·op(B) + beta·C over float32 matrices. */
@@ -165,7 +207,9 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
 type Definitions = ReturnType<typeof definitions>;
 export type KernelName = keyof Definitions;
 // The index of a name here is its number on the wire: append, never reorder.
-const KERNEL_NAMES = ['sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32', 'matmulF64', 'matmulF32'] as const satisfies readonly KernelName[];
+const KERNEL_NAMES = [
+  'sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32', 'matmulF64', 'matmulF32', 'lz4CompressBlock', 'lz4DecompressBlock', 'xxhash32',
+] as const satisfies readonly KernelName[];
 
 /** References to every built-in kernel, by name. */
 export const kernels: { readonly [K in KernelName]: Kernel<Parameters<Definitions[K]['run']>, ReturnType<Definitions[K]['run']>> } =
@@ -206,7 +250,7 @@ export function bindKernels(module: WebAssembly.Module, views: MemoryViews, allo
   const reporter = new KernelErrorReporter();
   const exports = instantiateKernels(module, views.memory, reporter);
   const shared = ((value: unknown, name: string, kind: FloatKind, minimumLength = 0) => {
-    const Kind = kind === 'Float64Array' ? Float64Array : Float32Array;
+    const Kind = kind === 'Float64Array' ? Float64Array : kind === 'Float32Array' ? Float32Array : Uint8Array;
     if (!(value instanceof Kind) || !views.owns(value.buffer)) {
       throw new ArgumentTypeError(
         name,

@@ -1,0 +1,218 @@
+// LZ4 block format (LZ4 project, "LZ4 Block Format Description"), over
+// shared memory. The frame format around blocks is assembled in TypeScript
+// (src/codecs/lz4-frame.ts); this file owns the block codec.
+//
+// A block is a run of sequences:
+//   token (literal length : 4 | match length − 4 : 4), [255-runs extending the
+//   literal length], literals, offset (u16 LE, 1 … 65535), [255-runs extending
+//   the match length]. The last sequence has literals only; the last 5 bytes
+//   are always literals and no match starts within the last 12 (MFLIMIT).
+//
+// Compression is the reference "fast" algorithm: a hash table of 4-byte
+// sequences → positions; after misses the search steps further
+// (acceleration). The table lives in caller-provided scratch (HASH_BYTES).
+//
+// Decompression treats its input as untrusted: every read and every write is
+// checked against the given bounds; a bad block returns a negative error code
+// instead of touching memory outside [dst, dst + dstCapacity).
+
+import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
+
+const MIN_MATCH: i32 = 4;
+const LAST_LITERALS: i32 = 5;
+const MFLIMIT: i32 = 12;
+const HASH_LOG: i32 = 14;
+const MAX_DISTANCE: i32 = 65535;
+/** Bytes of scratch lz4_compress_block needs (the hash table of u32 positions). */
+export const HASH_BYTES: i32 = 4 << HASH_LOG;
+
+/** Decoder errors (negative results), listed again in src/codecs/lz4-block.ts. */
+export const LZ4_E_TRUNCATED: i32 = -1; // input ends inside a sequence
+export const LZ4_E_OUTPUT_FULL: i32 = -2; // output would exceed dstCapacity
+export const LZ4_E_BAD_OFFSET: i32 = -3; // match offset 0 or before the start of the output
+
+export function lz4HashBytes(): i32 {
+  return HASH_BYTES;
+}
+
+/** Worst-case compressed size of `length` bytes (LZ4_compressBound). */
+export function lz4CompressBound(length: i32): i32 {
+  return length + length / 255 + 16;
+}
+
+@inline
+function hash(sequence: u32): u32 {
+  return (sequence * 2654435761) >> (32 - HASH_LOG);
+}
+
+@inline
+function writeLength(op: usize, length: i32): usize {
+  // The token held 15; the rest goes as 255-runs and a final byte.
+  let rest = length - 15;
+  while (rest >= 255) {
+    store<u8>(op++, 255);
+    rest -= 255;
+  }
+  store<u8>(op++, <u8>rest);
+  return op;
+}
+
+/**
+ * Compresses `srcLength` bytes at `src` into `dst` (capacity at least
+ * lz4CompressBound(srcLength)); returns the compressed length. `acceleration`
+ * ≥ 1 trades ratio for speed as in the reference (1 = default).
+ */
+export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, hashTable: usize, acceleration: i32): i32 {
+  checkRange(src, srcLength, 1, 0);
+  checkRange(dst, dstCapacity, 1, 2);
+  checkRange(hashTable, HASH_BYTES >> 2, 4, 4);
+  if (dstCapacity < lz4CompressBound(srcLength)) fail(E_BAD_DIMENSION, 3, <f64>dstCapacity);
+  memory.fill(hashTable, 0, <usize>HASH_BYTES);
+  if (acceleration < 1) acceleration = 1;
+  const srcEnd = src + <usize>srcLength;
+  let anchor = src; // first byte not yet emitted
+  let op = dst;
+  if (srcLength >= MFLIMIT + 1) {
+    const matchLimit = srcEnd - LAST_LITERALS; // matches stop here
+    const searchLimit = srcEnd - MFLIMIT; // no match starts past here
+    let ip = src + 1;
+    store<u32>(hashTable + (hash(load<u32>(src)) << 2), 0);
+    while (ip < searchLimit) {
+      // Find a match: probe the table, stepping further after each miss.
+      let step = 1;
+      let attempts = acceleration << 6;
+      let match: usize = 0;
+      let found = false;
+      while (true) {
+        const sequence = load<u32>(ip);
+        const slot = hashTable + (hash(sequence) << 2);
+        const candidate = src + <usize>load<u32>(slot);
+        store<u32>(slot, <u32>(ip - src));
+        if (candidate < ip && ip - candidate <= <usize>MAX_DISTANCE && load<u32>(candidate) == sequence) {
+          match = candidate;
+          found = true;
+          break;
+        }
+        ip += step;
+        step = (attempts++) >> 6;
+        if (ip >= searchLimit) break;
+      }
+      if (!found) break;
+      // Extend backwards over equal bytes (never before the anchor).
+      while (ip > anchor && match > src && load<u8>(ip - 1) == load<u8>(match - 1)) {
+        ip--;
+        match--;
+      }
+      // Extend forwards.
+      let matchEnd = ip + MIN_MATCH;
+      let ref = match + MIN_MATCH;
+      while (matchEnd + 8 <= matchLimit) {
+        const diff = load<u64>(matchEnd) ^ load<u64>(ref);
+        if (diff) {
+          matchEnd += <usize>(ctz<u64>(diff) >> 3);
+          break;
+        }
+        matchEnd += 8;
+        ref += 8;
+      }
+      if (matchEnd + 8 > matchLimit) {
+        while (matchEnd < matchLimit && load<u8>(matchEnd) == load<u8>(ref)) {
+          matchEnd++;
+          ref++;
+        }
+      }
+      // Emit the sequence: token, literal length, literals, offset, match length.
+      const literalLength = <i32>(ip - anchor);
+      const matchLength = <i32>(matchEnd - ip) - MIN_MATCH;
+      const token = op++;
+      let tokenValue: u8 = <u8>((literalLength >= 15 ? 15 : literalLength) << 4);
+      if (literalLength >= 15) op = writeLength(op, literalLength);
+      memory.copy(op, anchor, <usize>literalLength);
+      op += <usize>literalLength;
+      store<u16>(op, <u16>(ip - match));
+      op += 2;
+      tokenValue |= <u8>(matchLength >= 15 ? 15 : matchLength);
+      if (matchLength >= 15) op = writeLength(op, matchLength);
+      store<u8>(token, tokenValue);
+      ip = matchEnd;
+      anchor = ip;
+      if (ip >= searchLimit) break;
+      // Remember a position inside the match for later searches.
+      store<u32>(hashTable + (hash(load<u32>(ip - 2)) << 2), <u32>(ip - 2 - src));
+    }
+  }
+  // Last literals.
+  const literalLength = <i32>(srcEnd - anchor);
+  const token = op++;
+  store<u8>(token, <u8>((literalLength >= 15 ? 15 : literalLength) << 4));
+  if (literalLength >= 15) op = writeLength(op, literalLength);
+  memory.copy(op, anchor, <usize>literalLength);
+  op += <usize>literalLength;
+  return <i32>(op - dst);
+}
+
+/**
+ * Decompresses the block of `srcLength` bytes at `src` into `dst`, writing
+ * at most `dstCapacity` bytes. Returns the decompressed length, or a negative
+ * LZ4_E_* code for a malformed block. `prefix` bytes before `dst` may be
+ * referenced by matches (the previous blocks of a linked frame; 0 for
+ * independent blocks).
+ */
+export function lz4_decompress_block(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, prefix: i32): i32 {
+  checkRange(src, srcLength, 1, 0);
+  checkRange(dst, dstCapacity, 1, 2);
+  if (prefix < 0 || <usize>prefix > dst) fail(E_BAD_DIMENSION, 4, <f64>prefix);
+  const srcEnd = src + <usize>srcLength;
+  const dstEnd = dst + <usize>dstCapacity;
+  const lowest = dst - <usize>prefix;
+  let ip = src;
+  let op = dst;
+  while (true) {
+    if (ip >= srcEnd) return LZ4_E_TRUNCATED;
+    const token = <i32>load<u8>(ip++);
+    // Literals.
+    let literalLength = token >> 4;
+    if (literalLength == 15) {
+      let byte: i32;
+      do {
+        if (ip >= srcEnd) return LZ4_E_TRUNCATED;
+        byte = <i32>load<u8>(ip++);
+        literalLength += byte;
+        if (literalLength > 0x7fffffff - 255) return LZ4_E_OUTPUT_FULL;
+      } while (byte == 255);
+    }
+    if (<usize>literalLength > srcEnd - ip) return LZ4_E_TRUNCATED;
+    if (<usize>literalLength > dstEnd - op) return LZ4_E_OUTPUT_FULL;
+    memory.copy(op, ip, <usize>literalLength);
+    op += <usize>literalLength;
+    ip += <usize>literalLength;
+    if (ip == srcEnd) break; // the last sequence has no match
+    // Match.
+    if (srcEnd - ip < 2) return LZ4_E_TRUNCATED;
+    const offset = <usize>load<u16>(ip);
+    ip += 2;
+    if (offset == 0 || offset > op - lowest) return LZ4_E_BAD_OFFSET;
+    let matchLength = token & 15;
+    if (matchLength == 15) {
+      let byte: i32;
+      do {
+        if (ip >= srcEnd) return LZ4_E_TRUNCATED;
+        byte = <i32>load<u8>(ip++);
+        matchLength += byte;
+        if (matchLength > 0x7fffffff - 255) return LZ4_E_OUTPUT_FULL;
+      } while (byte == 255);
+    }
+    matchLength += MIN_MATCH;
+    if (<usize>matchLength > dstEnd - op) return LZ4_E_OUTPUT_FULL;
+    let ref = op - offset;
+    if (offset >= <usize>matchLength) {
+      memory.copy(op, ref, <usize>matchLength);
+      op += <usize>matchLength;
+    } else {
+      // Overlapping copy: the match repeats the last `offset` bytes.
+      const end = op + <usize>matchLength;
+      while (op < end) store<u8>(op++, load<u8>(ref++));
+    }
+  }
+  return <i32>(op - dst);
+}

@@ -1,0 +1,246 @@
+/**
+ * `compress(data, options)` and `decompress(data, options)`: byte codecs run
+ * on a pool. LZ4 (frame format, readable and writable by the `lz4` tool) is
+ * implemented; its input is cut into independent blocks that the workers
+ * compress at once, and independent blocks are decompressed at once too.
+ * DEFLATE/zlib/gzip come next (see docs/architecture.md).
+ */
+
+import { ArgumentRangeError, CorruptDataError, OutputLimitError, describe, ArgumentTypeError } from '../errors.js';
+import type { AllocationScope } from '../memory/allocator.js';
+import { checkInteger, checkObject, checkOneOf } from '../options.js';
+import { defaultPool } from '../pool/default-pool.js';
+import type { Pool, TaskOptions } from '../pool/pool.js';
+import { kernels } from '../wasm/kernels.js';
+import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type ParsedFrame } from './lz4-frame.js';
+
+export type Codec = 'lz4';
+const CODECS = ['lz4'] as const;
+const BLOCK_SIZE_IDS = new Map(Object.entries(BLOCK_SIZES).map(([id, size]) => [size, Number(id)]));
+
+export interface CompressOptions extends TaskOptions {
+  /** @default 'lz4' */
+  codec?: Codec;
+  /** LZ4: 1 is the reference "fast" compressor; higher values trade ratio for speed (acceleration = level). @default 1 */
+  level?: number;
+  /** LZ4: bytes per block (64 KiB, 256 KiB, 1 MiB or 4 MiB); blocks are compressed in parallel. @default 4 MiB */
+  blockSize?: number;
+  /** Append an xxHash32 of the content (checked by every reader). @default true */
+  contentChecksum?: boolean;
+  /** @default defaultPool() */
+  pool?: Pool;
+}
+
+export interface DecompressOptions extends TaskOptions {
+  /** @default 'lz4' */
+  codec?: Codec;
+  /** The most bytes decompression may produce; more is an OutputLimitError. @default 1 GiB */
+  maxOutputLength?: number;
+  /** @default defaultPool() */
+  pool?: Pool;
+}
+
+/** The LZ4 worst case for a block (LZ4_compressBound). */
+const compressBound = (length: number): number => length + Math.floor(length / 255) + 16;
+
+/** Compresses `data`; the result is an ordinary (unshared) Uint8Array. */
+export async function compress(data: Uint8Array, options: CompressOptions = {}): Promise<Uint8Array> {
+  checkObject(options, 'options');
+  checkBytes(data, 'data');
+  checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  const level = checkInteger(options.level ?? 1, 'options.level', 1, 65537);
+  const blockSize = options.blockSize ?? 4 * 1024 * 1024;
+  const blockSizeId = BLOCK_SIZE_IDS.get(blockSize);
+  if (blockSizeId === undefined) throw new ArgumentRangeError('options.blockSize', `\`options.blockSize\` must be 65536, 262144, 1048576 or 4194304; got ${describe(blockSize)}`);
+  const contentChecksum = options.contentChecksum ?? true;
+  const pool = options.pool ?? defaultPool();
+  const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
+
+  const scope = pool.scope();
+  try {
+    const input = inHeap(pool, scope, data);
+    const blocks = Math.ceil(input.length / blockSize);
+    const bound = compressBound(blockSize);
+    const out = scope.alloc(Uint8Array, blocks * bound);
+    const calls = Array.from({ length: blocks }, (_, i) => [input.subarray(i * blockSize, Math.min(input.length, (i + 1) * blockSize)), out.subarray(i * bound, (i + 1) * bound), level] as [Uint8Array, Uint8Array, number]);
+    const [lengths, checksum, local] = await Promise.all([
+      pool.starmap(kernels.lz4CompressBlock, calls, taskOptions),
+      contentChecksum ? pool.apply(kernels.xxhash32, [input, 0], taskOptions) : undefined,
+      pool.mainThreadKernels(),
+    ]);
+    const header = frameHeader(blockSizeId, { contentSize: input.length, contentChecksum }, (descriptor) => {
+      const bytes = scope.alloc(Uint8Array, descriptor.length);
+      bytes.set(descriptor);
+      return local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
+    });
+    // Incompressible blocks are stored as they are (the size word's high bit says so).
+    const stored = lengths.map((length, i) => length >= calls[i]![0].length);
+    const total = header.length + lengths.reduce((sum, length, i) => sum + 4 + (stored[i] ? calls[i]![0].length : length), 0) + 4 + (contentChecksum ? 4 : 0);
+    const result = new Uint8Array(total);
+    const view = new DataView(result.buffer);
+    result.set(header, 0);
+    let at = header.length;
+    lengths.forEach((length, i) => {
+      const [source, compressed] = calls[i]!;
+      const payload = stored[i] ? source : compressed.subarray(0, length);
+      view.setUint32(at, blockSizeWord(payload.length, stored[i]!), true);
+      result.set(payload, at + 4);
+      at += 4 + payload.length;
+    });
+    view.setUint32(at, 0, true); // end mark
+    if (contentChecksum) view.setUint32(at + 4, checksum!, true);
+    return result;
+  } finally {
+    scope.release();
+  }
+}
+
+/** Decompresses `data` (one or more LZ4 frames); the result is an ordinary Uint8Array. */
+export async function decompress(data: Uint8Array, options: DecompressOptions = {}): Promise<Uint8Array> {
+  checkObject(options, 'options');
+  checkBytes(data, 'data');
+  checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  const maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
+  const pool = options.pool ?? defaultPool();
+  const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
+
+  const scope = pool.scope();
+  try {
+    const input = inHeap(pool, scope, data);
+    const frames = parseFrames(input);
+    const local = await pool.mainThreadKernels();
+    const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
+    const chunks: Uint8Array[] = [];
+    let produced = 0;
+    for (const frame of frames) {
+      const { descriptor } = frame;
+      if (((hash(input.subarray(descriptor.offset, descriptor.offset + descriptor.length)) >>> 8) & 0xff) !== descriptor.checksum) {
+        throw new CorruptDataError(`LZ4 frame header checksum mismatch at offset ${descriptor.offset + descriptor.length}`);
+      }
+      for (const block of frame.blocks) {
+        if (block.checksum !== undefined && hash(input.subarray(block.offset, block.offset + block.length)) !== block.checksum) {
+          throw new CorruptDataError(`LZ4 block checksum mismatch for the block at offset ${block.offset}`);
+        }
+      }
+      if (frame.contentSize !== undefined && produced + frame.contentSize > maxOutputLength) {
+        throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${maxOutputLength})`);
+      }
+      const frameStart = chunks.length;
+      produced = frame.independent
+        ? await decodeIndependent(pool, scope, input, frame, chunks, produced, maxOutputLength, taskOptions)
+        : await decodeLinked(pool, scope, input, frame, chunks, produced, maxOutputLength, taskOptions);
+      const frameBytes = chunks.slice(frameStart).reduce((sum, c) => sum + c.length, 0);
+      if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {
+        throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
+      }
+      if (frame.contentChecksum !== undefined) {
+        const whole = scope.alloc(Uint8Array, frameBytes);
+        let at = 0;
+        for (const chunk of chunks.slice(frameStart)) {
+          whole.set(chunk, at);
+          at += chunk.length;
+        }
+        const checksum = await pool.apply(kernels.xxhash32, [whole, 0], taskOptions);
+        if (checksum !== frame.contentChecksum) throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+      }
+    }
+    const result = new Uint8Array(produced);
+    let at = 0;
+    for (const chunk of chunks) {
+      result.set(chunk, at);
+      at += chunk.length;
+    }
+    return result;
+  } finally {
+    scope.release();
+  }
+}
+
+type TaskSettings = { chunksize: number; signal?: AbortSignal; timeout?: number };
+
+/** Decodes blocks in waves of a few per worker, each into its own slot of blockMaxSize. */
+async function decodeIndependent(
+  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, chunks: Uint8Array[], produced: number, limit: number, taskOptions: TaskSettings,
+): Promise<number> {
+  const wave = pool.workers * 4;
+  const buffer = scope.alloc(Uint8Array, Math.min(frame.blocks.length, wave) * frame.blockMaxSize);
+  for (let first = 0; first < frame.blocks.length; first += wave) {
+    const blocks = frame.blocks.slice(first, first + wave);
+    const calls: [Uint8Array, Uint8Array, number, number][] = [];
+    const capacities: number[] = [];
+    blocks.forEach((block, i) => {
+      const capacity = Math.min(frame.blockMaxSize, Math.max(0, limit - produced));
+      capacities.push(capacity);
+      if (!block.uncompressed) calls.push([input.subarray(block.offset, block.offset + block.length), buffer.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + capacity), 0, 0]);
+    });
+    const lengths = await pool.starmap(kernels.lz4DecompressBlock, calls, taskOptions);
+    let call = 0;
+    blocks.forEach((block, i) => {
+      let bytes: Uint8Array;
+      if (block.uncompressed) {
+        bytes = input.subarray(block.offset, block.offset + block.length);
+      } else {
+        const length = lengths[call++]!;
+        if (length < 0) throw blockError(length, block.offset, capacities[i]! < frame.blockMaxSize, limit);
+        bytes = buffer.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + length);
+      }
+      produced += bytes.length;
+      if (produced > limit) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
+      chunks.push(bytes.slice());
+    });
+  }
+  return produced;
+}
+
+/** Linked blocks may refer to the previous 64 KiB of output: decoded one after another after that history. */
+async function decodeLinked(
+  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, chunks: Uint8Array[], produced: number, limit: number, taskOptions: TaskSettings,
+): Promise<number> {
+  const HISTORY = 64 * 1024;
+  const buffer = scope.alloc(Uint8Array, HISTORY + frame.blockMaxSize);
+  let history = 0;
+  for (const block of frame.blocks) {
+    let bytes: Uint8Array;
+    if (block.uncompressed) {
+      bytes = input.subarray(block.offset, block.offset + block.length);
+    } else {
+      const capacity = Math.min(frame.blockMaxSize, Math.max(0, limit - produced));
+      const out = buffer.subarray(HISTORY - history, HISTORY + capacity);
+      const length = await pool.apply(kernels.lz4DecompressBlock, [input.subarray(block.offset, block.offset + block.length), out, history, history], taskOptions);
+      if (length < 0) throw blockError(length, block.offset, capacity < frame.blockMaxSize, limit);
+      bytes = buffer.subarray(HISTORY, HISTORY + length);
+    }
+    produced += bytes.length;
+    if (produced > limit) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
+    chunks.push(bytes.slice());
+    // Keep the last 64 KiB of output just before the next block's start.
+    const keep = Math.min(HISTORY, history + bytes.length);
+    const recent = new Uint8Array(keep);
+    const previous = buffer.slice(HISTORY - history, HISTORY);
+    const joined = new Uint8Array(previous.length + bytes.length);
+    joined.set(previous);
+    joined.set(bytes, previous.length);
+    recent.set(joined.subarray(joined.length - keep));
+    buffer.set(recent, HISTORY - keep);
+    history = keep;
+  }
+  return produced;
+}
+
+function blockError(code: number, offset: number, limited: boolean, limit: number): Error {
+  if (code === -2 && limited) return new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
+  const what = code === -1 ? 'ends in the middle of a sequence' : code === -2 ? 'decodes to more than the block maximum' : 'refers back before the start of the output';
+  return new CorruptDataError(`LZ4 block at offset ${offset} is corrupted: it ${what}`);
+}
+
+function checkBytes(data: unknown, path: string): asserts data is Uint8Array {
+  if (!(data instanceof Uint8Array)) throw new ArgumentTypeError(path, `\`${path}\` must be a Uint8Array; got ${describe(data)}`);
+}
+
+/** `data` itself if it already lives in the pool's memory, else a copy there (freed with the scope). */
+function inHeap(pool: Pool, scope: AllocationScope, data: Uint8Array): Uint8Array {
+  if (pool.isShared(data)) return data;
+  const copy = scope.alloc(Uint8Array, data.length);
+  copy.set(data);
+  return copy;
+}

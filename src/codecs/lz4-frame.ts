@@ -1,0 +1,147 @@
+/**
+ * The LZ4 frame format (LZ4 project, "LZ4 Frame Format Description" v1.6.x),
+ * written and read around the block kernels of assembly/kernels/lz4.ts.
+ *
+ * ```
+ *  frame:  magic 0x184D2204 (u32 LE) | FLG | BD | [content size u64] | [dict id u32] | HC
+ *          | blocks… | end mark 0x00000000 | [content checksum u32]
+ *  FLG:    version 01 (bits 7-6) | block independence (5) | block checksum (4)
+ *          | content size (3) | content checksum (2) | reserved 0 (1) | dict id (0)
+ *  BD:     block max size id (bits 6-4): 4 = 64 KiB, 5 = 256 KiB, 6 = 1 MiB, 7 = 4 MiB
+ *  HC:     (xxh32(FLG … last descriptor byte, seed 0) >> 8) & 0xFF
+ *  block:  size u32 LE (high bit set: stored uncompressed) | data | [xxh32 of data]
+ * ```
+ *
+ * Skippable frames (magic 0x184D2A50 … 0x184D2A5F, u32 size, data) are
+ * skipped; several frames in a row decode to their concatenation, as the
+ * `lz4` tool does. Parsing treats the input as untrusted: every length is
+ * checked against the bytes that remain, and errors say what was wrong where.
+ */
+
+import { CorruptDataError } from '../errors.js';
+
+export const LZ4_MAGIC = 0x184d2204;
+const SKIPPABLE_MASK = 0xfffffff0;
+const SKIPPABLE_MAGIC = 0x184d2a50;
+export const BLOCK_SIZES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
+export const FLAG_INDEPENDENT = 0x20;
+export const FLAG_BLOCK_CHECKSUM = 0x10;
+export const FLAG_CONTENT_SIZE = 0x08;
+export const FLAG_CONTENT_CHECKSUM = 0x04;
+const FLAG_DICT_ID = 0x01;
+const UNCOMPRESSED_BIT = 0x80000000;
+
+/** One block of a parsed frame: where its payload is in the input. */
+export interface FrameBlock {
+  /** Byte offset of the payload in the input. */
+  offset: number;
+  length: number;
+  /** Stored as is (the high bit of its size was set). */
+  uncompressed: boolean;
+  /** The block checksum, when the frame has them. */
+  checksum?: number;
+}
+
+export interface ParsedFrame {
+  blockMaxSize: number;
+  independent: boolean;
+  contentSize?: number;
+  contentChecksum?: number;
+  blocks: FrameBlock[];
+  /** Offset of the header bytes covered by HC, and their length (for the header check). */
+  descriptor: { offset: number; length: number; checksum: number };
+}
+
+/** Parses every frame of `input` (skipping skippable frames). Checksums are returned, not verified. */
+export function parseFrames(input: Uint8Array): ParsedFrame[] {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const frames: ParsedFrame[] = [];
+  let at = 0;
+  const need = (bytes: number, what: string): void => {
+    if (input.length - at < bytes) throw new CorruptDataError(`LZ4 frame truncated: ${what} needs ${bytes} bytes at offset ${at}, ${input.length - at} remain`);
+  };
+  if (input.length === 0) throw new CorruptDataError('LZ4 input is empty: a frame has at least 7 header bytes');
+  while (at < input.length) {
+    need(4, 'the magic number');
+    const magic = view.getUint32(at, true);
+    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
+      need(8, 'a skippable frame header');
+      const size = view.getUint32(at + 4, true);
+      at += 8;
+      need(size, 'a skippable frame');
+      at += size;
+      continue;
+    }
+    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${at} (expected 0x184d2204)`);
+    at += 4;
+    need(3, 'the frame descriptor');
+    const descriptorStart = at;
+    const flg = input[at]!;
+    const bd = input[at + 1]!;
+    if (flg >> 6 !== 1) throw new CorruptDataError(`LZ4 frame version ${flg >> 6} is not supported (FLG byte 0x${flg.toString(16)} at offset ${at})`);
+    if (flg & 0x02 || bd & 0x8f) throw new CorruptDataError(`LZ4 frame descriptor has reserved bits set (FLG 0x${flg.toString(16)}, BD 0x${bd.toString(16)}) at offset ${at}`);
+    if (flg & FLAG_DICT_ID) throw new CorruptDataError('LZ4 frames that need a dictionary are not supported');
+    const blockMaxSize = BLOCK_SIZES[(bd >> 4) & 7];
+    if (blockMaxSize === undefined) throw new CorruptDataError(`LZ4 frame block size id ${(bd >> 4) & 7} is invalid (4 to 7) at offset ${at + 1}`);
+    at += 2;
+    let contentSize: number | undefined;
+    if (flg & FLAG_CONTENT_SIZE) {
+      need(9, 'the content size');
+      const size = view.getBigUint64(at, true);
+      if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptDataError(`LZ4 frame content size ${size} is too large`);
+      contentSize = Number(size);
+      at += 8;
+    }
+    need(1, 'the header checksum');
+    const descriptor = { offset: descriptorStart, length: at - descriptorStart, checksum: input[at]! };
+    at += 1;
+    const blocks: FrameBlock[] = [];
+    for (;;) {
+      need(4, 'a block size or the end mark');
+      const word = view.getUint32(at, true);
+      at += 4;
+      if (word === 0) break;
+      const length = (word & ~UNCOMPRESSED_BIT) >>> 0;
+      if (length > blockMaxSize) throw new CorruptDataError(`LZ4 block at offset ${at - 4} claims ${length} bytes, more than the frame's block maximum ${blockMaxSize}`);
+      need(length, 'a block');
+      const block: FrameBlock = { offset: at, length, uncompressed: (word & UNCOMPRESSED_BIT) !== 0 };
+      at += length;
+      if (flg & FLAG_BLOCK_CHECKSUM) {
+        need(4, 'a block checksum');
+        block.checksum = view.getUint32(at, true);
+        at += 4;
+      }
+      blocks.push(block);
+    }
+    let contentChecksum: number | undefined;
+    if (flg & FLAG_CONTENT_CHECKSUM) {
+      need(4, 'the content checksum');
+      contentChecksum = view.getUint32(at, true);
+      at += 4;
+    }
+    frames.push({ blockMaxSize, independent: (flg & FLAG_INDEPENDENT) !== 0, contentSize, contentChecksum, blocks, descriptor });
+  }
+  return frames;
+}
+
+/** The frame header for the given settings; `headerChecksum` computes HC over the descriptor bytes. */
+export function frameHeader(
+  blockSizeId: number,
+  options: { contentSize?: number; contentChecksum: boolean },
+  headerChecksum: (descriptor: Uint8Array) => number,
+): Uint8Array {
+  const hasSize = options.contentSize !== undefined;
+  const header = new Uint8Array(7 + (hasSize ? 8 : 0));
+  const view = new DataView(header.buffer);
+  view.setUint32(0, LZ4_MAGIC, true);
+  header[4] = 0x40 | FLAG_INDEPENDENT | (options.contentChecksum ? FLAG_CONTENT_CHECKSUM : 0) | (hasSize ? FLAG_CONTENT_SIZE : 0);
+  header[5] = blockSizeId << 4;
+  if (hasSize) view.setBigUint64(6, BigInt(options.contentSize!), true);
+  header[header.length - 1] = (headerChecksum(header.subarray(4, header.length - 1)) >>> 8) & 0xff;
+  return header;
+}
+
+/** The 4-byte size word of a block. */
+export function blockSizeWord(length: number, uncompressed: boolean): number {
+  return (uncompressed ? (length | UNCOMPRESSED_BIT) : length) >>> 0;
+}
