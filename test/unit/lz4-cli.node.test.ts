@@ -1,0 +1,55 @@
+// Interoperability with the reference `lz4` command-line tool (Debian package
+// lz4): it reads what we write, and we read what it writes with its options
+// (linked or independent blocks, block checksums, content size, high
+// compression, every block size, several frames in a row).
+import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool, compress, decompress } from '../../src/index.js';
+
+const lz4 = (args: string[], input: Uint8Array): Uint8Array => new Uint8Array(execFileSync('lz4', args, { input, maxBuffer: 1 << 30 }));
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const sample = fc.oneof(
+  fc.uint8Array({ maxLength: 3000 }),
+  fc.array(fc.constantFrom('lz4 ', 'frame ', 'block ', '\n', 'aaaaaaaa', '42'), { maxLength: 4000 }).map((w) => new TextEncoder().encode(w.join(''))),
+);
+
+describe('LZ4 and the lz4 command', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+
+  it('lz4 -d reads every frame we write (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(sample, fc.constantFrom(65536, 262144, 1048576), fc.boolean(), async (data, blockSize, contentChecksum) => {
+        const packed = await compress(data, { pool, blockSize, contentChecksum });
+        expect(sameBytes(lz4(['-d', '-c'], packed), data)).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it.each([
+    ['defaults (independent blocks)', []],
+    ['linked blocks', ['-BD']],
+    ['block checksums', ['-BX']],
+    ['no content checksum', ['--no-frame-crc']],
+    ['content size', ['--content-size']],
+    ['high compression', ['-12']],
+    ['64 KiB blocks, linked', ['-B4', '-BD']],
+    ['fast, acceleration 8', ['--fast=8']],
+  ])('we read what lz4 writes: %s', async (_, options) => {
+    const data = new TextEncoder().encode(Array.from({ length: 30_000 }, (_, i) => `line ${i % 977}: ${'ab'.repeat(i % 13)}\n`).join(''));
+    const packed = lz4([...options, '-c'], data);
+    expect(sameBytes(await decompress(packed, { pool }), data)).toBe(true);
+  });
+
+  it('reads several frames in a row, skippable frames included, as lz4 does', async () => {
+    const a = new TextEncoder().encode('first frame '.repeat(100));
+    const b = new TextEncoder().encode('second frame '.repeat(100));
+    const skippable = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 9, 9, 9]);
+    const joined = new Uint8Array([...lz4(['-c'], a), ...skippable, ...(await compress(b, { pool }))]);
+    const expected = new Uint8Array([...a, ...b]);
+    expect(sameBytes(await decompress(joined, { pool }), expected)).toBe(true);
+    expect(sameBytes(lz4(['-d', '-c'], joined), expected)).toBe(true);
+  });
+});

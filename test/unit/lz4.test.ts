@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArgumentRangeError, ArgumentTypeError, CorruptDataError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/** Compressible bytes: words from a small vocabulary with repeats, like text. */
+const textLike = fc.array(fc.constantFrom('the ', 'pool ', 'wyvern ', 'shared ', 'memory ', '\n', 'x', '0123456789'), { maxLength: 3000 }).map((words) => new TextEncoder().encode(words.join('')));
+
+describe('LZ4 compress / decompress', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+
+  it('round-trips random and text-like data for every block size (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 5000 }), textLike), fc.constantFrom(65536, 262144), fc.integer({ min: 1, max: 8 }), async (data, blockSize, level) => {
+        const packed = await compress(data, { pool, blockSize, level });
+        expect(Array.from(await decompress(packed, { pool }))).toEqual(Array.from(data));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('splits large inputs into independent blocks compressed in parallel, and reads them back', async () => {
+    const words = new TextEncoder().encode('parallel compute for JavaScript, shared memory, atomics; '.repeat(40_000));
+    const data = new Uint8Array(words.length + 300_000);
+    data.set(words);
+    for (let i = words.length; i < data.length; i++) data[i] = (i * 2654435761) >>> 24; // an incompressible tail
+    const packed = await compress(data, { pool, blockSize: 262144 });
+    expect(packed.length).toBeLessThan(data.length / 2);
+    const back = await decompress(packed, { pool });
+    expect(back.length).toBe(data.length);
+    expect(sameBytes(back, data)).toBe(true);
+  });
+
+  it('stores incompressible blocks as they are, so output grows by a few bytes at most', async () => {
+    const random = new Uint8Array(200_000).map((_, i) => (i * 2246822519 + 7) >>> 24 ^ (i * 31));
+    const packed = await compress(random, { pool, blockSize: 65536 });
+    expect(packed.length).toBeLessThanOrEqual(random.length + 4 * 4 + 32);
+    expect(sameBytes(await decompress(packed, { pool }), random)).toBe(true);
+  });
+
+  it('refuses output past maxOutputLength without writing it', async () => {
+    const packed = await compress(new Uint8Array(100_000).fill(7), { pool });
+    await expect(decompress(packed, { pool, maxOutputLength: 99_999 })).rejects.toBeInstanceOf(OutputLimitError);
+    expect((await decompress(packed, { pool, maxOutputLength: 100_000 })).length).toBe(100_000);
+  });
+
+  it('every truncation of a frame is a CorruptDataError', async () => {
+    const packed = await compress(new TextEncoder().encode('truncate me, '.repeat(50)), { pool });
+    for (let end = 0; end < packed.length; end++) {
+      await expect(decompress(packed.subarray(0, end), { pool })).rejects.toBeInstanceOf(CorruptDataError);
+    }
+  });
+
+  it('every single-byte corruption of a checksummed frame is detected (never a wrong result, never another error)', async () => {
+    const data = new TextEncoder().encode('corrupt me please, corrupt me please; 0123456789 '.repeat(20));
+    const packed = await compress(data, { pool });
+    for (let at = 0; at < packed.length; at++) {
+      for (const flip of [0x01, 0x80, 0xff]) {
+        const bad = packed.slice();
+        bad[at]! ^= flip;
+        const outcome = await decompress(bad, { pool }).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        );
+        if ('value' in outcome) expect(sameBytes(outcome.value, data)).toBe(true); // e.g. a flipped bit in an unused field
+        else expect(outcome.error, `byte ${at} ^ ${flip}`).toBeInstanceOf(CorruptDataError);
+      }
+    }
+  });
+
+  it('refuses bad arguments by name', async () => {
+    await expect(compress('text' as never, { pool })).rejects.toThrow(ArgumentTypeError);
+    await expect(compress(new Uint8Array(1), { pool, codec: 'zstd' as never })).rejects.toThrow("`options.codec` must be one of 'lz4'");
+    await expect(compress(new Uint8Array(1), { pool, blockSize: 1000 })).rejects.toThrow(ArgumentRangeError);
+    await expect(decompress(new Uint8Array(1), { pool, maxOutputLength: -1 })).rejects.toThrow('`options.maxOutputLength`');
+    await expect(decompress(new Uint8Array([1, 2, 3, 4, 5, 6, 7]), { pool })).rejects.toThrow('not an LZ4 frame');
+  });
+});
