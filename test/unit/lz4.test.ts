@@ -40,6 +40,31 @@ describe('LZ4 compress / decompress', () => {
     expect(sameBytes(await decompress(packed, { pool }), random)).toBe(true);
   });
 
+  it('ends matches exactly near the end of a block (property; once over-extended by a byte)', async () => {
+    // Periodic data keeps the compressor matching up to the block's end; a changed byte in the last
+    // 16 makes the final match stop inside its fast 8-byte comparison.
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 7 }), fc.integer(), async (period, fromEnd, back, seed) => {
+        const block = new Uint8Array(65536);
+        let x = seed | 1;
+        for (let i = 0; i < period; i++) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          block[i] = x & 255;
+        }
+        for (let i = period; i < block.length; i++) block[i] = block[i - period]!;
+        // The new byte repeats one a few places before it: what a comparison that lost its place would see.
+        const at = block.length - fromEnd;
+        if (block[at - back] !== block[at]) block[at] = block[at - back]!;
+        const packed = await compress(block, { pool, blockSize: 65536, contentChecksum: false });
+        expect(sameBytes(await decompress(packed, { pool }), block)).toBe(true);
+      }),
+      // The counterexample that found the bug, kept.
+      { numRuns: 300, examples: [[2210, 11, 7, 0]] },
+    );
+  });
+
   it('refuses output past maxOutputLength without writing it', async () => {
     const packed = await compress(new Uint8Array(100_000).fill(7), { pool });
     await expect(decompress(packed, { pool, maxOutputLength: 99_999 })).rejects.toBeInstanceOf(OutputLimitError);

@@ -1,0 +1,112 @@
+// Compression throughput and ratio, side by side in one run, on three inputs
+// (a text corpus, a numeric array like the seed's, incompressible bytes):
+// wyvern's LZ4 on 1 and N workers, lz4-wasm, lz4js, Node's zlib (levels 1, 6)
+// and fflate (levels 1, 6). MB/s = input bytes per second; medians of repeats.
+//
+//   node bench/compression.bench.mjs [--mib 32] [--repeats 3]
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import * as fflate from 'fflate';
+import { Pool, compress, decompress } from '../build/dist/node.js';
+import { describeMachine, median, printTable, saveResults } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const lz4wasm = require('lz4-wasm-nodejs');
+const lz4js = require('lz4js');
+
+const { values } = parseArgs({ options: { mib: { type: 'string', default: '32' }, repeats: { type: 'string', default: '3' } } });
+const SIZE = Number(values.mib) * 2 ** 20;
+const REPEATS = Number(values.repeats);
+const cores = availableParallelism();
+
+// Inputs. Text: the JavaScript and TypeScript sources under node_modules, concatenated.
+function textCorpus() {
+  const out = new Uint8Array(SIZE);
+  let at = 0;
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      if (at >= SIZE) return;
+      const path = join(dir, name);
+      const stat = statSync(path, { throwIfNoEntry: false });
+      if (!stat) continue;
+      if (stat.isDirectory()) walk(path);
+      else if (/\.(js|ts|md|json)$/.test(name)) {
+        const bytes = readFileSync(path);
+        out.set(bytes.subarray(0, SIZE - at), at);
+        at += Math.min(bytes.length, SIZE - at);
+      }
+    }
+  };
+  while (at < SIZE) walk(new URL('../node_modules', import.meta.url).pathname);
+  return out;
+}
+function numericArray() {
+  // A smooth signal with noise in the low bits, as float64: the kind of array joblib dumps.
+  const values = new Float64Array(SIZE / 8);
+  for (let i = 0; i < values.length; i++) values[i] = Math.round(1000 * Math.sin(i / 1000) + ((i * 2654435761) % 7)) / 8;
+  return new Uint8Array(values.buffer);
+}
+function randomBytes() {
+  const out = new Uint8Array(SIZE);
+  let x = 88172645;
+  for (let i = 0; i < SIZE; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+const pools = { 1: new Pool({ workers: 1, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } }), [cores]: new Pool({ workers: cores, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } }) };
+const codecs = [
+  ['wyvern lz4, 1 worker', (d) => compress(d, { pool: pools[1] }), (c) => decompress(c, { pool: pools[1] })],
+  [`wyvern lz4, ${cores} workers`, (d) => compress(d, { pool: pools[cores], blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[cores] })],
+  ['peer-lz4-wasm', (d) => lz4wasm.compress(d), (c) => lz4wasm.decompress(c)],
+  ['peer-lz4js', (d) => lz4js.compress(d), (c) => lz4js.decompress(c)],
+  ['peer-node:zlib L1', (d) => zlib.deflateSync(d, { level: 1 }), (c) => zlib.inflateSync(c)],
+  ['peer-node:zlib L6', (d) => zlib.deflateSync(d, { level: 6 }), (c) => zlib.inflateSync(c)],
+  ['peer-fflate L1', (d) => fflate.zlibSync(d, { level: 1 }), (c) => fflate.unzlibSync(c)],
+  ['peer-fflate L6', (d) => fflate.zlibSync(d, { level: 6 }), (c) => fflate.unzlibSync(c)],
+];
+
+const time = async (fn) => {
+  let result;
+  const samples = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const start = performance.now();
+    result = await fn();
+    samples.push(performance.now() - start);
+  }
+  return { ms: median(samples), result };
+};
+
+const rows = [];
+for (const [inputName, make] of [['text', textCorpus], ['numeric', numericArray], ['random', randomBytes]]) {
+  const data = make();
+  for (const [name, pack, unpack] of codecs) {
+    const packed = await time(() => pack(data));
+    const unpacked = await time(() => unpack(packed.result));
+    const out = unpacked.result;
+    if (out.length !== data.length || !Buffer.from(out.buffer, out.byteOffset, out.length).equals(Buffer.from(data.buffer, data.byteOffset, data.length))) {
+      throw new Error(`${name} did not round-trip ${inputName}`);
+    }
+    rows.push({
+      input: inputName,
+      codec: name,
+      'compress MB/s': (SIZE / 1e6 / (packed.ms / 1000)).toFixed(0),
+      'decompress MB/s': (SIZE / 1e6 / (unpacked.ms / 1000)).toFixed(0),
+      ratio: (SIZE / packed.result.length).toFixed(2),
+    });
+  }
+}
+console.log(`\nCompression, ${values.mib} MiB inputs, median of ${REPEATS} (${describeMachine()})\n`);
+printTable(rows);
+console.log('\nanchors (100 MiB text, one thread): lz4-wasm ~370 / 860 MB/s, native lz4 ~460 / 750, zlib L1 170 / 437, L6 46 / 386, fflate L1 55 / 149;');
+console.log('targets: wyvern LZ4 on one worker >= 450 MB/s compress and >= 1000 MB/s decompress on text; 2 workers >= 1.8x one');
+saveResults('compression', { mib: Number(values.mib), repeats: REPEATS, rows });
+for (const pool of Object.values(pools)) await pool.terminate();
