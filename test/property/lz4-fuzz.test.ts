@@ -44,7 +44,10 @@ describe('LZ4 block decoder fuzz', () => {
         for (let i = 0; i < input.length; i++) input[i] = next() & 255;
       } else {
         input = seeds[next() % seeds.length]!.slice();
-        for (let m = 0, count = 1 + (next() % 3); m < count; m++) input[next() % input.length] ^= 1 << (next() % 8);
+        for (let m = 0, count = 1 + (next() % 3); m < count; m++) {
+          const at = next() % input.length;
+          input[at] = input[at]! ^ (1 << (next() % 8));
+        }
         if (next() % 4 === 0) input = input.subarray(0, next() % (input.length + 1));
       }
       u8().fill(0xa5, outPtr, outPtr + capacity + 2 * GUARD);
