@@ -185,7 +185,13 @@ export function lz4_decompress_block(src: usize, srcLength: i32, dst: usize, dst
     }
     if (<usize>literalLength > srcEnd - ip) return LZ4_E_TRUNCATED;
     if (<usize>literalLength > dstEnd - op) return LZ4_E_OUTPUT_FULL;
-    memory.copy(op, ip, <usize>literalLength);
+    if (literalLength <= 16 && srcEnd - ip >= 16 && dstEnd - op >= 16) {
+      // Short literals: one 16-byte copy. Bytes past the literals are overwritten later or lie past the
+      // output's length, always inside [dst, dstEnd).
+      v128.store(op, v128.load(ip));
+    } else {
+      memory.copy(op, ip, <usize>literalLength);
+    }
     op += <usize>literalLength;
     ip += <usize>literalLength;
     if (ip == srcEnd) break; // the last sequence has no match
@@ -207,7 +213,16 @@ export function lz4_decompress_block(src: usize, srcLength: i32, dst: usize, dst
     matchLength += MIN_MATCH;
     if (<usize>matchLength > dstEnd - op) return LZ4_E_OUTPUT_FULL;
     let ref = op - offset;
-    if (offset >= <usize>matchLength) {
+    if (offset >= 16 && dstEnd - op >= <usize>((matchLength + 15) & ~15)) {
+      // 16 bytes at a time: each chunk reads bytes at least 16 behind it, all already final.
+      const end = op + <usize>matchLength;
+      do {
+        v128.store(op, v128.load(ref));
+        op += 16;
+        ref += 16;
+      } while (op < end);
+      op = end;
+    } else if (offset >= <usize>matchLength) {
       memory.copy(op, ref, <usize>matchLength);
       op += <usize>matchLength;
     } else {

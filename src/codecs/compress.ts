@@ -125,6 +125,17 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
       if (frame.contentSize !== undefined && produced + frame.contentSize > maxOutputLength) {
         throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${maxOutputLength})`);
       }
+      if (frame.independent && frame.contentSize !== undefined) {
+        const whole = await decodeKnownSize(pool, scope, input, frame, taskOptions);
+        if (whole) {
+          if (frame.contentChecksum !== undefined && (await pool.apply(kernels.xxhash32, [whole, 0], taskOptions)) !== frame.contentChecksum) {
+            throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+          }
+          chunks.push(whole.slice());
+          produced += whole.length;
+          continue;
+        }
+      }
       const frameStart = chunks.length;
       produced = frame.independent
         ? await decodeIndependent(pool, scope, input, frame, chunks, produced, maxOutputLength, taskOptions)
@@ -157,6 +168,41 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
 }
 
 type TaskSettings = { chunksize: number; signal?: AbortSignal; timeout?: number };
+
+/**
+ * The common case, fast: independent blocks and a declared content size, so
+ * block i (all full but the last, as lz4 and wyvern write them) decodes
+ * straight into its place in one buffer, all blocks at once. Returns
+ * undefined when a block turns out shorter than that layout needs (a valid
+ * but unusual frame): the caller then takes the general path.
+ */
+async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, taskOptions: TaskSettings): Promise<Uint8Array | undefined> {
+  const size = frame.contentSize!;
+  const whole = scope.alloc(Uint8Array, size);
+  const expected = (i: number): number => Math.max(0, Math.min(frame.blockMaxSize, size - i * frame.blockMaxSize));
+  const calls: [Uint8Array, Uint8Array, number, number][] = [];
+  const compressed: number[] = [];
+  for (let i = 0; i < frame.blocks.length; i++) {
+    const block = frame.blocks[i]!;
+    const want = expected(i);
+    const source = input.subarray(block.offset, block.offset + block.length);
+    if (block.uncompressed) {
+      if (block.length !== want) return undefined;
+      whole.set(source, i * frame.blockMaxSize);
+    } else {
+      compressed.push(i);
+      calls.push([source, whole.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + want), 0, 0]);
+    }
+  }
+  if (expected(frame.blocks.length) > 0) return undefined; // fewer blocks than the size needs
+  const lengths = await pool.starmap(kernels.lz4DecompressBlock, calls, taskOptions);
+  for (let c = 0; c < lengths.length; c++) {
+    const i = compressed[c]!;
+    if (lengths[c]! === -2 || (lengths[c]! >= 0 && lengths[c] !== expected(i))) return undefined;
+    if (lengths[c]! < 0) throw blockError(lengths[c]!, frame.blocks[i]!.offset, false, 0);
+  }
+  return whole;
+}
 
 /** Decodes blocks in waves of a few per worker, each into its own slot of blockMaxSize. */
 async function decodeIndependent(
