@@ -55,3 +55,14 @@ export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHan
     setKeepAlive: () => {},
   };
 }
+
+/** Browsers have no file paths: dump() returns bytes (wrap them in a Blob) and load() takes bytes or a Blob. */
+export async function writeFileBytes(target: string | URL, _bytes: Uint8Array): Promise<void> {
+  throw new TypeError(`dump() cannot write to ${String(target)} in a browser: call dump(value) without a target and save the returned bytes (new Blob([bytes]))`);
+}
+
+export async function readFileBytes(source: string | URL): Promise<Uint8Array> {
+  const response = await fetch(source);
+  if (!response.ok) throw new Error(`cannot load ${String(source)}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}

@@ -5,7 +5,7 @@
  * directories below the package root both in src/ and in build/dist/.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -64,4 +64,15 @@ export function spawnWorker(init: WorkerInit, options: SpawnOptions): WorkerHand
     terminate: () => void worker.terminate(),
     setKeepAlive: (keepAlive) => (keepAlive ? worker.ref() : worker.unref()),
   };
+}
+
+/** Writes bytes to a file path or file: URL (dump). */
+export async function writeFileBytes(target: string | URL, bytes: Uint8Array): Promise<void> {
+  await writeFile(target, bytes);
+}
+
+/** Reads a file path or file: URL (load). */
+export async function readFileBytes(source: string | URL): Promise<Uint8Array> {
+  const buffer = await readFile(source);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -1,0 +1,219 @@
+/**
+ * `dump(value, target?, options)` and `load(source, options)`: joblib's
+ * persistence for typed arrays, matrices and the plain objects and arrays
+ * that hold them. The file format (docs/formats.md):
+ *
+ * ```
+ *  "WYVN" | version u16 LE | codec u8 (0 raw, 1 lz4) | reserved u8 | header length u32 LE
+ *  | header: UTF-8 JSON { value, arrays: [{ kind, length, stored, checksum }] } | header xxh32 u32 LE
+ *  | array sections, in order: `stored` bytes each (raw, or one LZ4 frame)
+ * ```
+ *
+ * In `value`, each typed array is `{ "$array": i }` and each matrix
+ * `{ "$matrix": i, "rows": r, "cols": c }`; non-finite numbers are
+ * `{ "$number": "NaN" | "Infinity" | "-Infinity" }`. Raw sections carry an
+ * xxHash32 in `checksum`; LZ4 sections are frames with their own content
+ * checksum. Sections are compressed across the pool (each LZ4 frame in
+ * parallel blocks). A newer version, another magic, or a failed checksum is
+ * a clear error.
+ */
+
+import { readFileBytes, writeFileBytes } from '#platform';
+import { compress, decompress } from '../codecs/compress.js';
+import { ArgumentTypeError, CorruptDataError, SerializationError, WyvernError, describe } from '../errors.js';
+import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
+import { checkObject, checkOneOf } from '../options.js';
+import { defaultPool } from '../pool/default-pool.js';
+import type { Pool } from '../pool/pool.js';
+import { kernels } from '../wasm/kernels.js';
+
+const MAGIC = [0x57, 0x59, 0x56, 0x4e]; // "WYVN"
+/** The format version this code writes; it reads this one and older. */
+export const DUMP_FORMAT_VERSION = 1;
+const CODEC_IDS = { raw: 0, lz4: 1 } as const;
+const PREFIX_BYTES = 12;
+
+export interface DumpOptions {
+  /** How array sections are stored. @default 'lz4' */
+  compress?: 'lz4' | false;
+  /** @default defaultPool() */
+  pool?: Pool;
+}
+
+export interface LoadOptions {
+  /** Put arrays into the pool's shared memory (ready for tasks, free them with pool.free) instead of ordinary arrays. @default false */
+  shared?: boolean;
+  /** @default defaultPool() */
+  pool?: Pool;
+  /** Refuse sections that would decompress past this many bytes. @default 1 GiB */
+  maxOutputLength?: number;
+}
+
+interface ArrayEntry {
+  kind: string;
+  length: number;
+  stored: number;
+  checksum?: number;
+}
+
+/**
+ * Serializes `value` (typed arrays, SharedMatrix, plain objects and arrays,
+ * numbers, strings, booleans, null) to bytes; writes them to `target` (a
+ * file path or file: URL, Node only) when given. Resolves to the bytes.
+ */
+export async function dump(value: unknown, target?: string | URL, options: DumpOptions = {}): Promise<Uint8Array> {
+  checkObject(options, 'options');
+  const codec = options.compress === undefined ? 'lz4' : options.compress === false ? 'raw' : checkOneOf(options.compress, 'options.compress', ['lz4'] as const);
+  const pool = options.pool ?? defaultPool();
+  const arrays: TypedArray[] = [];
+  const tree = flatten(value, arrays, 'value', new Set());
+  const sections = await Promise.all(
+    arrays.map(async (array) => {
+      const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      if (codec === 'lz4') return { bytes: await compress(bytes, { pool }), checksum: undefined };
+      return { bytes, checksum: await checksumOf(pool, bytes) };
+    }),
+  );
+  const entries: ArrayEntry[] = arrays.map((array, i) => ({
+    kind: array.constructor.name,
+    length: array.length,
+    stored: sections[i]!.bytes.length,
+    ...(sections[i]!.checksum !== undefined ? { checksum: sections[i]!.checksum } : {}),
+  }));
+  const header = new TextEncoder().encode(JSON.stringify({ value: tree, arrays: entries }));
+  const total = PREFIX_BYTES + header.length + 4 + sections.reduce((sum, s) => sum + s.bytes.length, 0);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint16(4, DUMP_FORMAT_VERSION, true);
+  out[6] = CODEC_IDS[codec];
+  view.setUint32(8, header.length, true);
+  out.set(header, PREFIX_BYTES);
+  view.setUint32(PREFIX_BYTES + header.length, await checksumOf(pool, header), true);
+  let at = PREFIX_BYTES + header.length + 4;
+  for (const section of sections) {
+    out.set(section.bytes, at);
+    at += section.bytes.length;
+  }
+  if (target !== undefined) {
+    if (typeof target !== 'string' && !(target instanceof URL)) throw new ArgumentTypeError('target', `\`target\` must be a file path or URL; got ${describe(target)}`);
+    await writeFileBytes(target, out);
+  }
+  return out;
+}
+
+/** Reads what {@link dump} wrote, from bytes, a Blob, or a file path/URL (Node; URLs are fetched in browsers). */
+export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blob, options: LoadOptions = {}): Promise<unknown> {
+  checkObject(options, 'options');
+  const pool = options.pool ?? defaultPool();
+  const bytes =
+    source instanceof Uint8Array
+      ? source
+      : source instanceof ArrayBuffer
+        ? new Uint8Array(source)
+        : typeof Blob !== 'undefined' && source instanceof Blob
+          ? new Uint8Array(await source.arrayBuffer())
+          : typeof source === 'string' || source instanceof URL
+            ? await readFileBytes(source)
+            : (() => {
+                throw new ArgumentTypeError('source', `\`source\` must be bytes, a Blob, or a file path or URL; got ${describe(source)}`);
+              })();
+  if (bytes.length < PREFIX_BYTES + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptDataError('not a wyvern dump: the file does not start with "WYVN"');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(4, true);
+  if (version > DUMP_FORMAT_VERSION) {
+    throw new WyvernError('ERR_DUMP_VERSION', `this dump is format version ${version}; this wyvern reads versions up to ${DUMP_FORMAT_VERSION}: upgrade wyvern to load it`);
+  }
+  const codec = bytes[6] === 0 ? 'raw' : bytes[6] === 1 ? 'lz4' : undefined;
+  if (!codec) throw new CorruptDataError(`wyvern dump names an unknown codec ${bytes[6]}`);
+  const headerLength = view.getUint32(8, true);
+  if (headerLength > bytes.length - PREFIX_BYTES - 4) throw new CorruptDataError('wyvern dump is truncated: its header runs past the end');
+  const headerBytes = bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength);
+  if ((await checksumOf(pool, headerBytes)) !== view.getUint32(PREFIX_BYTES + headerLength, true)) throw new CorruptDataError('wyvern dump header checksum mismatch: the file is corrupted');
+  let header: { value: unknown; arrays: ArrayEntry[] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(headerBytes)) as typeof header;
+  } catch {
+    throw new CorruptDataError('wyvern dump header is not valid JSON');
+  }
+  let at = PREFIX_BYTES + headerLength + 4;
+  const sections = header.arrays.map((entry, i) => {
+    const Kind = TYPED_ARRAY_KINDS.find((k) => k.name === entry.kind);
+    if (!Kind || !Number.isInteger(entry.length) || !Number.isInteger(entry.stored) || entry.stored < 0) throw new CorruptDataError(`wyvern dump array ${i} has an invalid description`);
+    if (entry.stored > bytes.length - at) throw new CorruptDataError(`wyvern dump is truncated: array ${i} runs past the end of the file`);
+    const stored = bytes.subarray(at, at + entry.stored);
+    at += entry.stored;
+    return { entry, Kind, stored };
+  });
+  const arrays = await Promise.all(
+    sections.map(async ({ entry, Kind, stored }, i) => {
+      const byteLength = entry.length * Kind.BYTES_PER_ELEMENT;
+      let raw: Uint8Array;
+      if (codec === 'lz4') {
+        raw = await decompress(stored, { pool, maxOutputLength: options.maxOutputLength ?? 2 ** 30 });
+      } else {
+        if ((await checksumOf(pool, stored)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
+        raw = stored;
+      }
+      if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
+      const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
+      new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(raw);
+      return array;
+    }),
+  );
+  return unflatten(header.value, arrays);
+}
+
+/** Replaces arrays by references into `arrays`, refusing what the format cannot hold. */
+function flatten(value: unknown, arrays: TypedArray[], path: string, seen: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
+  if (typeof value !== 'object') throw new SerializationError(`dump cannot store ${describe(value)} at \`${path}\`: only arrays, matrices, numbers, strings, booleans, null, and plain objects and arrays of them`);
+  if (seen.has(value)) throw new SerializationError(`dump cannot store a cyclic value at \`${path}\``);
+  if (value instanceof SharedMatrix) return { $matrix: arrays.push(value.data) - 1, rows: value.rows, cols: value.cols };
+  if (typedArrayCode(value) >= 0) return { $array: arrays.push(value as TypedArray) - 1 };
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item, i) => flatten(item, arrays, `${path}[${i}]`, seen));
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new SerializationError(`dump cannot store ${describe(value)} at \`${path}\`: use plain objects`);
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (key.startsWith('$')) throw new SerializationError(`dump cannot store the key \`${key}\` at \`${path}\`: keys starting with "$" are reserved by the format`);
+      out[key] = flatten(item, arrays, `${path}.${key}`, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+function unflatten(value: unknown, arrays: TypedArray[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => unflatten(item, arrays));
+  const record = value as Record<string, unknown>;
+  if ('$array' in record) return pick(arrays, record.$array);
+  if ('$matrix' in record) return new SharedMatrix(pick(arrays, record.$matrix), Number(record.rows), Number(record.cols));
+  if ('$number' in record) return Number(record.$number);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(record)) out[key] = unflatten(item, arrays);
+  return out;
+}
+
+function pick(arrays: TypedArray[], index: unknown): TypedArray {
+  const array = typeof index === 'number' ? arrays[index] : undefined;
+  if (!array) throw new CorruptDataError(`wyvern dump refers to array ${String(index)}, which it does not hold`);
+  return array;
+}
+
+/** xxHash32 of bytes, computed in a worker (copied into the pool's memory when they are not there). */
+async function checksumOf(pool: Pool, bytes: Uint8Array): Promise<number> {
+  if (pool.isShared(bytes)) return pool.apply(kernels.xxhash32, [bytes, 0]);
+  const copy = pool.alloc(Uint8Array, bytes.length);
+  try {
+    copy.set(bytes);
+    return await pool.apply(kernels.xxhash32, [copy, 0]);
+  } finally {
+    pool.free(copy);
+  }
+}
