@@ -104,6 +104,33 @@ export function conv2d_f64(
   boundary: i32, fillValue: f64,
 ): void {
   checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, strideRow, strideCol, boundary, 8);
+  convolve<f64>(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, originRow, originCol, strideRow, strideCol, boundary, fillValue);
+}
+
+/** float32 convolution; the same arguments as conv2d_f64 with float32 arrays. */
+export function conv2d_f32(
+  image: usize, rows: i32, cols: i32,
+  g: usize, kh: i32, kw: i32,
+  out: usize, outRows: i32, outCols: i32,
+  rowBegin: i32, rowEnd: i32,
+  originRow: i32, originCol: i32, strideRow: i32, strideCol: i32,
+  boundary: i32, fillValue: f64,
+): void {
+  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, strideRow, strideCol, boundary, 4);
+  convolve<f32>(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, originRow, originCol, strideRow, strideCol, boundary, <f32>fillValue);
+}
+
+// The row loop shared by both element types: edge path, interior path, edge path.
+@inline
+function convolve<T>(
+  image: usize, rows: i32, cols: i32,
+  g: usize, kh: i32, kw: i32,
+  out: usize, outRows: i32, outCols: i32,
+  rowBegin: i32, rowEnd: i32,
+  originRow: i32, originCol: i32, strideRow: i32, strideCol: i32,
+  boundary: i32, fillValue: T,
+): void {
+  const size = <usize>sizeof<T>();
   // Columns j whose window [x0, x0 + kw) lies inside the image: x0 = originCol + j·strideCol − (kw − 1).
   const shift = originCol - (kw - 1);
   let jFirst = shift >= 0 ? 0 : (-shift + strideCol - 1) / strideCol;
@@ -113,21 +140,26 @@ export function conv2d_f64(
 
   for (let i = rowBegin; i < rowEnd; i++) {
     const y0 = originRow + i * strideRow - (kh - 1);
-    const outRow = out + (<usize>i * <usize>outCols << 3);
+    const outRow = out + <usize>i * <usize>outCols * size;
     const rowInside = y0 >= 0 && y0 + kh <= rows;
     const interiorBegin = rowInside ? jFirst : outCols;
     const interiorEnd = rowInside ? jEnd : outCols;
     // Edge path: the columns before the interior (and the whole row if it is not inside).
     for (let j = 0; j < interiorBegin; j++) {
-      store<f64>(outRow + (<usize>j << 3), edgeSample<f64>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
+      store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
     }
     if (interiorBegin < interiorEnd) {
-      const top = image + (<usize>y0 * <usize>cols << 3);
-      if (strideCol == 1) interiorRowF64(top, cols, g, kh, kw, outRow, shift, interiorBegin, interiorEnd);
-      else stridedRowF64(top, cols, g, kh, kw, outRow, shift, strideCol, interiorBegin, interiorEnd);
+      const top = image + <usize>y0 * <usize>cols * size;
+      if (sizeof<T>() == 8) {
+        if (strideCol == 1) interiorRowF64(top, cols, g, kh, kw, outRow, shift, interiorBegin, interiorEnd);
+        else stridedRowF64(top, cols, g, kh, kw, outRow, shift, strideCol, interiorBegin, interiorEnd);
+      } else {
+        if (strideCol == 1) interiorRowF32(top, cols, g, kh, kw, outRow, shift, interiorBegin, interiorEnd);
+        else stridedRowF32(top, cols, g, kh, kw, outRow, shift, strideCol, interiorBegin, interiorEnd);
+      }
     }
     for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) {
-      store<f64>(outRow + (<usize>j << 3), edgeSample<f64>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
+      store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
     }
   }
 }
@@ -234,43 +266,6 @@ function windowDotF64(src: usize, rowBytes: usize, g: usize, kh: i32, kw: i32): 
     src += rowBytes;
   }
   return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1) + tail;
-}
-
-/** float32 convolution; the same arguments as conv2d_f64 with float32 arrays. */
-export function conv2d_f32(
-  image: usize, rows: i32, cols: i32,
-  g: usize, kh: i32, kw: i32,
-  out: usize, outRows: i32, outCols: i32,
-  rowBegin: i32, rowEnd: i32,
-  originRow: i32, originCol: i32, strideRow: i32, strideCol: i32,
-  boundary: i32, fillValue: f64,
-): void {
-  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, strideRow, strideCol, boundary, 4);
-  const fill = <f32>fillValue;
-  const shift = originCol - (kw - 1);
-  let jFirst = shift >= 0 ? 0 : (-shift + strideCol - 1) / strideCol;
-  let jEnd = cols - kw - shift < 0 ? 0 : (cols - kw - shift) / strideCol + 1;
-  if (jEnd > outCols) jEnd = outCols;
-  if (jFirst > jEnd) jFirst = jEnd;
-
-  for (let i = rowBegin; i < rowEnd; i++) {
-    const y0 = originRow + i * strideRow - (kh - 1);
-    const outRow = out + (<usize>i * <usize>outCols << 2);
-    const rowInside = y0 >= 0 && y0 + kh <= rows;
-    const interiorBegin = rowInside ? jFirst : outCols;
-    const interiorEnd = rowInside ? jEnd : outCols;
-    for (let j = 0; j < interiorBegin; j++) {
-      store<f32>(outRow + (<usize>j << 2), edgeSample<f32>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fill));
-    }
-    if (interiorBegin < interiorEnd) {
-      const top = image + (<usize>y0 * <usize>cols << 2);
-      if (strideCol == 1) interiorRowF32(top, cols, g, kh, kw, outRow, shift, interiorBegin, interiorEnd);
-      else stridedRowF32(top, cols, g, kh, kw, outRow, shift, strideCol, interiorBegin, interiorEnd);
-    }
-    for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) {
-      store<f32>(outRow + (<usize>j << 2), edgeSample<f32>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fill));
-    }
-  }
 }
 
 // Stride 1: sixteen outputs at a time in four f32x4 accumulators.

@@ -33,9 +33,11 @@ describe('Pool failures: every task ends as a result or an error', () => {
   });
 
   it('the timeout counts from when the task starts, not when it was queued', async () => {
-    // Two workers, four 150 ms tasks with a 300 ms limit: the last two wait ~150 ms in the queue.
-    const results = await pool.starmap(busy, [[150, 1], [150, 2], [150, 3], [150, 4]], { timeout: 300, chunksize: 1 });
-    expect(results).toEqual([1, 2, 3, 4]);
+    // Two workers, forty 50 ms tasks with a 600 ms limit: the last ones wait about a second in the
+    // queue, far past the limit, while each runs for a twelfth of it (margin for a loaded machine).
+    const calls = Array.from({ length: 40 }, (_, i) => [50, i] as [number, number]);
+    const results = await pool.starmap(busy, calls, { timeout: 600, chunksize: 1 });
+    expect(results).toEqual(calls.map(([, i]) => i));
   });
 
   it('an AbortSignal cancels queued and running tasks, and the pool keeps serving', async () => {
