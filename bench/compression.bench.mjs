@@ -4,15 +4,13 @@
 // and fflate (levels 1, 6). MB/s = input bytes per second; medians of repeats.
 //
 //   node bench/compression.bench.mjs [--mib 32] [--repeats 3]
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import * as fflate from 'fflate';
 import { Pool, compress, decompress } from '../build/dist/node.js';
-import { describeMachine, median, printTable, saveResults } from './lib.mjs';
+import { describeMachine, median, printTable, saveResults, textCorpusInto } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const lz4wasm = require('lz4-wasm-nodejs');
@@ -23,27 +21,8 @@ const SIZE = Number(values.mib) * 2 ** 20;
 const REPEATS = Number(values.repeats);
 const cores = availableParallelism();
 
-// Inputs. Text: the JavaScript and TypeScript sources under node_modules, concatenated.
-function textCorpus() {
-  const out = new Uint8Array(SIZE);
-  let at = 0;
-  const walk = (dir) => {
-    for (const name of readdirSync(dir)) {
-      if (at >= SIZE) return;
-      const path = join(dir, name);
-      const stat = statSync(path, { throwIfNoEntry: false });
-      if (!stat) continue;
-      if (stat.isDirectory()) walk(path);
-      else if (/\.(js|ts|md|json)$/.test(name)) {
-        const bytes = readFileSync(path);
-        out.set(bytes.subarray(0, SIZE - at), at);
-        at += Math.min(bytes.length, SIZE - at);
-      }
-    }
-  };
-  while (at < SIZE) walk(new URL('../node_modules', import.meta.url).pathname);
-  return out;
-}
+// Inputs. Text: the sources under node_modules (see lib.mjs).
+const textCorpus = () => textCorpusInto(new Uint8Array(SIZE), 0, SIZE);
 function numericArray() {
   // A smooth signal with noise in the low bits, as float64: the kind of array joblib dumps.
   const values = new Float64Array(SIZE / 8);

@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: machine description, medians, result files.
 import { execSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,4 +55,28 @@ export function printTable(rows) {
   console.log(line(keys));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(keys.map((k) => r[k])));
+}
+
+/**
+ * A text corpus of `size` bytes written into `out` at `offset`: the JavaScript, TypeScript, Markdown
+ * and JSON files under node_modules, concatenated (repeated if they are fewer bytes than asked).
+ */
+export function textCorpusInto(out, offset, size) {
+  let at = 0;
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      if (at >= size) return;
+      const path = join(dir, name);
+      const stat = statSync(path, { throwIfNoEntry: false });
+      if (stat?.isDirectory()) walk(path);
+      else if (stat && /\.(js|ts|md|json)$/.test(name)) {
+        const bytes = readFileSync(path);
+        const take = Math.min(bytes.length, size - at);
+        out.set(bytes.subarray(0, take), offset + at);
+        at += take;
+      }
+    }
+  };
+  while (at < size) walk(join(here, '..', 'node_modules'));
+  return out;
 }

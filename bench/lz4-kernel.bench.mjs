@@ -3,10 +3,9 @@
 // codec's speed from the pipeline's (bench/compression.bench.mjs).
 //
 //   node bench/lz4-kernel.bench.mjs [--mib 32] [--repeats 5]
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeMachine, median, printTable, saveResults } from './lib.mjs';
+import { describeMachine, median, printTable, saveResults, textCorpusInto } from './lib.mjs';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '32' }, repeats: { type: 'string', default: '5' } } });
 const SIZE = Number(values.mib) * 2 ** 20;
@@ -15,22 +14,7 @@ const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true
 const { exports: k } = new WebAssembly.Instance(module, { env: { memory }, wyvern: { kernelError: (code) => { throw new Error(`kernel error ${code}`); } } });
 const HEAP_START = k.heapStart();
 memory.grow(HEAP_START / 65536 + Math.ceil((SIZE * 3.1) / 65536) + 8);
-const bytes = new Uint8Array(memory.buffer);
-let at = 0;
-const walk = (dir) => {
-  for (const name of readdirSync(dir)) {
-    if (at >= SIZE) return;
-    const path = join(dir, name);
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (stat?.isDirectory()) walk(path);
-    else if (stat && /\.(js|ts|md|json)$/.test(name)) {
-      const file = readFileSync(path);
-      bytes.set(file.subarray(0, SIZE - at), HEAP_START + at);
-      at += Math.min(file.length, SIZE - at);
-    }
-  }
-};
-while (at < SIZE) walk(new URL('../node_modules', import.meta.url).pathname);
+const bytes = textCorpusInto(new Uint8Array(memory.buffer), HEAP_START, SIZE);
 
 const BLOCK = 4 << 20;
 const bound = k.lz4CompressBound(BLOCK);
