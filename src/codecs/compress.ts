@@ -12,10 +12,15 @@ import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
+import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type ParsedFrame } from './lz4-frame.js';
 
+/** Codecs `compress` writes. */
 export type Codec = 'lz4';
 const CODECS = ['lz4'] as const;
+/** Codecs `decompress` reads: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping. */
+export type DecompressCodec = Codec | DeflateWrapping;
+const DECOMPRESS_CODECS = ['lz4', 'deflate', 'zlib', 'gzip'] as const;
 const BLOCK_SIZE_IDS = new Map(Object.entries(BLOCK_SIZES).map(([id, size]) => [size, Number(id)]));
 
 export interface CompressOptions extends TaskOptions {
@@ -33,7 +38,7 @@ export interface CompressOptions extends TaskOptions {
 
 export interface DecompressOptions extends TaskOptions {
   /** @default 'lz4' */
-  codec?: Codec;
+  codec?: DecompressCodec;
   /** The most bytes decompression may produce; more is an OutputLimitError. @default 1 GiB */
   maxOutputLength?: number;
   /** @default defaultPool() */
@@ -95,11 +100,11 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   }
 }
 
-/** Decompresses `data` (one or more LZ4 frames); the result is an ordinary Uint8Array. */
+/** Decompresses `data` (LZ4 frames, or a raw/zlib/gzip DEFLATE stream); the result is an ordinary Uint8Array. */
 export async function decompress(data: Uint8Array, options: DecompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
-  checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', DECOMPRESS_CODECS);
   const maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
   const pool = options.pool ?? defaultPool();
   const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
@@ -107,6 +112,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   const scope = pool.scope();
   try {
     const input = inHeap(pool, scope, data);
+    if (codec !== 'lz4') return await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout });
     const frames = parseFrames(input);
     const local = await pool.mainThreadKernels();
     const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;

@@ -30,6 +30,11 @@ export interface KernelExports {
   lz4CompressBound(length: number): number;
   lz4HashBytes(): number;
   xxhash32(ptr: number, length: number, seed: number): number;
+  inflate_raw(src: number, srcLength: number, dst: number, dstCapacity: number, scratch: number): number;
+  inflateConsumed(scratch: number): number;
+  inflateScratchBytes(): number;
+  adler32(ptr: number, length: number, adler: number): number;
+  crc32(ptr: number, length: number, crc: number, table: number): number;
 }
 
 /** assembly/kernels/matmul.ts: C = alpha·op(A)·op(B) + beta·C on rows [rowBegin, rowEnd) of C. */
@@ -172,6 +177,36 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
         return exports.xxhash32(d.byteOffset, d.length, seed) >>> 0;
       },
     },
+    /**
+     * Decodes a raw DEFLATE stream from `src` into `out`. Returns [output length, input bytes used], or
+     * [negative error code, 0] for a malformed stream (assembly/kernels/inflate.ts).
+     */
+    inflateRaw: {
+      argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'scratch'],
+      run: (src: Uint8Array, out: Uint8Array): [number, number] => {
+        const s = shared(src, 'src', 'Uint8Array');
+        const o = shared(out, 'out', 'Uint8Array');
+        const work = scratch(exports.inflateScratchBytes());
+        const length = exports.inflate_raw(s.byteOffset, s.length, o.byteOffset, o.length, work);
+        return [length, length >= 0 ? exports.inflateConsumed(work) : 0];
+      },
+    },
+    /** Adler-32 of a shared byte array (zlib's trailer). */
+    adler32: {
+      argumentNames: ['data', 'length', 'adler'],
+      run: (data: Uint8Array): number => {
+        const d = shared(data, 'data', 'Uint8Array');
+        return exports.adler32(d.byteOffset, d.length, 1) >>> 0;
+      },
+    },
+    /** CRC-32 of a shared byte array (gzip's trailer). */
+    crc32: {
+      argumentNames: ['data', 'length', 'crc', 'table'],
+      run: (data: Uint8Array): number => {
+        const d = shared(data, 'data', 'Uint8Array');
+        return exports.crc32(d.byteOffset, d.length, 0, scratch(1024)) >>> 0;
+      },
+    },
     /** One row band of C = alpha·op(A)·op(B) + beta·C over float64 matrices. */
     matmulF64: { argumentNames: MATMUL_ARGUMENT_NAMES, run: matmul('Float64Array', exports.matmul_f64, exports.matmulScratchBytes_f64()) },
     /** One row band of C = alpha·op(A)·op(B) + beta·C over float32 matrices. */
@@ -209,6 +244,7 @@ export type KernelName = keyof Definitions;
 // The index of a name here is its number on the wire: append, never reorder.
 const KERNEL_NAMES = [
   'sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32', 'matmulF64', 'matmulF32', 'lz4CompressBlock', 'lz4DecompressBlock', 'xxhash32',
+  'inflateRaw', 'adler32', 'crc32',
 ] as const satisfies readonly KernelName[];
 
 /** References to every built-in kernel, by name. */

@@ -1,0 +1,121 @@
+/**
+ * Decoding DEFLATE streams (RFC 1951) in their three wrappings: raw
+ * ('deflate'), zlib (RFC 1950: 2-byte header, Adler-32 trailer) and gzip
+ * (RFC 1952: header with optional fields, CRC-32 and size trailer; several
+ * members in a row decode to their concatenation). The headers and trailers
+ * are parsed here; the bit stream is decoded by assembly/kernels/inflate.ts
+ * in a worker. A stream is one task: DEFLATE cannot be split without the
+ * encoder's help.
+ */
+
+import { CorruptDataError, OutputLimitError } from '../errors.js';
+import type { AllocationScope } from '../memory/allocator.js';
+import type { Pool } from '../pool/pool.js';
+import { kernels } from '../wasm/kernels.js';
+
+export type DeflateWrapping = 'deflate' | 'zlib' | 'gzip';
+type TaskSettings = { signal?: AbortSignal; timeout?: number };
+
+const ERRORS: Record<number, string> = {
+  [-1]: 'ends in the middle of the stream',
+  [-3]: 'has a block of the reserved type 3',
+  [-4]: 'has a stored block whose length check fails',
+  [-5]: 'has an invalid Huffman code (over-subscribed, incomplete, or without end-of-block)',
+  [-6]: 'uses an undefined literal/length or distance symbol',
+  [-7]: 'refers back before the start of the output',
+};
+
+/** Decodes `input` (in the pool's memory) and returns the bytes, at most `limit` of them. */
+export async function inflateWrapped(pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings): Promise<Uint8Array> {
+  if (wrapping === 'deflate') return (await inflateRaw(pool, scope, input, limit, task, 'DEFLATE')).output;
+  if (wrapping === 'zlib') return inflateZlib(pool, scope, input, limit, task);
+  return inflateGzip(pool, scope, input, limit, task);
+}
+
+/** Decodes one raw stream, growing the output buffer until it fits or reaches `limit`. */
+async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, what: string) {
+  let capacity = Math.min(limit, Math.max(1 << 16, input.length * 4));
+  for (;;) {
+    const out = scope.alloc(Uint8Array, capacity);
+    const [length, consumed] = await pool.apply(kernels.inflateRaw, [input, out], task);
+    if (length >= 0) return { output: out.subarray(0, length), consumed };
+    if (length !== -2) throw new CorruptDataError(`${what} data is corrupted: it ${ERRORS[length] ?? `fails with code ${length}`}`);
+    if (capacity >= limit) throw new OutputLimitError(`${what} output passes \`options.maxOutputLength\` (${limit})`);
+    capacity = Math.min(limit, capacity * 4);
+  }
+}
+
+async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings): Promise<Uint8Array> {
+  if (input.length < 6) throw new CorruptDataError(`zlib data is truncated: ${input.length} bytes, a stream has at least 6`);
+  const cmf = input[0]!;
+  const flg = input[1]!;
+  if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new CorruptDataError(`not zlib data: compression method ${cmf & 15} / window ${cmf >> 4} (expected 8 / at most 7)`);
+  if (((cmf << 8) | flg) % 31 !== 0) throw new CorruptDataError('not zlib data: the header check bits are wrong');
+  if (flg & 0x20) throw new CorruptDataError('zlib data that needs a preset dictionary is not supported');
+  const { output, consumed } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib');
+  const trailer = 2 + consumed;
+  if (input.length - trailer < 4) throw new CorruptDataError('zlib data is truncated: the Adler-32 trailer is missing');
+  const expected = new DataView(input.buffer, input.byteOffset + trailer, 4).getUint32(0, false);
+  if ((await pool.apply(kernels.adler32, [output], task)) !== expected) throw new CorruptDataError('zlib Adler-32 mismatch: the data is corrupted');
+  return output.slice();
+}
+
+async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings): Promise<Uint8Array> {
+  const members: Uint8Array[] = [];
+  let produced = 0;
+  let at = 0;
+  do {
+    const header = gzipHeaderLength(input, at);
+    if (input[at + 3]! & 0x02) {
+      const crc = (await pool.apply(kernels.crc32, [input.subarray(at, at + header - 2)], task)) & 0xffff;
+      if (crc !== (input[at + header - 2]! | (input[at + header - 1]! << 8))) throw new CorruptDataError('gzip header CRC mismatch');
+    }
+    const { output, consumed } = await inflateRaw(pool, scope, input.subarray(at + header), limit - produced, task, 'gzip');
+    const trailer = at + header + consumed;
+    if (input.length - trailer < 8) throw new CorruptDataError('gzip data is truncated: the CRC-32 and size trailer is missing');
+    const view = new DataView(input.buffer, input.byteOffset + trailer, 8);
+    if ((await pool.apply(kernels.crc32, [output], task)) !== view.getUint32(0, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
+    if (output.length % 2 ** 32 !== view.getUint32(4, true)) throw new CorruptDataError('gzip size mismatch: the data is corrupted');
+    members.push(output.slice());
+    produced += output.length;
+    at = trailer + 8;
+    // Trailing zeros (padding some tools add) end the stream, as they do for gzip(1).
+  } while (at < input.length && input.subarray(at).some((byte) => byte !== 0));
+  if (members.length === 1) return members[0]!;
+  const result = new Uint8Array(produced);
+  let offset = 0;
+  for (const member of members) {
+    result.set(member, offset);
+    offset += member.length;
+  }
+  return result;
+}
+
+/** The length of the gzip member header at `at` (RFC 1952 §2.3), checking what it can. */
+function gzipHeaderLength(input: Uint8Array, at: number): number {
+  const need = (bytes: number, what: string): void => {
+    if (input.length < bytes) throw new CorruptDataError(`gzip data is truncated in ${what}`);
+  };
+  need(at + 10, 'the member header');
+  if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new CorruptDataError(`not gzip data: bytes 0x${input[at]?.toString(16)} 0x${input[at + 1]?.toString(16)} at offset ${at} (expected 0x1f 0x8b)`);
+  if (input[at + 2] !== 8) throw new CorruptDataError(`gzip compression method ${input[at + 2]} is not DEFLATE (8)`);
+  const flags = input[at + 3]!;
+  if (flags & 0xe0) throw new CorruptDataError(`gzip header has reserved flags set (0x${flags.toString(16)})`);
+  let end = at + 10;
+  if (flags & 0x04) {
+    need(end + 2, 'the extra field length');
+    end += 2 + (input[end]! | (input[end + 1]! << 8));
+    need(end, 'the extra field');
+  }
+  for (const flag of [0x08, 0x10]) {
+    if (!(flags & flag)) continue;
+    while (end < input.length && input[end] !== 0) end++;
+    need(end + 1, flag === 0x08 ? 'the file name' : 'the comment');
+    end++;
+  }
+  if (flags & 0x02) {
+    need(end + 2, 'the header CRC');
+    end += 2;
+  }
+  return end - at;
+}
