@@ -45,6 +45,8 @@ export default defineConfig({
       },
       {
         plugins: [crossOriginIsolation],
+        // Pre-bundle the test dependencies at start: discovering them mid-run makes Vite reload the page.
+        optimizeDeps: { include: ['fast-check', 'fflate'] },
         test: {
           name: 'chromium',
           include: ['test/**/*.test.ts'],

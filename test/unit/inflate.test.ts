@@ -1,0 +1,57 @@
+import fc from 'fast-check';
+import * as fflate from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CorruptDataError, OutputLimitError, Pool, decompress } from '../../src/index.js';
+
+// Streams made by fflate (a DEFLATE encoder that runs on both platforms); Node's zlib and gzip(1) are in
+// inflate-zlib.node.test.ts.
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const textLike = fc.array(fc.constantFrom('inflate ', 'huffman ', 'window ', 'xyz', '\n', '0000000000'), { maxLength: 4000 }).map((w) => new TextEncoder().encode(w.join('')));
+type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+
+describe('DEFLATE decompression (raw, zlib, gzip)', () => {
+  const pool = new Pool({ workers: 1 });
+  afterAll(() => pool.terminate());
+
+  it('reads what an independent encoder writes, at every level, in every wrapping (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 3000 }), textLike), fc.integer({ min: 0, max: 9 }), async (data, level) => {
+        const l = level as Level;
+        expect(sameBytes(await decompress(fflate.deflateSync(data, { level: l }), { pool, codec: 'deflate' }), data)).toBe(true);
+        expect(sameBytes(await decompress(fflate.zlibSync(data, { level: l }), { pool, codec: 'zlib' }), data)).toBe(true);
+        expect(sameBytes(await decompress(fflate.gzipSync(data, { level: l, filename: 'x.txt', mtime: 0 }), { pool, codec: 'gzip' }), data)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('grows its output buffer for highly compressible input, up to maxOutputLength', async () => {
+    const zeros = new Uint8Array(3_000_000);
+    const packed = fflate.zlibSync(zeros, { level: 9 });
+    expect(packed.length).toBeLessThan(10_000);
+    expect((await decompress(packed, { pool, codec: 'zlib' })).length).toBe(3_000_000);
+    await expect(decompress(packed, { pool, codec: 'zlib', maxOutputLength: 2_999_999 })).rejects.toBeInstanceOf(OutputLimitError);
+  });
+
+  it('every truncation and every single-byte change of a zlib or gzip stream is an error or the exact data', async () => {
+    const data = new TextEncoder().encode('corrupt this stream, then corrupt it again; '.repeat(30));
+    for (const [codec, packed] of [['zlib', fflate.zlibSync(data, { level: 6 })], ['gzip', fflate.gzipSync(data, { level: 6, mtime: 0 })]] as const) {
+      for (let end = 0; end < packed.length; end++) {
+        await expect(decompress(packed.subarray(0, end), { pool, codec }), `${codec} cut at ${end}`).rejects.toBeInstanceOf(CorruptDataError);
+      }
+      for (let at = 0; at < packed.length; at++) {
+        const bad = packed.slice();
+        bad[at]! ^= 0x20;
+        const outcome = await decompress(bad, { pool, codec }).then((value) => ({ value }), (error: unknown) => ({ error }));
+        if ('value' in outcome) expect(sameBytes(outcome.value, data), `${codec} byte ${at}`).toBe(true); // e.g. gzip's MTIME or OS byte
+        else expect(outcome.error, `${codec} byte ${at}`).toBeInstanceOf(CorruptDataError);
+      }
+    }
+  });
+
+  it('refuses foreign headers with a message saying what was expected', async () => {
+    await expect(decompress(new Uint8Array([0x78, 0x00, 1, 2, 3, 4]), { pool, codec: 'zlib' })).rejects.toThrow('header check bits');
+    await expect(decompress(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]), { pool, codec: 'gzip' })).rejects.toThrow('not gzip data');
+    await expect(decompress(new Uint8Array([0x07]), { pool, codec: 'deflate' })).rejects.toThrow('reserved type 3');
+  });
+});
