@@ -12,21 +12,25 @@ import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
+import { deflateWrapped } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type ParsedFrame } from './lz4-frame.js';
 
-/** Codecs `compress` writes. */
-export type Codec = 'lz4';
-const CODECS = ['lz4'] as const;
-/** Codecs `decompress` reads: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping. */
-export type DecompressCodec = Codec | DeflateWrapping;
-const DECOMPRESS_CODECS = ['lz4', 'deflate', 'zlib', 'gzip'] as const;
+/** Codecs: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping. */
+export type Codec = 'lz4' | DeflateWrapping;
+const CODECS = ['lz4', 'deflate', 'zlib', 'gzip'] as const;
+/** Codecs `decompress` reads (the same as `compress` writes). */
+export type DecompressCodec = Codec;
+const DECOMPRESS_CODECS = CODECS;
 const BLOCK_SIZE_IDS = new Map(Object.entries(BLOCK_SIZES).map(([id, size]) => [size, Number(id)]));
 
 export interface CompressOptions extends TaskOptions {
   /** @default 'lz4' */
   codec?: Codec;
-  /** LZ4: 1 is the reference "fast" compressor; higher values trade ratio for speed (acceleration = level). @default 1 */
+  /**
+   * DEFLATE codecs: 0 (stored) to 9 (smallest), as zlib's levels. @default 6.
+   * LZ4: 1 is the reference "fast" compressor; higher values trade ratio for speed (acceleration = level). @default 1
+   */
   level?: number;
   /** LZ4: bytes per block (64 KiB, 256 KiB, 1 MiB or 4 MiB); blocks are compressed in parallel. @default 4 MiB */
   blockSize?: number;
@@ -52,7 +56,17 @@ const compressBound = (length: number): number => length + Math.floor(length / 2
 export async function compress(data: Uint8Array, options: CompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
-  checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  if (codec !== 'lz4') {
+    const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);
+    const pool = options.pool ?? defaultPool();
+    const scope = pool.scope();
+    try {
+      return await deflateWrapped(pool, scope, inHeap(pool, scope, data), codec, deflateLevel, { signal: options.signal, timeout: options.timeout });
+    } finally {
+      scope.release();
+    }
+  }
   const level = checkInteger(options.level ?? 1, 'options.level', 1, 65537);
   const blockSize = options.blockSize ?? 4 * 1024 * 1024;
   const blockSizeId = BLOCK_SIZE_IDS.get(blockSize);

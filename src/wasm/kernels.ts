@@ -35,6 +35,9 @@ export interface KernelExports {
   inflateScratchBytes(): number;
   adler32(ptr: number, length: number, adler: number): number;
   crc32(ptr: number, length: number, crc: number, table: number): number;
+  deflate_raw(src: number, srcLength: number, dst: number, dstCapacity: number, level: number, scratch: number): number;
+  deflateScratchBytes(): number;
+  deflateBound(length: number): number;
 }
 
 /** assembly/kernels/matmul.ts: C = alpha·op(A)·op(B) + beta·C on rows [rowBegin, rowEnd) of C. */
@@ -191,6 +194,15 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
         return [length, length >= 0 ? exports.inflateConsumed(work) : 0];
       },
     },
+    /** DEFLATE-compresses `src` into `out` (capacity ≥ deflateBound) at `level` 0-9; returns the length, or -2 if `out` is too small. */
+    deflateRaw: {
+      argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'level', 'scratch'],
+      run: (src: Uint8Array, out: Uint8Array, level: number): number => {
+        const s = shared(src, 'src', 'Uint8Array');
+        const o = shared(out, 'out', 'Uint8Array');
+        return exports.deflate_raw(s.byteOffset, s.length, o.byteOffset, o.length, level, scratch(exports.deflateScratchBytes()));
+      },
+    },
     /** Adler-32 of a shared byte array (zlib's trailer). */
     adler32: {
       argumentNames: ['data', 'length', 'adler'],
@@ -244,7 +256,7 @@ export type KernelName = keyof Definitions;
 // The index of a name here is its number on the wire: append, never reorder.
 const KERNEL_NAMES = [
   'sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32', 'matmulF64', 'matmulF32', 'lz4CompressBlock', 'lz4DecompressBlock', 'xxhash32',
-  'inflateRaw', 'adler32', 'crc32',
+  'inflateRaw', 'adler32', 'crc32', 'deflateRaw',
 ] as const satisfies readonly KernelName[];
 
 /** References to every built-in kernel, by name. */

@@ -1,0 +1,68 @@
+/**
+ * Encoding DEFLATE streams (RFC 1951) in their three wrappings, with the
+ * encoder of assembly/kernels/deflate.ts. gzip output of large inputs is
+ * cut into chunks compressed at once on the pool's workers and written as
+ * concatenated members (as pigz does); every gzip reader, gzip(1) and Node's
+ * zlib included, reads them as one stream. zlib and raw streams are one task.
+ */
+
+import type { AllocationScope } from '../memory/allocator.js';
+import type { Pool } from '../pool/pool.js';
+import { kernels } from '../wasm/kernels.js';
+import type { DeflateWrapping } from './inflate.js';
+
+type TaskSettings = { signal?: AbortSignal; timeout?: number };
+
+/** Below this, a gzip stream is a single member; above, chunks of at least this size go to the workers. */
+const MIN_GZIP_CHUNK = 1 << 20;
+
+const bound = (length: number): number => length + (length >> 12) + Math.ceil(length / 65535) * 5 + 64;
+
+async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
+  const out = scope.alloc(Uint8Array, bound(input.length));
+  const length = await pool.apply(kernels.deflateRaw, [input, out, level], task);
+  if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
+  return out.subarray(0, length);
+}
+
+/** Compresses `input` (in the pool's memory) and returns an ordinary Uint8Array. */
+export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
+  if (wrapping === 'deflate') return (await deflateChunk(pool, scope, input, level, task)).slice();
+  if (wrapping === 'zlib') {
+    const [body, adler] = await Promise.all([deflateChunk(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
+    const result = new Uint8Array(2 + body.length + 4);
+    // CMF: deflate, 32 KiB window; FLG: the level class, and check bits making (CMF·256 + FLG) a multiple of 31.
+    const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
+    const cmf = 0x78;
+    let flg = levelClass << 6;
+    flg |= 31 - ((cmf * 256 + flg) % 31);
+    result[0] = cmf;
+    result[1] = flg;
+    result.set(body, 2);
+    new DataView(result.buffer).setUint32(2 + body.length, adler, false);
+    return result;
+  }
+  // gzip: one member per chunk, all chunks at once.
+  const chunkSize = Math.max(MIN_GZIP_CHUNK, Math.ceil(input.length / pool.workers));
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < input.length || chunks.length === 0; at += chunkSize) chunks.push(input.subarray(at, Math.min(input.length, at + chunkSize)));
+  const members = await Promise.all(
+    chunks.map(async (chunk) => {
+      const [body, crc] = await Promise.all([deflateChunk(pool, scope, chunk, level, task), pool.apply(kernels.crc32, [chunk], task)]);
+      return { body, crc, size: chunk.length };
+    }),
+  );
+  const result = new Uint8Array(members.reduce((sum, m) => sum + 18 + m.body.length, 0));
+  const view = new DataView(result.buffer);
+  let at = 0;
+  for (const member of members) {
+    // ID1 ID2, CM = 8, FLG = 0, MTIME = 0, XFL (2: best, 4: fastest), OS = 255 (unknown).
+    result.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level >= 9 ? 2 : level <= 1 ? 4 : 0, 255], at);
+    result.set(member.body, at + 10);
+    at += 10 + member.body.length;
+    view.setUint32(at, member.crc, true);
+    view.setUint32(at + 4, member.size % 2 ** 32, true);
+    at += 8;
+  }
+  return result;
+}
