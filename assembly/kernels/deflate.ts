@@ -450,6 +450,25 @@ function niceLength(level: i32): i32 {
 }
 
 @inline
+function lazyLength(level: i32): i32 {
+  // Matches at least this long are taken without looking one position ahead (zlib's max_lazy).
+  switch (level) { case 4: return 4; case 5: return 16; case 6: return 16; case 7: return 32; case 8: return 128; default: return 258; }
+}
+
+/** Length of the common prefix of p and q, at most `limit`: eight bytes at a time, then bytes. */
+@inline
+function matchLength(p: usize, q: usize, limit: i32): i32 {
+  let length = 0;
+  while (length + 8 <= limit) {
+    const diff = load<u64>(p + <usize>length) ^ load<u64>(q + <usize>length);
+    if (diff) return length + <i32>(ctz<u64>(diff) >> 3);
+    length += 8;
+  }
+  while (length < limit && load<u8>(p + <usize>length) == load<u8>(q + <usize>length)) length++;
+  return length;
+}
+
+@inline
 function hash3(p: usize): u32 {
   return ((load<u32>(p) & 0xffffff) * 2654435761) >> (32 - HASH_BITS);
 }
@@ -481,6 +500,7 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
   const chainLimit = maxChain(level);
   const nice = niceLength(level);
   const lazy = level >= 4;
+  const lazyLimit = lazyLength(level);
   const end = src + <usize>srcLength;
   const hashEnd = srcLength >= MIN_MATCH + 1 ? end - 3 : src; // positions with 4 readable bytes for hash3
   let blockStart = 0;
@@ -503,20 +523,9 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
       let chain = chainLimit;
       while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
         const q = src + <usize>candidate;
-        if (load<u8>(q + <usize>bestLength) == load<u8>(p + <usize>bestLength) || bestLength == 0) {
-          let length = 0;
-          while (length + 8 <= limit) {
-            const diff = load<u64>(p + <usize>length) ^ load<u64>(q + <usize>length);
-            if (diff) {
-              length += <i32>(ctz<u64>(diff) >> 3);
-              break;
-            }
-            length += 8;
-          }
-          if (length + 8 > limit) {
-            length = min(length, limit);
-            while (length < limit && load<u8>(p + <usize>length) == load<u8>(q + <usize>length)) length++;
-          }
+        // A candidate can only win if it also matches at the current best length.
+        if (bestLength == 0 || (bestLength < limit && load<u8>(q + <usize>bestLength) == load<u8>(p + <usize>bestLength))) {
+          const length = matchLength(p, q, limit);
           if (length > bestLength) {
             bestLength = length;
             bestDistance = position - candidate;
@@ -528,7 +537,7 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
         candidate = previous;
       }
     }
-    if (bestLength >= MIN_MATCH && lazy && bestLength < nice && p + 1 < hashEnd) {
+    if (bestLength >= MIN_MATCH && lazy && bestLength < lazyLimit && p + 1 < hashEnd) {
       // One-step lazy matching: if the next position matches longer, emit a literal here instead.
       const h = hash3(p + 1);
       let candidate = <i32>load<u32>(scratch + HEAD + (<usize>h << 2)) - 1;
@@ -538,9 +547,7 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
       let better = false;
       while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0 && !better) {
         const q = src + <usize>candidate;
-        let length = 0;
-        while (length < limit && load<u8>(p + 1 + <usize>length) == load<u8>(q + <usize>length)) length++;
-        if (length > bestLength) better = true;
+        if (bestLength < limit && load<u8>(q + <usize>bestLength) == load<u8>(p + 1 + <usize>bestLength) && matchLength(p + 1, q, limit) > bestLength) better = true;
         const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
         if (previous >= candidate) break;
         candidate = previous;
