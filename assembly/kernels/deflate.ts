@@ -543,7 +543,7 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
       let candidate = <i32>load<u32>(scratch + HEAD + (<usize>h << 2)) - 1;
       const position = <i32>(p + 1 - src);
       const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p - 1);
-      let chain = chainLimit >> 2;
+      let chain = bestLength >= 8 ? chainLimit >> 2 : chainLimit; // zlib: a good match already found earns a shorter search
       let better = false;
       while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0 && !better) {
         const q = src + <usize>candidate;

@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import * as fflate from 'fflate';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArgumentRangeError, Pool, compress, decompress } from '../../src/index.js';
+
+// What wyvern's DEFLATE encoder writes, read back by an independent decoder (fflate, both platforms) and
+// by wyvern's own; Node's zlib and gzip(1) read it in deflate-zlib.node.test.ts.
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const textLike = fc.array(fc.constantFrom('deflate ', 'lazy ', 'match ', 'zz', '\n', 'aaaaaaaaaaaaaaaa', 'wyvern'), { maxLength: 5000 }).map((w) => new TextEncoder().encode(w.join('')));
+
+describe('DEFLATE compression (raw, zlib, gzip)', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+
+  it('every level and wrapping round-trips through an independent decoder and through ours (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 4000 }), textLike), fc.integer({ min: 0, max: 9 }), async (data, level) => {
+        const raw = await compress(data, { pool, codec: 'deflate', level });
+        expect(sameBytes(fflate.inflateSync(raw), data)).toBe(true);
+        const wrapped = await compress(data, { pool, codec: 'zlib', level });
+        expect(sameBytes(fflate.unzlibSync(wrapped), data)).toBe(true);
+        expect(sameBytes(await decompress(wrapped, { pool, codec: 'zlib' }), data)).toBe(true);
+        const gz = await compress(data, { pool, codec: 'gzip', level });
+        expect(sameBytes(fflate.gunzipSync(gz), data)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('long inputs: blocks of every kind, matches at the window’s far end, parallel gzip members', async () => {
+    const text = new TextEncoder().encode('the quick brown fox jumps over the lazy dog; '.repeat(20_000));
+    const noise = new Uint8Array(1_500_000).map((_, i) => (Math.imul(i, 2654435761) >>> 23) & 255);
+    const data = new Uint8Array(text.length + noise.length + text.length);
+    data.set(text);
+    data.set(noise, text.length);
+    data.set(text, text.length + noise.length);
+    for (const level of [1, 6, 9]) {
+      const gz = await compress(data, { pool, codec: 'gzip', level });
+      expect(gz.length).toBeLessThan(data.length * 0.75);
+      expect(sameBytes(await decompress(gz, { pool, codec: 'gzip' }), data)).toBe(true);
+    }
+  });
+
+  it('compresses about as well as an independent encoder at levels 1 and 6, and 6 better than 1', async () => {
+    const words = ['pool', 'worker', 'shared', 'memory', 'atomics', 'kernel', 'queue', 'task', 'result', 'error'];
+    let seed = 1;
+    const text = new TextEncoder().encode(
+      Array.from({ length: 60_000 }, () => words[(seed = (seed * 16807) % 2147483647) % words.length]).join(' '),
+    );
+    const level1 = await compress(text, { pool, codec: 'zlib', level: 1 });
+    const level6 = await compress(text, { pool, codec: 'zlib', level: 6 });
+    const fflate1 = fflate.zlibSync(text, { level: 1 });
+    const fflate6 = fflate.zlibSync(text, { level: 6 });
+    // A regression guard, not the target: the issue's ratio targets are against zlib and are measured
+    // by bench/compression.bench.mjs; deflate-zlib.node.test.ts checks them loosely against zlib itself.
+    expect(level1.length).toBeLessThanOrEqual(fflate1.length * 1.1);
+    expect(level6.length).toBeLessThanOrEqual(fflate6.length * 1.1);
+    expect(level6.length).toBeLessThan(level1.length);
+  });
+
+  it('refuses a level outside 0-9 by name', async () => {
+    await expect(compress(new Uint8Array(4), { pool, codec: 'gzip', level: 10 })).rejects.toThrow(ArgumentRangeError);
+    await expect(compress(new Uint8Array(4), { pool, codec: 'gzip', level: 10 })).rejects.toThrow('`options.level` must be an integer from 0 to 9; got 10');
+  });
+});
