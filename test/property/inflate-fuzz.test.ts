@@ -9,11 +9,11 @@ import { instantiateKernels } from '../../src/wasm/kernels.js';
 import { KernelErrorReporter } from '../../src/wasm/kernel-errors.js';
 import { bareHeap } from '../helpers.js';
 
-const FUZZ_INPUTS = 100_000;
+const FUZZ_INPUTS = 500_000;
 const GUARD = 64;
 
 describe('DEFLATE decoder fuzz', () => {
-  it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated streams without writing outside its output`, async () => {
+  it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated streams without writing outside its output`, { timeout: 180_000 }, async () => {
     const { views, heap } = bareHeap(64, 64);
     const k = instantiateKernels(await loadKernelModule(), views.memory, new KernelErrorReporter());
     const scratch = heap.allocate(k.inflateScratchBytes());

@@ -1,0 +1,72 @@
+// Long fuzz runs of the decoders, on demand (the test suite runs 500,000 inputs of each per platform).
+//   node scripts/fuzz.mjs [--inputs 10000000] [--seed 1] [--codec lz4|deflate|both]
+// Feeds random bytes and bit-flipped valid streams to the LZ4 block decoder and the DEFLATE decoder of
+// build/wasm/kernels.wasm, with guard bytes around the output. Prints any input that writes outside its
+// output or returns an unknown code, as hex ready for test/fixtures/lz4-corpus/, and exits 1.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
+
+const { values } = parseArgs({ options: { inputs: { type: 'string', default: '10000000' }, seed: { type: 'string', default: '1' }, codec: { type: 'string', default: 'both' } } });
+const INPUTS = Number(values.inputs);
+const module = new WebAssembly.Module(readFileSync(new URL('../build/wasm/kernels.wasm', import.meta.url)));
+const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+const { exports: k } = new WebAssembly.Instance(module, { env: { memory }, wyvern: { kernelError: (code) => { throw new Error(`kernel error ${code}`); } } });
+const base = k.heapStart();
+memory.grow(base / 65536 + 16);
+const bytes = new Uint8Array(memory.buffer);
+const GUARD = 64;
+const CAPACITY = 16384;
+const scratch = base;
+const src = scratch + 2 ** 19;
+const outStart = src + 2 ** 17;
+const dst = outStart + GUARD;
+
+let state = Number(values.seed) >>> 0 || 1;
+const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+const text = (n) => Buffer.from(Array.from({ length: n }, (_, i) => 'fuzz the decoder '.repeat(1 + (i % 3)) + String(i % 17)).join(''));
+
+const seedsFor = {
+  lz4: () => [30, 300, 3000].map((n) => {
+    const input = text(n);
+    bytes.set(input, src);
+    const length = k.lz4_compress_block(src, input.length, dst, k.lz4CompressBound(input.length), scratch, 1);
+    return bytes.slice(dst, dst + length);
+  }),
+  deflate: () => [0, 1, 6, 9].flatMap((level) => [30, 300, 3000].map((n) => new Uint8Array(zlib.deflateRawSync(text(n), { level })))),
+};
+const decode = {
+  lz4: (length, capacity) => k.lz4_decompress_block(src, length, dst, capacity, 0),
+  deflate: (length, capacity) => k.inflate_raw(src, length, dst, capacity, scratch),
+};
+const codecs = values.codec === 'both' ? ['lz4', 'deflate'] : [values.codec];
+for (const codec of codecs) {
+  const seeds = seedsFor[codec]();
+  const started = performance.now();
+  let ok = 0;
+  for (let n = 0; n < INPUTS; n++) {
+    let input;
+    if (n % 3 === 0) {
+      input = new Uint8Array(next() % 128);
+      for (let i = 0; i < input.length; i++) input[i] = next() & 255;
+    } else {
+      input = seeds[next() % seeds.length].slice();
+      for (let m = 0, count = 1 + (next() % 4); m < count; m++) input[next() % input.length] ^= 1 << (next() % 8);
+      if (next() % 4 === 0) input = input.subarray(0, next() % (input.length + 1));
+    }
+    bytes.fill(0xa5, outStart, outStart + CAPACITY + 2 * GUARD);
+    bytes.set(input, src);
+    const capacity = next() % (CAPACITY + 1);
+    const result = decode[codec](input.length, capacity);
+    let bad = result > capacity || result < -7;
+    for (let g = 0; g < GUARD && !bad; g++) bad = bytes[outStart + g] !== 0xa5 || bytes[dst + CAPACITY + g] !== 0xa5;
+    for (let i = dst + capacity; i < dst + CAPACITY && !bad; i++) bad = bytes[i] !== 0xa5;
+    if (bad) {
+      console.log(`${codec}: input #${n} (capacity ${capacity}) misbehaved, result ${result}:\n${Buffer.from(input).toString('hex')}`);
+      process.exit(1);
+    }
+    if (result >= 0) ok++;
+    if (n > 0 && n % 1_000_000 === 0) console.log(`${codec}: ${n.toLocaleString('en-US')} inputs, ${ok.toLocaleString('en-US')} decoded`);
+  }
+  console.log(`${codec}: ${INPUTS.toLocaleString('en-US')} inputs clean (${ok.toLocaleString('en-US')} decoded) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
