@@ -323,17 +323,43 @@ export function adler32(ptr: usize, length: i32, adler: u32): u32 {
   return (b << 16) | a;
 }
 
-/** CRC-32 (RFC 1952) of `length` bytes at `ptr`, continuing from `crc` (0 to start); `table` is 1 KiB of scratch. */
+/**
+ * CRC-32 (RFC 1952) of `length` bytes at `ptr`, continuing from `crc` (0 to
+ * start); `table` is 8 KiB of scratch. Slicing by 8 (eight derived tables,
+ * eight bytes per step), the tables rebuilt on each call (2,048 steps).
+ */
 export function crc32(ptr: usize, length: i32, crc: u32, table: usize): u32 {
   checkRange(ptr, length, 1, 0);
-  checkRange(table, 256, 4, 3);
+  checkRange(table, 2048, 4, 3);
   for (let n: u32 = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >> 1) : c >> 1;
     store<u32>(table + (<usize>n << 2), c);
   }
+  for (let n: usize = 0; n < 256; n++) {
+    let c = load<u32>(table + (n << 2));
+    for (let t: usize = 1; t < 8; t++) {
+      c = load<u32>(table + (<usize>(c & 0xff) << 2)) ^ (c >> 8);
+      store<u32>(table + (t << 10) + (n << 2), c);
+    }
+  }
   let c = ~crc;
+  let p = ptr;
   const end = ptr + <usize>length;
-  for (let p = ptr; p < end; p++) c = load<u32>(table + (<usize>((c ^ <u32>load<u8>(p)) & 0xff) << 2)) ^ (c >> 8);
+  while (end - p >= 8) {
+    const low = load<u32>(p) ^ c;
+    const high = load<u32>(p, 4);
+    c =
+      load<u32>(table + (7 << 10) + (<usize>(low & 0xff) << 2)) ^
+      load<u32>(table + (6 << 10) + (<usize>((low >> 8) & 0xff) << 2)) ^
+      load<u32>(table + (5 << 10) + (<usize>((low >> 16) & 0xff) << 2)) ^
+      load<u32>(table + (4 << 10) + (<usize>(low >> 24) << 2)) ^
+      load<u32>(table + (3 << 10) + (<usize>(high & 0xff) << 2)) ^
+      load<u32>(table + (2 << 10) + (<usize>((high >> 8) & 0xff) << 2)) ^
+      load<u32>(table + (1 << 10) + (<usize>((high >> 16) & 0xff) << 2)) ^
+      load<u32>(table + (<usize>(high >> 24) << 2));
+    p += 8;
+  }
+  for (; p < end; p++) c = load<u32>(table + (<usize>((c ^ <u32>load<u8>(p)) & 0xff) << 2)) ^ (c >> 8);
   return ~c;
 }

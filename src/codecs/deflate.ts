@@ -19,7 +19,7 @@ const MIN_GZIP_CHUNK = 1 << 20;
 const bound = (length: number): number => length + (length >> 12) + Math.ceil(length / 65535) * 5 + 64;
 
 async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
-  const out = scope.alloc(Uint8Array, bound(input.length));
+  const out = scope.allocUninitialized(Uint8Array, bound(input.length));
   const length = await pool.apply(kernels.deflateRaw, [input, out, level], task);
   if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
   return out.subarray(0, length);

@@ -32,11 +32,18 @@ export async function inflateWrapped(pool: Pool, scope: AllocationScope, input: 
   return inflateGzip(pool, scope, input, limit, task);
 }
 
-/** Decodes one raw stream, growing the output buffer until it fits or reaches `limit`. */
-async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, what: string) {
-  let capacity = Math.min(limit, Math.max(1 << 16, input.length * 4));
+/**
+ * Decodes one raw stream, growing the output buffer until it fits or reaches
+ * `limit`. `sizeHint` (gzip's ISIZE) makes the first try exact for
+ * single-member files; otherwise the first guess is 8× the input.
+ */
+async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, what: string, sizeHint = 0) {
+  // DEFLATE cannot expand data more than 1032:1, so a larger hint is not a real size (a truncated or
+  // multi-member file ends with other bytes): ignore it rather than reserve memory for it.
+  const hint = sizeHint <= input.length * 1032 ? sizeHint : 0;
+  let capacity = Math.min(limit, Math.max(1 << 16, input.length * 8, hint));
   for (;;) {
-    const out = scope.alloc(Uint8Array, capacity);
+    const out = scope.allocUninitialized(Uint8Array, capacity);
     const [length, consumed] = await pool.apply(kernels.inflateRaw, [input, out], task);
     if (length >= 0) return { output: out.subarray(0, length), consumed };
     if (length !== -2) throw new CorruptDataError(`${what} data is corrupted: it ${ERRORS[length] ?? `fails with code ${length}`}`);
@@ -70,7 +77,9 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
       const crc = (await pool.apply(kernels.crc32, [input.subarray(at, at + header - 2)], task)) & 0xffff;
       if (crc !== (input[at + header - 2]! | (input[at + header - 1]! << 8))) throw new CorruptDataError('gzip header CRC mismatch');
     }
-    const { output, consumed } = await inflateRaw(pool, scope, input.subarray(at + header), limit - produced, task, 'gzip');
+    // ISIZE of the last member, the size of this one when it is the only one.
+    const sizeHint = new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true);
+    const { output, consumed } = await inflateRaw(pool, scope, input.subarray(at + header), limit - produced, task, 'gzip', sizeHint);
     const trailer = at + header + consumed;
     if (input.length - trailer < 8) throw new CorruptDataError('gzip data is truncated: the CRC-32 and size trailer is missing');
     const view = new DataView(input.buffer, input.byteOffset + trailer, 8);

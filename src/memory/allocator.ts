@@ -17,13 +17,23 @@ export class SharedAllocator {
 
   /** A zero-filled shared typed array of `length` elements. */
   alloc<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
+    const array = this.allocUninitialized(Kind, length);
+    // Freed blocks keep old contents: zero them, like every typed array constructor does.
+    new Uint8Array(array.buffer, array.byteOffset, array.byteLength).fill(0);
+    return array;
+  }
+
+  /**
+   * A shared typed array whose contents are whatever the heap held: for
+   * output buffers about to be overwritten, where zeroing would be a wasted
+   * pass (and would touch every page of a large buffer up front).
+   */
+  allocUninitialized<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
     checkTypedArrayConstructor(Kind, 'Kind');
     checkInteger(length, 'length', 0, 0x7fffffff);
     const byteLength = length * Kind.BYTES_PER_ELEMENT;
     const ptr = this.heap.allocate(byteLength);
     this.views.ensure(ptr + byteLength);
-    // Freed blocks keep old contents: zero them, like every typed array constructor does.
-    this.views.u8.fill(0, ptr, ptr + byteLength);
     return new Kind(this.views.buffer as never, ptr, length) as InstanceType<C>;
   }
 
@@ -60,6 +70,13 @@ export class AllocationScope {
 
   alloc<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
     const array = this.allocator.alloc(Kind, length);
+    this.owned.push(array);
+    return array;
+  }
+
+  /** See {@link SharedAllocator.allocUninitialized}. */
+  allocUninitialized<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
+    const array = this.allocator.allocUninitialized(Kind, length);
     this.owned.push(array);
     return array;
   }

@@ -216,7 +216,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
       argumentNames: ['data', 'length', 'crc', 'table'],
       run: (data: Uint8Array): number => {
         const d = shared(data, 'data', 'Uint8Array');
-        return exports.crc32(d.byteOffset, d.length, 0, scratch(1024)) >>> 0;
+        return exports.crc32(d.byteOffset, d.length, 0, scratch(8192)) >>> 0;
       },
     },
     /** One row band of C = alpha·op(A)·op(B) + beta·C over float64 matrices. */
