@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pool, compress, decompress } from '../../src/index.js';
+import { Pool, compress, compressStream, decompress } from '../../src/index.js';
 
 const lz4 = (args: string[], input: Uint8Array): Uint8Array => new Uint8Array(execFileSync('lz4', args, { input, maxBuffer: 1 << 30 }));
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -41,6 +41,15 @@ describe('LZ4 and the lz4 command', () => {
     const data = new TextEncoder().encode(Array.from({ length: 30_000 }, (_, i) => `line ${i % 977}: ${'ab'.repeat(i % 13)}\n`).join(''));
     const packed = lz4([...options, '-c'], data);
     expect(sameBytes(await decompress(packed, { pool }), data)).toBe(true);
+  });
+
+  it('lz4 -d reads a streamed frame (block checksums, no content size) and gzip -d a streamed gzip', async () => {
+    const data = new TextEncoder().encode('streamed through a TransformStream; '.repeat(9000));
+    for (const [codec, tool] of [['lz4', 'lz4'], ['gzip', 'gzip']] as const) {
+      const stream = new Blob([data]).stream().pipeThrough(compressStream({ pool, codec, chunkSize: codec === 'lz4' ? 65536 : 50_000 }));
+      const packed = new Uint8Array(await new Response(stream).arrayBuffer());
+      expect(sameBytes(new Uint8Array(execFileSync(tool, ['-d', '-c'], { input: packed })), data)).toBe(true);
+    }
   });
 
   it('reads several frames in a row, skippable frames included, as lz4 does', async () => {
