@@ -12,6 +12,7 @@
 // compressed length, or -2 if `dstCapacity` is too small (deflateBound is
 // always enough).
 
+import { codeLengthOrder } from "./deflate-tables";
 import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
 
 const WINDOW: i32 = 32768;
@@ -428,15 +429,6 @@ function writeBlock(scratch: usize, src: usize, from: i32, to: i32, symbols: i32
   writeSymbols(scratch, symbols, scratch + LIT_CODE, scratch + LIT_LEN, scratch + DIST_CODE, scratch + DIST_LEN);
 }
 
-@inline
-function codeLengthOrder(i: i32): i32 {
-  switch (i) {
-    case 0: return 16; case 1: return 17; case 2: return 18; case 3: return 0; case 4: return 8;
-    case 5: return 7; case 6: return 9; case 7: return 6; case 8: return 10; case 9: return 5;
-    case 10: return 11; case 11: return 4; case 12: return 12; case 13: return 3; case 14: return 13;
-    case 15: return 2; case 16: return 14; case 17: return 1; default: return 15;
-  }
-}
 
 // --- LZ77 ------------------------------------------------------------------------
 // Per level: [max chain, nice length, lazy (0: greedy)], after zlib's configuration table.

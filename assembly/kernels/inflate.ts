@@ -10,6 +10,7 @@
 // Tables live in caller-provided scratch; the bit reader's state lives in
 // globals, which are per instance (each worker has its own), not in memory.
 
+import { codeLengthOrder } from "./deflate-tables";
 import { checkRange } from "./guard";
 
 export const INFLATE_E_TRUNCATED: i32 = -1; // the input ends inside the stream
@@ -132,17 +133,6 @@ function buildTable(scratch: usize, lengths: usize, count: i32, table: usize, al
   return maxLength;
 }
 
-// The order in which code-length code lengths are sent (RFC 1951 §3.2.7), five bits each:
-// 16 17 18 0 8 7 9 6 10 5 11 4 | 12 3 13 2 14 1 15. Constants, not a data segment: instances share memory.
-@inline
-function codeLengthOrder(i: i32): i32 {
-  switch (i) {
-    case 0: return 16; case 1: return 17; case 2: return 18; case 3: return 0; case 4: return 8;
-    case 5: return 7; case 6: return 9; case 7: return 6; case 8: return 10; case 9: return 5;
-    case 10: return 11; case 11: return 4; case 12: return 12; case 13: return 3; case 14: return 13;
-    case 15: return 2; case 16: return 14; case 17: return 1; default: return 15;
-  }
-}
 
 /**
  * Decodes the raw DEFLATE stream at `src` into `dst` (at most dstCapacity
