@@ -45,6 +45,14 @@ let inputEnd: usize = 0;
 /** Loads whole bytes until 57+ bits are buffered or the input ends; true if at least `n` bits are there. */
 @inline
 function need(n: i32): bool {
+  if (bitCount >= n) return true;
+  if (inputEnd - inputAt >= 8) {
+    // Branch-free refill: take 8 bytes, keep what fits (the buffer ends with 56 to 63 valid bits).
+    bitBuffer |= load<u64>(inputAt) << <u64>bitCount;
+    inputAt += <usize>((63 - bitCount) >> 3);
+    bitCount |= 56;
+    return true;
+  }
   while (bitCount <= 56 && inputAt < inputEnd) {
     bitBuffer |= <u64>load<u8>(inputAt) << <u64>bitCount;
     inputAt++;
