@@ -78,24 +78,29 @@ export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCa
     let ip = src + 1;
     store<u32>(hashTable + (hash(load<u32>(src)) << 2), 0);
     while (ip < searchLimit) {
-      // Find a match: probe the table, stepping further after each miss.
+      // Find a match: probe the table, stepping further after each miss. The next position's hash is
+      // computed before this one is compared (as the reference does), so the loads overlap.
       let step = 1;
       let attempts = acceleration << 6;
       let match: usize = 0;
       let found = false;
+      let forward = ip;
+      let h = hash(load<u32>(ip));
       while (true) {
-        const sequence = load<u32>(ip);
-        const slot = hashTable + (hash(sequence) << 2);
+        ip = forward;
+        forward += step;
+        step = (attempts++) >> 6;
+        if (forward >= searchLimit) break;
+        const slot = hashTable + (h << 2);
         const candidate = src + <usize>load<u32>(slot);
+        h = hash(load<u32>(forward));
         store<u32>(slot, <u32>(ip - src));
-        if (candidate < ip && ip - candidate <= <usize>MAX_DISTANCE && load<u32>(candidate) == sequence) {
+        // An empty slot points at `src`: harmless, the bytes are compared before use.
+        if (ip - candidate <= <usize>MAX_DISTANCE && candidate < ip && load<u32>(candidate) == load<u32>(ip)) {
           match = candidate;
           found = true;
           break;
         }
-        ip += step;
-        step = (attempts++) >> 6;
-        if (ip >= searchLimit) break;
       }
       if (!found) break;
       // Extend backwards over equal bytes (never before the anchor).
