@@ -79,7 +79,6 @@ type AnyTask = TaskFunction<any[], unknown>;
 type FirstArg<F> = TaskArgs<F> extends [infer A, ...unknown[]] ? A : never;
 
 interface ChunkRun {
-  handles: TaskHandle[];
   /** Results of each chunk, in submission order. */
   chunks: Promise<unknown[]>[];
   /** Cancels what is still queued (and, with `running`, what runs). */
@@ -176,8 +175,7 @@ export class Pool implements AsyncDisposable {
   /** Runs `fn(...args)` in a worker. */
   apply<F extends AnyTask>(fn: F, args?: TaskArgs<F>, options?: TaskOptions): Promise<TaskResult<F>> {
     try {
-      const handles = this.submitOne(fn, args ?? [], options);
-      return handles.promise as Promise<TaskResult<F>>;
+      return this.submitOne(fn, args ?? [], options).promise as Promise<TaskResult<F>>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -328,7 +326,7 @@ export class Pool implements AsyncDisposable {
     }
     const cancel = (reason: unknown, running: boolean): void => handles.forEach((h) => h.cancel(reason, { running }));
     if (signal) linkSignal(signal, handles, Promise.allSettled(chunks));
-    return { handles, chunks, cancel };
+    return { chunks, cancel };
   }
 
   private withCallbacks<R>(promise: Promise<R>, options: ApplyAsyncOptions<R>): AsyncResult<R> {

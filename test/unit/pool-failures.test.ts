@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { Pool, PoolClosedError, TaskTimeoutError, WorkerExitError, task } from '../../src/index.js';
+import { Pool, PoolClosedError, TaskTimeoutError, task } from '../../src/index.js';
 
 const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
 const hang = task<() => never>(tasks, 'hang');
