@@ -1,7 +1,8 @@
 // The seed's compressor comparison (joblib dump/load of a large array: raw,
-// zlib, LZMA, LZ4), reproduced: wyvern's dump/load (raw, LZ4; DEFLATE and
-// LZMA are not implemented yet), Node's zlib on the same bytes as the zlib
-// row, and joblib itself (Debian's python3-joblib) when present.
+// zlib, LZMA, LZ4), reproduced: wyvern's dump/load (raw, zlib level 3 as
+// joblib's default, LZ4; LZMA is not implemented, see docs/architecture.md),
+// Node's zlib on the same bytes, and joblib itself (Debian's python3-joblib)
+// when present.
 // Dump and load durations (medians of repeats), file sizes.
 //
 //   node bench/dump.bench.mjs [--mb 167] [--repeats 3]
@@ -36,7 +37,7 @@ const time = async (fn) => {
 };
 
 const rows = [];
-for (const compress of [false, 'lz4']) {
+for (const compress of [false, 'zlib', 'lz4']) {
   const path = join(dir, `wyvern-${compress || 'raw'}.wyvn`);
   const dumped = await time(() => dump({ data }, path, { pool, compress }));
   const loaded = await time(() => load(path, { pool }));

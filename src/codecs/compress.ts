@@ -45,6 +45,11 @@ export interface DecompressOptions extends TaskOptions {
   codec?: DecompressCodec;
   /** The most bytes decompression may produce; more is an OutputLimitError. @default 1 GiB */
   maxOutputLength?: number;
+  /**
+   * DEFLATE codecs: the expected output size, when the caller knows it. zlib and raw streams do not
+   * record their size, so without it the output buffer is guessed and may be grown (decoding again).
+   */
+  sizeHint?: number;
   /** @default defaultPool() */
   pool?: Pool;
 }
@@ -126,7 +131,10 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   const scope = pool.scope();
   try {
     const input = inHeap(pool, scope, data);
-    if (codec !== 'lz4') return await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout });
+    if (codec !== 'lz4') {
+      const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
+      return await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sizeHint);
+    }
     const frames = parseFrames(input);
     const local = await pool.mainThreadKernels();
     const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;

@@ -26,9 +26,11 @@ const ERRORS: Record<number, string> = {
 };
 
 /** Decodes `input` (in the pool's memory) and returns the bytes, at most `limit` of them. */
-export async function inflateWrapped(pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings): Promise<Uint8Array> {
-  if (wrapping === 'deflate') return (await inflateRaw(pool, scope, input, limit, task, 'DEFLATE')).output;
-  if (wrapping === 'zlib') return inflateZlib(pool, scope, input, limit, task);
+export async function inflateWrapped(
+  pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings, sizeHint = 0,
+): Promise<Uint8Array> {
+  if (wrapping === 'deflate') return (await inflateRaw(pool, scope, input, limit, task, 'DEFLATE', sizeHint)).output.slice();
+  if (wrapping === 'zlib') return inflateZlib(pool, scope, input, limit, task, sizeHint);
   return inflateGzip(pool, scope, input, limit, task);
 }
 
@@ -52,14 +54,14 @@ async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array,
   }
 }
 
-async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings): Promise<Uint8Array> {
+async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sizeHint: number): Promise<Uint8Array> {
   if (input.length < 6) throw new CorruptDataError(`zlib data is truncated: ${input.length} bytes, a stream has at least 6`);
   const cmf = input[0]!;
   const flg = input[1]!;
   if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new CorruptDataError(`not zlib data: compression method ${cmf & 15} / window ${cmf >> 4} (expected 8 / at most 7)`);
   if (((cmf << 8) | flg) % 31 !== 0) throw new CorruptDataError('not zlib data: the header check bits are wrong');
   if (flg & 0x20) throw new CorruptDataError('zlib data that needs a preset dictionary is not supported');
-  const { output, consumed } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib');
+  const { output, consumed } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib', sizeHint);
   const trailer = 2 + consumed;
   if (input.length - trailer < 4) throw new CorruptDataError('zlib data is truncated: the Adler-32 trailer is missing');
   const expected = new DataView(input.buffer, input.byteOffset + trailer, 4).getUint32(0, false);

@@ -4,7 +4,7 @@
  * that hold them. The file format (docs/formats.md):
  *
  * ```
- *  "WYVN" | version u16 LE | codec u8 (0 raw, 1 lz4) | reserved u8 | header length u32 LE
+ *  "WYVN" | version u16 LE | codec u8 (0 raw, 1 lz4, 2 zlib, 3 gzip) | reserved u8 | header length u32 LE
  *  | header: UTF-8 JSON { value, arrays: [{ kind, length, stored, checksum }] } | header xxh32 u32 LE
  *  | array sections, in order: `stored` bytes each (raw, or one LZ4 frame)
  * ```
@@ -12,8 +12,8 @@
  * In `value`, each typed array is `{ "$array": i }` and each matrix
  * `{ "$matrix": i, "rows": r, "cols": c }`; non-finite numbers are
  * `{ "$number": "NaN" | "Infinity" | "-Infinity" }`. Raw sections carry an
- * xxHash32 in `checksum`; LZ4 sections are frames with their own content
- * checksum. Sections are compressed across the pool (each LZ4 frame in
+ * xxHash32 in `checksum`; compressed sections carry their codec's own
+ * checksum (LZ4 content xxHash32, zlib Adler-32, gzip CRC-32). Sections are compressed across the pool (each LZ4 frame in
  * parallel blocks). A newer version, another magic, or a failed checksum is
  * a clear error.
  */
@@ -30,12 +30,15 @@ import { kernels } from '../wasm/kernels.js';
 const MAGIC = [0x57, 0x59, 0x56, 0x4e]; // "WYVN"
 /** The format version this code writes; it reads this one and older. */
 export const DUMP_FORMAT_VERSION = 1;
-const CODEC_IDS = { raw: 0, lz4: 1 } as const;
+const CODEC_IDS = { raw: 0, lz4: 1, zlib: 2, gzip: 3 } as const;
+type DumpCodec = keyof typeof CODEC_IDS;
 const PREFIX_BYTES = 12;
 
 export interface DumpOptions {
-  /** How array sections are stored. @default 'lz4' */
-  compress?: 'lz4' | false;
+  /** How array sections are stored: LZ4 (fast), zlib or gzip (smaller), or raw (`false`). @default 'lz4' */
+  compress?: 'lz4' | 'zlib' | 'gzip' | false;
+  /** Compression level for zlib/gzip (0-9, default 3, as joblib's default) and LZ4 acceleration (default 1). */
+  level?: number;
   /** @default defaultPool() */
   pool?: Pool;
 }
@@ -63,15 +66,17 @@ interface ArrayEntry {
  */
 export async function dump(value: unknown, target?: string | URL, options: DumpOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
-  const codec = options.compress === undefined ? 'lz4' : options.compress === false ? 'raw' : checkOneOf(options.compress, 'options.compress', ['lz4'] as const);
+  const codec: DumpCodec =
+    options.compress === undefined ? 'lz4' : options.compress === false ? 'raw' : checkOneOf(options.compress, 'options.compress', ['lz4', 'zlib', 'gzip'] as const);
+  const level = options.level ?? (codec === 'lz4' ? 1 : 3);
   const pool = options.pool ?? defaultPool();
   const arrays: TypedArray[] = [];
   const tree = flatten(value, arrays, 'value', new Set());
   const sections = await Promise.all(
     arrays.map(async (array) => {
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-      if (codec === 'lz4') return { bytes: await compress(bytes, { pool }), checksum: undefined };
-      return { bytes, checksum: await checksumOf(pool, bytes) };
+      if (codec === 'raw') return { bytes, checksum: await checksumOf(pool, bytes) };
+      return { bytes: await compress(bytes, { pool, codec, level }), checksum: undefined };
     }),
   );
   const entries: ArrayEntry[] = arrays.map((array, i) => ({
@@ -124,7 +129,7 @@ export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blo
   if (version > DUMP_FORMAT_VERSION) {
     throw new WyvernError('ERR_DUMP_VERSION', `this dump is format version ${version}; this wyvern reads versions up to ${DUMP_FORMAT_VERSION}: upgrade wyvern to load it`);
   }
-  const codec = bytes[6] === 0 ? 'raw' : bytes[6] === 1 ? 'lz4' : undefined;
+  const codec = (Object.keys(CODEC_IDS) as DumpCodec[]).find((name) => CODEC_IDS[name] === bytes[6]);
   if (!codec) throw new CorruptDataError(`wyvern dump names an unknown codec ${bytes[6]}`);
   const headerLength = view.getUint32(8, true);
   if (headerLength > bytes.length - PREFIX_BYTES - 4) throw new CorruptDataError('wyvern dump is truncated: its header runs past the end');
@@ -149,11 +154,11 @@ export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blo
     sections.map(async ({ entry, Kind, stored }, i) => {
       const byteLength = entry.length * Kind.BYTES_PER_ELEMENT;
       let raw: Uint8Array;
-      if (codec === 'lz4') {
-        raw = await decompress(stored, { pool, maxOutputLength: options.maxOutputLength ?? 2 ** 30 });
-      } else {
+      if (codec === 'raw') {
         if ((await checksumOf(pool, stored)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
         raw = stored;
+      } else {
+        raw = await decompress(stored, { pool, codec, maxOutputLength: options.maxOutputLength ?? 2 ** 30, sizeHint: byteLength });
       }
       if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
       const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);

@@ -18,7 +18,7 @@ describe('dump / load', () => {
     };
   };
 
-  for (const compress of ['lz4', false] as const) {
+  for (const compress of ['lz4', 'zlib', 'gzip', false] as const) {
     it(`round-trips nested objects with typed arrays and matrices (compress: ${compress})`, async () => {
       const value = sample();
       const bytes = await dump(value, undefined, { pool, compress });

@@ -25,6 +25,18 @@ describe('DEFLATE decompression (raw, zlib, gzip)', () => {
     );
   });
 
+  it('returns output of its own, not a view of pool memory that later allocations reuse (regression)', async () => {
+    const data = new TextEncoder().encode('keep me intact '.repeat(5000));
+    for (const codec of ['deflate', 'zlib', 'gzip'] as const) {
+      const packed = codec === 'deflate' ? fflate.deflateSync(data) : codec === 'zlib' ? fflate.zlibSync(data) : fflate.gzipSync(data);
+      const out = await decompress(packed, { pool, codec });
+      expect(pool.isShared(out)).toBe(false);
+      const scribble = pool.alloc(Uint8Array, 1 << 20).fill(0x5a);
+      expect(sameBytes(out, data)).toBe(true);
+      pool.free(scribble);
+    }
+  });
+
   it('grows its output buffer for highly compressible input, up to maxOutputLength', async () => {
     const zeros = new Uint8Array(3_000_000);
     const packed = fflate.zlibSync(zeros, { level: 9 });
