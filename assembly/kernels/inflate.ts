@@ -283,6 +283,15 @@ export function inflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
           from += 16;
         } while (op < end);
         op = end;
+      } else if (distance >= 8 && dstEnd - op >= <usize>((length + 7) & ~7)) {
+        // 8 bytes at a time, for the short distances common in text.
+        const end = op + <usize>length;
+        do {
+          store<u64>(op, load<u64>(from));
+          op += 8;
+          from += 8;
+        } while (op < end);
+        op = end;
       } else {
         const end = op + <usize>length;
         while (op < end) store<u8>(op++, load<u8>(from++));
