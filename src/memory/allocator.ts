@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * Typed allocation over the shared heap, the same on the main thread (as
  * `pool.alloc`) and in workers (as `wyvern.alloc` inside a task).

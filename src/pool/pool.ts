@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 /**
  * `Pool`: Python's `multiprocessing.Pool` in TypeScript, over shared memory.
  *

@@ -1,0 +1,13 @@
+import { Pool, conv2d, kernels, task, compress, type PoolOptions } from 'wyvern';
+const options: PoolOptions = { workers: 2 };
+const pool = new Pool(options);
+const x = pool.alloc(Float64Array, 10);
+const total: number = await pool.apply(kernels.sumF64, [x]);
+const squares: number[] = await pool.map((v: number) => v * v, [1, 2, 3]);
+const image = pool.allocMatrix(Float64Array, 10, 10);
+const out = await conv2d(image, [[1, 2], [3, 4]], { pool });
+const fib = task<(n: number) => number>(new URL('./fib.js', import.meta.url), 'fib');
+const f: number[] = await pool.map(fib, [1, 2]);
+const packed: Uint8Array = await compress(new Uint8Array(4), { pool, codec: 'gzip' });
+console.log(total, squares, out.shape, f, packed.length);
+await pool.terminate();
