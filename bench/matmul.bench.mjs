@@ -1,6 +1,7 @@
 // matmul GFLOP/s, n × n × n for n = 256 … 2048, f32 and f64, on 1 and N
 // workers, next to NumPy/OpenBLAS with 1 and N threads (Debian's
-// /usr/bin/python3, run by this script when present). Medians over repeats.
+// /usr/bin/python3, run by this script when present) and tfjs-backend-wasm
+// (f32, one thread: its threads are off in Node). Medians over repeats.
 //
 //   node bench/matmul.bench.mjs [--sizes 256,512,1024,2048] [--repeats 5]
 import { execFileSync } from 'node:child_process';
@@ -8,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Pool, matmul } from '../build/dist/node.js';
+import { createRequire } from 'node:module';
 import { describeMachine, median, printTable, saveResults } from './lib.mjs';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512,1024,2048' }, repeats: { type: 'string', default: '5' } } });
@@ -27,6 +29,34 @@ if (existsSync('/usr/bin/python3')) {
       console.warn(`NumPy reference skipped: ${error.message.split('\n')[0]}`);
     }
   }
+}
+
+// @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD; one thread in Node): f32 only, readback included.
+const tfjs = {};
+try {
+  const require = createRequire(import.meta.url);
+  const tf = require('@tensorflow/tfjs-core');
+  require('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  for (const n of SIZES) {
+    const a = tf.randomNormal([n, n]);
+    const b = tf.randomNormal([n, n]);
+    tf.matMul(a, b).dataSync();
+    const times = [];
+    for (let r = 0; r < REPEATS; r++) {
+      const start = performance.now();
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      c.dispose();
+      times.push(performance.now() - start);
+    }
+    tfjs[n] = (2 * n ** 3) / median(times) / 1e6;
+    a.dispose();
+    b.dispose();
+  }
+} catch (error) {
+  console.warn(`tfjs-backend-wasm skipped: ${error.message.split('\n')[0]}`);
 }
 
 const largest = Math.max(...SIZES);
@@ -65,6 +95,7 @@ for (const Kind of [Float32Array, Float64Array]) {
       [`scaling 1→${cores}`]: `${(all / one).toFixed(2)}x`,
       'NumPy 1 thread': np1 ? np1.toFixed(1) : 'n/a',
       [`NumPy ${cores} threads`]: npN ? npN.toFixed(1) : 'n/a',
+      'tfjs-wasm 1 thread': dtype === 'float32' && tfjs[n] ? tfjs[n].toFixed(1) : 'n/a',
     });
     scope.release();
   }
