@@ -20,7 +20,7 @@ import { SharedMatrix } from '../memory/shared-array.js';
 import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
-import { kernels, type Conv2dBand } from '../wasm/kernels.js';
+import { kernels, packConv2dBand } from '../wasm/kernels.js';
 
 export type Conv2dMode = 'full' | 'same' | 'valid';
 export type Conv2dBoundary = 'fill' | 'wrap' | 'symm';
@@ -114,12 +114,15 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
     rows: image.rows, cols: image.cols, filterRows, filterCols, outRows, outCols,
     originRow, originCol, strideRow, strideCol, boundary: BOUNDARY_CODES[boundary], fillValue,
   };
-  const calls: [FloatArray, FloatArray, FloatArray, Conv2dBand][] = [];
+  const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
   for (let rowBegin = 0; rowBegin < outRows; rowBegin += bandRows) {
-    calls.push([image.data, flipped, out.data, { ...geometry, rowBegin, rowEnd: Math.min(outRows, rowBegin + bandRows) }]);
+    calls.push([image.data, flipped, out.data, packConv2dBand({ ...geometry, rowBegin, rowEnd: Math.min(outRows, rowBegin + bandRows) })]);
   }
+  const task = { signal: options.signal, timeout: options.timeout };
   try {
-    await pool.starmap(kernel as never, calls as never, { chunksize: 1, signal: options.signal, timeout: options.timeout });
+    // One band (the common case when many images share the pool) is a plain call: less bookkeeping.
+    if (calls.length === 1) await pool.apply(kernel as never, calls[0] as never, task);
+    else await pool.starmap(kernel as never, calls as never, { chunksize: 1, ...task });
   } catch (error) {
     if (options.out === undefined) pool.free(out);
     throw error;

@@ -10,7 +10,7 @@ import { SharedMatrix } from '../memory/shared-array.js';
 import { checkInteger, checkObject, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
-import { kernels, type MatmulBand } from '../wasm/kernels.js';
+import { kernels, packMatmulBand } from '../wasm/kernels.js';
 
 type FloatArray = Float64Array | Float32Array;
 
@@ -72,9 +72,9 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
   const bands = options.bands !== undefined ? checkInteger(options.bands, 'options.bands', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
   const bandRows = Math.max(1, Math.ceil(m / bands));
   const geometry = { m, n, k, lda: a.cols, ldb: b.cols, ldc: n, transA, transB, alpha, beta };
-  const calls: [FloatArray, FloatArray, FloatArray, MatmulBand][] = [];
+  const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
   for (let rowBegin = 0; rowBegin < m; rowBegin += bandRows) {
-    calls.push([a.data, b.data, out.data, { ...geometry, rowBegin, rowEnd: Math.min(m, rowBegin + bandRows) }]);
+    calls.push([a.data, b.data, out.data, packMatmulBand({ ...geometry, rowBegin, rowEnd: Math.min(m, rowBegin + bandRows) })]);
   }
   const kernel = Kind === Float64Array ? kernels.matmulF64 : kernels.matmulF32;
   try {

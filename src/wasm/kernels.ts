@@ -62,6 +62,16 @@ export interface MatmulBand {
   rowEnd: number;
 }
 
+/**
+ * Bands travel as flat lists of numbers, in these orders: an argument list
+ * without keys fits in a task slot (an object with keys would spill to the
+ * heap on every call).
+ */
+const MATMUL_FIELDS = ['m', 'n', 'k', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'rowBegin', 'rowEnd'] as const satisfies readonly (keyof MatmulBand)[];
+export const packMatmulBand = (band: MatmulBand): number[] => MATMUL_FIELDS.map((field) => Number(band[field]));
+const unpackMatmulBand = (values: readonly number[]): MatmulBand =>
+  Object.fromEntries(MATMUL_FIELDS.map((field, i) => [field, field === 'transA' || field === 'transB' ? values[i] === 1 : values[i]])) as unknown as MatmulBand;
+
 const MATMUL_ARGUMENT_NAMES = ['a', 'b', 'c', 'm', 'n', 'k', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'rowBegin', 'rowEnd', 'scratch'] as const;
 
 /** assembly/kernels/conv2d.ts: addresses, then sizes, then the geometry of the output band. */
@@ -93,6 +103,14 @@ export interface Conv2dBand {
   fillValue: number;
 }
 
+const CONV2D_FIELDS = [
+  'rows', 'cols', 'filterRows', 'filterCols', 'outRows', 'outCols', 'rowBegin', 'rowEnd',
+  'originRow', 'originCol', 'strideRow', 'strideCol', 'boundary', 'fillValue',
+] as const satisfies readonly (keyof Conv2dBand)[];
+export const packConv2dBand = (band: Conv2dBand): number[] => CONV2D_FIELDS.map((field) => band[field]);
+const unpackConv2dBand = (values: readonly number[]): Conv2dBand =>
+  Object.fromEntries(CONV2D_FIELDS.map((field, i) => [field, values[i]])) as unknown as Conv2dBand;
+
 const CONV2D_ARGUMENT_NAMES = [
   'image', 'rows', 'cols', 'filter', 'filterRows', 'filterCols', 'out', 'outRows', 'outCols',
   'rowBegin', 'rowEnd', 'originRow', 'originCol', 'strideRow', 'strideCol', 'boundary', 'fillValue',
@@ -121,7 +139,8 @@ type SharedCheck = <K extends FloatKind>(
 function definitions(exports: KernelExports, shared: SharedCheck, scratch: (bytes: number) => number) {
   const matmul =
     (kind: FloatKind, run: MatmulExport, scratchBytes: number) =>
-    (a: Float64Array | Float32Array, b: Float64Array | Float32Array, c: Float64Array | Float32Array, band: MatmulBand): void => {
+    (a: Float64Array | Float32Array, b: Float64Array | Float32Array, c: Float64Array | Float32Array, packed: number[]): void => {
+      const band = unpackMatmulBand(packed);
       const [aRows, aCols] = band.transA ? [band.k, band.m] : [band.m, band.k];
       const [bRows, bCols] = band.transB ? [band.n, band.k] : [band.k, band.n];
       const av = shared(a, 'a', kind, (aRows - 1) * band.lda + aCols);
@@ -134,7 +153,8 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     };
   const conv2d =
     (kind: FloatKind, run: Conv2dExport) =>
-    (image: Float64Array | Float32Array, flippedFilter: Float64Array | Float32Array, out: Float64Array | Float32Array, band: Conv2dBand): void => {
+    (image: Float64Array | Float32Array, flippedFilter: Float64Array | Float32Array, out: Float64Array | Float32Array, packed: number[]): void => {
+      const band = unpackConv2dBand(packed);
       const img = shared(image, 'image', kind, band.rows * band.cols);
       const g = shared(flippedFilter, 'filter', kind, band.filterRows * band.filterCols);
       const o = shared(out, 'out', kind, band.outRows * band.outCols);
