@@ -18,20 +18,22 @@ const burns = Number(values.burns);
 const cores = availableParallelism();
 const counts = [...new Set([1, cores])];
 
+// All wyvern runs first, then the Python ones: a Python run leaves the machine busy for a while
+// (freeing hundreds of MB across processes), which would disturb a wyvern run right after it.
 const rows = [];
-const python = {};
 for (const workers of counts) {
   const wyvern = await runSeedWorkload({ workers, iterations, burns });
   if (!wyvern.check.ok) throw new Error(`wyvern results differ from the reference (max error ${wyvern.check.maxError})`);
-  if (!values['skip-python'] && existsSync('/usr/bin/python3')) {
-    try {
-      const out = execFileSync('/usr/bin/python3', [new URL('./reference/scipy_seed.py', import.meta.url).pathname, '--num_workers', String(workers), '--iterations', String(iterations), '--burns', String(burns)]);
-      python[workers] = JSON.parse(out.toString());
-    } catch (error) {
-      console.warn(`Python reference skipped: ${error.message.split('\n')[0]}`);
-    }
+  rows.push({ workers, wyvern });
+}
+for (const row of rows) {
+  if (values['skip-python'] || !existsSync('/usr/bin/python3')) break;
+  try {
+    const out = execFileSync('/usr/bin/python3', [new URL('./reference/scipy_seed.py', import.meta.url).pathname, '--num_workers', String(row.workers), '--iterations', String(iterations), '--burns', String(burns)]);
+    row.python = JSON.parse(out.toString());
+  } catch (error) {
+    console.warn(`Python reference skipped: ${error.message.split('\n')[0]}`);
   }
-  rows.push({ workers, wyvern, python: python[workers] });
 }
 
 const base = rows[0].wyvern.mean;
