@@ -164,6 +164,9 @@ function convolve<T>(
   }
 }
 
+// The interior paths come twice, for f64x2 and f32x4: the lane type changes every SIMD instruction, and
+// AssemblyScript generics cannot abstract over v128 lane operations without a call per operation.
+
 // Stride 1: sixteen (small filters) or eight outputs at a time in f64x2
 // accumulators; each filter weight is splatted once per block and multiplied
 // into unaligned loads of the image row.
