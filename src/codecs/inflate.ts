@@ -39,15 +39,15 @@ export async function inflateWrapped(
  * `limit`. `sizeHint` (gzip's ISIZE) makes the first try exact for
  * single-member files; otherwise the first guess is 8× the input.
  */
-async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, what: string, sizeHint = 0) {
+async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, what: string, sizeHint = 0, check: 0 | 1 | 2 = 0) {
   // DEFLATE cannot expand data more than 1032:1, so a larger hint is not a real size (a truncated or
   // multi-member file ends with other bytes): ignore it rather than reserve memory for it.
   const hint = sizeHint <= input.length * 1032 ? sizeHint : 0;
   let capacity = Math.min(limit, Math.max(1 << 16, input.length * 8, hint));
   for (;;) {
     const out = scope.allocUninitialized(Uint8Array, capacity);
-    const [length, consumed] = await pool.apply(kernels.inflateRaw, [input, out], task);
-    if (length >= 0) return { output: out.subarray(0, length), consumed };
+    const [length, consumed, checksum] = await pool.apply(kernels.inflateRaw, [input, out, check], task);
+    if (length >= 0) return { output: out.subarray(0, length), consumed, checksum };
     if (length !== -2) throw new CorruptDataError(`${what} data is corrupted: it ${ERRORS[length] ?? `fails with code ${length}`}`);
     if (capacity >= limit) throw new OutputLimitError(`${what} output passes \`options.maxOutputLength\` (${limit})`);
     capacity = Math.min(limit, capacity * 4);
@@ -61,11 +61,11 @@ async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array
   if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new CorruptDataError(`not zlib data: compression method ${cmf & 15} / window ${cmf >> 4} (expected 8 / at most 7)`);
   if (((cmf << 8) | flg) % 31 !== 0) throw new CorruptDataError('not zlib data: the header check bits are wrong');
   if (flg & 0x20) throw new CorruptDataError('zlib data that needs a preset dictionary is not supported');
-  const { output, consumed } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib', sizeHint);
+  const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib', sizeHint, 1);
   const trailer = 2 + consumed;
   if (input.length - trailer < 4) throw new CorruptDataError('zlib data is truncated: the Adler-32 trailer is missing');
   const expected = new DataView(input.buffer, input.byteOffset + trailer, 4).getUint32(0, false);
-  if ((await pool.apply(kernels.adler32, [output], task)) !== expected) throw new CorruptDataError('zlib Adler-32 mismatch: the data is corrupted');
+  if (checksum !== expected) throw new CorruptDataError('zlib Adler-32 mismatch: the data is corrupted');
   return output.slice();
 }
 
@@ -81,11 +81,11 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     }
     // ISIZE of the last member, the size of this one when it is the only one.
     const sizeHint = new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true);
-    const { output, consumed } = await inflateRaw(pool, scope, input.subarray(at + header), limit - produced, task, 'gzip', sizeHint);
+    const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - produced, task, 'gzip', sizeHint, 2);
     const trailer = at + header + consumed;
     if (input.length - trailer < 8) throw new CorruptDataError('gzip data is truncated: the CRC-32 and size trailer is missing');
     const view = new DataView(input.buffer, input.byteOffset + trailer, 8);
-    if ((await pool.apply(kernels.crc32, [output], task)) !== view.getUint32(0, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
+    if (checksum !== view.getUint32(0, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
     if (output.length % 2 ** 32 !== view.getUint32(4, true)) throw new CorruptDataError('gzip size mismatch: the data is corrupted');
     members.push(output.slice());
     produced += output.length;

@@ -206,12 +206,17 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
      */
     inflateRaw: {
       argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'scratch'],
-      run: (src: Uint8Array, out: Uint8Array): [number, number] => {
+      /** `check`: 0 none, 1 Adler-32, 2 CRC-32 of the output, computed here while it is still in cache. */
+      run: (src: Uint8Array, out: Uint8Array, check = 0): [number, number, number] => {
         const s = shared(src, 'src', 'Uint8Array');
         const o = shared(out, 'out', 'Uint8Array');
-        const work = scratch(exports.inflateScratchBytes());
+        const work = scratch(Math.max(exports.inflateScratchBytes(), 8192));
         const length = exports.inflate_raw(s.byteOffset, s.length, o.byteOffset, o.length, work);
-        return [length, length >= 0 ? exports.inflateConsumed(work) : 0];
+        if (length < 0) return [length, 0, 0];
+        const consumed = exports.inflateConsumed(work);
+        const checksum =
+          check === 1 ? exports.adler32(o.byteOffset, length, 1) >>> 0 : check === 2 ? exports.crc32(o.byteOffset, length, 0, work) >>> 0 : 0;
+        return [length, consumed, checksum];
       },
     },
     /** DEFLATE-compresses `src` into `out` (capacity ≥ deflateBound) at `level` 0-9; returns the length, or -2 if `out` is too small. */
