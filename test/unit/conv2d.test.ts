@@ -82,6 +82,26 @@ describe('conv2d', () => {
     expect(Array.from(canary)).toEqual([7, 7, 7, 7]);
   });
 
+  it('handles filters up to 31 × 31 (and larger than the image) in every mode and boundary', async () => {
+    const image = pool.allocMatrix(Float64Array, 40, 53);
+    image.data.forEach((_, k) => (image.data[k] = Math.cos(k * 0.37)));
+    for (const [filterRows, filterCols] of [[31, 31], [31, 7], [45, 60]] as const) {
+      const filter = { rows: filterRows, cols: filterCols, data: Array.from({ length: filterRows * filterCols }, (_, k) => Math.sin(k)) };
+      for (const mode of ['full', 'same', 'valid'] as const) {
+        if (mode === 'valid' && (filterRows > 40 || filterCols > 53)) continue;
+        for (const boundary of ['fill', 'wrap', 'symm'] as const) {
+          const options = { mode, boundary, fillvalue: 0.25, stride: [2, 3] as [number, number] };
+          const result = await conv2d(image, filter, { pool, ...options });
+          const expected = convolve2dReference({ rows: 40, cols: 53, data: Array.from(image.data) }, filter, options);
+          expect([result.rows, result.cols]).toEqual([expected.rows, expected.cols]);
+          expected.data.forEach((v, k) => expect(Math.abs(result.data[k]! - v)).toBeLessThan(1e-9 * (1 + Math.abs(v))));
+          pool.free(result);
+        }
+      }
+    }
+    pool.free(image);
+  });
+
   it('splits one large image into row bands with the same result', async () => {
     const image = pool.allocMatrix(Float32Array, 300, 257);
     image.data.forEach((_, k) => (image.data[k] = (k % 17) - 8));
