@@ -1,9 +1,8 @@
 /**
  * `compress(data, options)` and `decompress(data, options)`: byte codecs run
- * on a pool. LZ4 (frame format, readable and writable by the `lz4` tool) is
- * implemented; its input is cut into independent blocks that the workers
- * compress at once, and independent blocks are decompressed at once too.
- * DEFLATE/zlib/gzip come next (see docs/architecture.md).
+ * on a pool. LZ4 frames (readable and writable by the `lz4` tool) are cut into
+ * independent blocks that the workers compress, and decompress, at once.
+ * DEFLATE streams (raw, zlib, gzip) are in deflate.ts and inflate.ts.
  */
 
 import { ArgumentRangeError, CorruptDataError, OutputLimitError, describe, ArgumentTypeError } from '../errors.js';
@@ -14,14 +13,12 @@ import type { Pool, TaskOptions } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
-import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type ParsedFrame } from './lz4-frame.js';
+import { concatBytes } from './bytes.js';
+import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
-/** Codecs: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping. */
+/** Codecs: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping (written and read alike). */
 export type Codec = 'lz4' | DeflateWrapping;
-const CODECS = ['lz4', 'deflate', 'zlib', 'gzip'] as const;
-/** Codecs `decompress` reads (the same as `compress` writes). */
-export type DecompressCodec = Codec;
-const DECOMPRESS_CODECS = CODECS;
+export const CODECS = ['lz4', 'deflate', 'zlib', 'gzip'] as const;
 const BLOCK_SIZE_IDS = new Map(Object.entries(BLOCK_SIZES).map(([id, size]) => [size, Number(id)]));
 
 export interface CompressOptions extends TaskOptions {
@@ -42,7 +39,7 @@ export interface CompressOptions extends TaskOptions {
 
 export interface DecompressOptions extends TaskOptions {
   /** @default 'lz4' */
-  codec?: DecompressCodec;
+  codec?: Codec;
   /** The most bytes decompression may produce; more is an OutputLimitError. @default 1 GiB */
   maxOutputLength?: number;
   /**
@@ -55,7 +52,21 @@ export interface DecompressOptions extends TaskOptions {
 }
 
 /** The LZ4 worst case for a block (LZ4_compressBound). */
-const compressBound = (length: number): number => length + Math.floor(length / 255) + 16;
+export const lz4CompressBound = (length: number): number => length + Math.floor(length / 255) + 16;
+
+/** An LZ4 frame header, its checksum (HC) computed with the kernels on this thread. */
+export async function lz4FrameHeader(pool: Pool, blockSizeId: number, options: FrameHeaderOptions): Promise<Uint8Array> {
+  const local = await pool.mainThreadKernels();
+  return frameHeader(blockSizeId, options, (descriptor) => {
+    const bytes = pool.alloc(Uint8Array, descriptor.length);
+    try {
+      bytes.set(descriptor);
+      return local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
+    } finally {
+      pool.free(bytes);
+    }
+  });
+}
 
 /** Compresses `data`; the result is an ordinary (unshared) Uint8Array. */
 export async function compress(data: Uint8Array, options: CompressOptions = {}): Promise<Uint8Array> {
@@ -84,19 +95,14 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   try {
     const input = inHeap(pool, scope, data);
     const blocks = Math.ceil(input.length / blockSize);
-    const bound = compressBound(blockSize);
-    const out = scope.alloc(Uint8Array, blocks * bound);
+    const bound = lz4CompressBound(blockSize);
+    const out = scope.allocUninitialized(Uint8Array, blocks * bound);
     const calls = Array.from({ length: blocks }, (_, i) => [input.subarray(i * blockSize, Math.min(input.length, (i + 1) * blockSize)), out.subarray(i * bound, (i + 1) * bound), level] as [Uint8Array, Uint8Array, number]);
-    const [lengths, checksum, local] = await Promise.all([
+    const [lengths, checksum, header] = await Promise.all([
       pool.starmap(kernels.lz4CompressBlock, calls, taskOptions),
       contentChecksum ? pool.apply(kernels.xxhash32, [input, 0], taskOptions) : undefined,
-      pool.mainThreadKernels(),
+      lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum }),
     ]);
-    const header = frameHeader(blockSizeId, { contentSize: input.length, contentChecksum }, (descriptor) => {
-      const bytes = scope.alloc(Uint8Array, descriptor.length);
-      bytes.set(descriptor);
-      return local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
-    });
     // Incompressible blocks are stored as they are (the size word's high bit says so).
     const stored = lengths.map((length, i) => length >= calls[i]![0].length);
     const total = header.length + lengths.reduce((sum, length, i) => sum + 4 + (stored[i] ? calls[i]![0].length : length), 0) + 4 + (contentChecksum ? 4 : 0);
@@ -123,7 +129,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
 export async function decompress(data: Uint8Array, options: DecompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
-  const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', DECOMPRESS_CODECS);
+  const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
   const maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
   const pool = options.pool ?? defaultPool();
   const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
@@ -173,23 +179,12 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
         throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
       }
       if (frame.contentChecksum !== undefined) {
-        const whole = scope.alloc(Uint8Array, frameBytes);
-        let at = 0;
-        for (const chunk of chunks.slice(frameStart)) {
-          whole.set(chunk, at);
-          at += chunk.length;
-        }
+        const whole = concatBytes(chunks.slice(frameStart), scope.allocUninitialized(Uint8Array, frameBytes));
         const checksum = await pool.apply(kernels.xxhash32, [whole, 0], taskOptions);
         if (checksum !== frame.contentChecksum) throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
       }
     }
-    const result = new Uint8Array(produced);
-    let at = 0;
-    for (const chunk of chunks) {
-      result.set(chunk, at);
-      at += chunk.length;
-    }
-    return result;
+    return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
   } finally {
     scope.release();
   }
@@ -206,7 +201,7 @@ type TaskSettings = { chunksize: number; signal?: AbortSignal; timeout?: number 
  */
 async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, taskOptions: TaskSettings): Promise<Uint8Array | undefined> {
   const size = frame.contentSize!;
-  const whole = scope.alloc(Uint8Array, size);
+  const whole = scope.allocUninitialized(Uint8Array, size);
   const expected = (i: number): number => Math.max(0, Math.min(frame.blockMaxSize, size - i * frame.blockMaxSize));
   const calls: [Uint8Array, Uint8Array, number, number][] = [];
   const compressed: number[] = [];
@@ -237,7 +232,7 @@ async function decodeIndependent(
   pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, chunks: Uint8Array[], produced: number, limit: number, taskOptions: TaskSettings,
 ): Promise<number> {
   const wave = pool.workers * 4;
-  const buffer = scope.alloc(Uint8Array, Math.min(frame.blocks.length, wave) * frame.blockMaxSize);
+  const buffer = scope.allocUninitialized(Uint8Array, Math.min(frame.blocks.length, wave) * frame.blockMaxSize);
   for (let first = 0; first < frame.blocks.length; first += wave) {
     const blocks = frame.blocks.slice(first, first + wave);
     const calls: [Uint8Array, Uint8Array, number, number][] = [];
@@ -271,31 +266,26 @@ async function decodeLinked(
   pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, chunks: Uint8Array[], produced: number, limit: number, taskOptions: TaskSettings,
 ): Promise<number> {
   const HISTORY = 64 * 1024;
-  const buffer = scope.alloc(Uint8Array, HISTORY + frame.blockMaxSize);
+  // buffer = [history: up to 64 KiB of earlier output | this block's output]
+  const buffer = scope.allocUninitialized(Uint8Array, HISTORY + frame.blockMaxSize);
   let history = 0;
   for (const block of frame.blocks) {
-    let bytes: Uint8Array;
+    let length: number;
     if (block.uncompressed) {
-      bytes = input.subarray(block.offset, block.offset + block.length);
+      length = block.length;
+      buffer.set(input.subarray(block.offset, block.offset + length), HISTORY);
     } else {
       const capacity = Math.min(frame.blockMaxSize, Math.max(0, limit - produced));
       const out = buffer.subarray(HISTORY - history, HISTORY + capacity);
-      const length = await pool.apply(kernels.lz4DecompressBlock, [input.subarray(block.offset, block.offset + block.length), out, history, history], taskOptions);
+      length = await pool.apply(kernels.lz4DecompressBlock, [input.subarray(block.offset, block.offset + block.length), out, history, history], taskOptions);
       if (length < 0) throw blockError(length, block.offset, capacity < frame.blockMaxSize, limit);
-      bytes = buffer.subarray(HISTORY, HISTORY + length);
     }
-    produced += bytes.length;
+    produced += length;
     if (produced > limit) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
-    chunks.push(bytes.slice());
-    // Keep the last 64 KiB of output just before the next block's start.
-    const keep = Math.min(HISTORY, history + bytes.length);
-    const recent = new Uint8Array(keep);
-    const previous = buffer.slice(HISTORY - history, HISTORY);
-    const joined = new Uint8Array(previous.length + bytes.length);
-    joined.set(previous);
-    joined.set(bytes, previous.length);
-    recent.set(joined.subarray(joined.length - keep));
-    buffer.set(recent, HISTORY - keep);
+    chunks.push(buffer.slice(HISTORY, HISTORY + length));
+    // The last 64 KiB of [history | block] move to just before the next block's start.
+    const keep = Math.min(HISTORY, history + length);
+    buffer.copyWithin(HISTORY - keep, HISTORY + length - keep, HISTORY + length);
     history = keep;
   }
   return produced;
@@ -312,9 +302,9 @@ function checkBytes(data: unknown, path: string): asserts data is Uint8Array {
 }
 
 /** `data` itself if it already lives in the pool's memory, else a copy there (freed with the scope). */
-function inHeap(pool: Pool, scope: AllocationScope, data: Uint8Array): Uint8Array {
+export function inHeap(pool: Pool, scope: AllocationScope, data: Uint8Array): Uint8Array {
   if (pool.isShared(data)) return data;
-  const copy = scope.alloc(Uint8Array, data.length);
+  const copy = scope.allocUninitialized(Uint8Array, data.length);
   copy.set(data);
   return copy;
 }

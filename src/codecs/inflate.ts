@@ -12,6 +12,7 @@ import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
+import { concatBytes } from './bytes.js';
 
 export type DeflateWrapping = 'deflate' | 'zlib' | 'gzip';
 type TaskSettings = { signal?: AbortSignal; timeout?: number };
@@ -92,14 +93,7 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     at = trailer + 8;
     // Trailing zeros (padding some tools add) end the stream, as they do for gzip(1).
   } while (at < input.length && input.subarray(at).some((byte) => byte !== 0));
-  if (members.length === 1) return members[0]!;
-  const result = new Uint8Array(produced);
-  let offset = 0;
-  for (const member of members) {
-    result.set(member, offset);
-    offset += member.length;
-  }
-  return result;
+  return members.length === 1 ? members[0]! : concatBytes(members);
 }
 
 /** The length of the gzip member header at `at` (RFC 1952 §2.3), checking what it can. */

@@ -124,17 +124,27 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
   return frames;
 }
 
-/** The frame header for the given settings; `headerChecksum` computes HC over the descriptor bytes. */
-export function frameHeader(
-  blockSizeId: number,
-  options: { contentSize?: number; contentChecksum: boolean },
-  headerChecksum: (descriptor: Uint8Array) => number,
-): Uint8Array {
+export interface FrameHeaderOptions {
+  /** Written when given (FLG bit 3). */
+  contentSize?: number;
+  /** An xxHash32 of the content follows the end mark (FLG bit 2). */
+  contentChecksum: boolean;
+  /** Each block is followed by an xxHash32 of its bytes (FLG bit 4). */
+  blockChecksum?: boolean;
+}
+
+/** The frame header (independent blocks) for the given settings; `headerChecksum` computes HC over the descriptor bytes. */
+export function frameHeader(blockSizeId: number, options: FrameHeaderOptions, headerChecksum: (descriptor: Uint8Array) => number): Uint8Array {
   const hasSize = options.contentSize !== undefined;
   const header = new Uint8Array(7 + (hasSize ? 8 : 0));
   const view = new DataView(header.buffer);
   view.setUint32(0, LZ4_MAGIC, true);
-  header[4] = 0x40 | FLAG_INDEPENDENT | (options.contentChecksum ? FLAG_CONTENT_CHECKSUM : 0) | (hasSize ? FLAG_CONTENT_SIZE : 0);
+  header[4] =
+    0x40 |
+    FLAG_INDEPENDENT |
+    (options.contentChecksum ? FLAG_CONTENT_CHECKSUM : 0) |
+    (options.blockChecksum ? FLAG_BLOCK_CHECKSUM : 0) |
+    (hasSize ? FLAG_CONTENT_SIZE : 0);
   header[5] = blockSizeId << 4;
   if (hasSize) view.setBigUint64(6, BigInt(options.contentSize!), true);
   header[header.length - 1] = (headerChecksum(header.subarray(4, header.length - 1)) >>> 8) & 0xff;
