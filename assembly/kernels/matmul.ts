@@ -231,7 +231,8 @@ function storeRow32(row: usize, left: v128, right: v128, alpha: f32, beta: f32):
   }
 }
 
-// The 4 × 4 float64 micro-kernel: eight f64x2 accumulators, as micro32.
+// The 4 × 4 float64 micro-kernel: eight f64x2 accumulators, as micro32. A copy rather than a generic:
+// every instruction's lane type differs, which AssemblyScript generics cannot abstract without calls.
 @inline
 function micro64(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: f64, beta: f64): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);

@@ -51,9 +51,6 @@ export interface DecompressOptions extends TaskOptions {
   pool?: Pool;
 }
 
-/** The LZ4 worst case for a block (LZ4_compressBound). */
-export const lz4CompressBound = (length: number): number => length + Math.floor(length / 255) + 16;
-
 /** An LZ4 frame header, its checksum (HC) computed with the kernels on this thread. */
 export async function lz4FrameHeader(pool: Pool, blockSizeId: number, options: FrameHeaderOptions): Promise<Uint8Array> {
   const local = await pool.mainThreadKernels();
@@ -95,7 +92,8 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   try {
     const input = inHeap(pool, scope, data);
     const blocks = Math.ceil(input.length / blockSize);
-    const bound = lz4CompressBound(blockSize);
+    // The worst case comes from the kernel itself, so the two cannot disagree.
+    const bound = (await pool.mainThreadKernels()).lz4CompressBound(blockSize);
     const out = scope.allocUninitialized(Uint8Array, blocks * bound);
     const calls = Array.from({ length: blocks }, (_, i) => [input.subarray(i * blockSize, Math.min(input.length, (i + 1) * blockSize)), out.subarray(i * bound, (i + 1) * bound), level] as [Uint8Array, Uint8Array, number]);
     const [lengths, checksum, header] = await Promise.all([

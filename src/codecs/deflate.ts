@@ -16,10 +16,9 @@ type TaskSettings = { signal?: AbortSignal; timeout?: number };
 /** Below this, a gzip stream is a single member; above, chunks of at least this size go to the workers. */
 const MIN_GZIP_CHUNK = 1 << 20;
 
-const bound = (length: number): number => length + (length >> 12) + Math.ceil(length / 65535) * 5 + 64;
-
 async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
-  const out = scope.allocUninitialized(Uint8Array, bound(input.length));
+  // The kernel's own bound, so that the two cannot disagree.
+  const out = scope.allocUninitialized(Uint8Array, (await pool.mainThreadKernels()).deflateBound(input.length));
   const length = await pool.apply(kernels.deflateRaw, [input, out, level], task);
   if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
   return out.subarray(0, length);

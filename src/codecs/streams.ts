@@ -17,7 +17,7 @@ import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { ChunkAccumulator, concatBytes } from './bytes.js';
-import { CODECS, compress, decompress, inHeap, lz4CompressBound, lz4FrameHeader, type Codec } from './compress.js';
+import { CODECS, compress, decompress, inHeap, lz4FrameHeader, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
 
 export interface CompressStreamOptions {
@@ -101,7 +101,7 @@ async function lz4Block(pool: Pool, chunk: Uint8Array, acceleration: number): Pr
   const scope = pool.scope();
   try {
     const source = inHeap(pool, scope, chunk);
-    const out = scope.allocUninitialized(Uint8Array, lz4CompressBound(chunk.length));
+    const out = scope.allocUninitialized(Uint8Array, (await pool.mainThreadKernels()).lz4CompressBound(chunk.length));
     const length = await pool.apply(kernels.lz4CompressBlock, [source, out, acceleration]);
     const stored = length >= chunk.length;
     const payload = stored ? source : out.subarray(0, length);

@@ -19,7 +19,7 @@
  */
 
 import { readFileBytes, writeFileBytes } from '#platform';
-import { compress, decompress } from '../codecs/compress.js';
+import { compress, decompress, inHeap } from '../codecs/compress.js';
 import { ArgumentTypeError, CorruptDataError, SerializationError, WyvernError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
 import { checkObject, checkOneOf } from '../options.js';
@@ -213,12 +213,10 @@ function pick(arrays: TypedArray[], index: unknown): TypedArray {
 
 /** xxHash32 of bytes, computed in a worker (copied into the pool's memory when they are not there). */
 async function checksumOf(pool: Pool, bytes: Uint8Array): Promise<number> {
-  if (pool.isShared(bytes)) return pool.apply(kernels.xxhash32, [bytes, 0]);
-  const copy = pool.alloc(Uint8Array, bytes.length);
+  const scope = pool.scope();
   try {
-    copy.set(bytes);
-    return await pool.apply(kernels.xxhash32, [copy, 0]);
+    return await pool.apply(kernels.xxhash32, [inHeap(pool, scope, bytes), 0]);
   } finally {
-    pool.free(copy);
+    scope.release();
   }
 }
