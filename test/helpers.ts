@@ -1,8 +1,11 @@
-// Test helpers: a bare shared memory with an initialised heap, no workers.
+// Test helpers: a bare shared memory with an initialised heap, no workers; the kernels over it.
 import { SharedAllocator } from '../src/memory/allocator.js';
 import { SharedHeap } from '../src/memory/heap.js';
 import { HEAP_START, PAGE_BYTES } from '../src/memory/layout.js';
 import { MemoryViews } from '../src/memory/views.js';
+import { loadKernelModule } from '#platform';
+import { instantiateKernels } from '../src/wasm/kernels.js';
+import { KernelErrorReporter } from '../src/wasm/kernel-errors.js';
 
 export function bareHeap(heapPages = 16, maximumPages = 256): { views: MemoryViews; heap: SharedHeap; allocator: SharedAllocator } {
   const memory = new WebAssembly.Memory({ initial: HEAP_START / PAGE_BYTES + heapPages, maximum: HEAP_START / PAGE_BYTES + maximumPages, shared: true });
@@ -10,4 +13,11 @@ export function bareHeap(heapPages = 16, maximumPages = 256): { views: MemoryVie
   SharedHeap.initialize(views);
   const heap = new SharedHeap(views, 1, (HEAP_START / PAGE_BYTES + maximumPages) * PAGE_BYTES);
   return { views, heap, allocator: new SharedAllocator(views, heap) };
+}
+
+/** A bare heap with the kernels instantiated over its memory on this thread. */
+export async function bareKernels(heapPages = 64, maximumPages = 64) {
+  const bare = bareHeap(heapPages, maximumPages);
+  const kernels = instantiateKernels(await loadKernelModule(), bare.views.memory, new KernelErrorReporter());
+  return { ...bare, kernels };
 }

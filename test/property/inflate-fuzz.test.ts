@@ -4,18 +4,14 @@
 // bytes on both sides stay intact).
 import * as fflate from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { loadKernelModule } from '#platform';
-import { instantiateKernels } from '../../src/wasm/kernels.js';
-import { KernelErrorReporter } from '../../src/wasm/kernel-errors.js';
 import { GUARD, fuzzDecoder } from '../fuzz-harness.js';
-import { bareHeap } from '../helpers.js';
+import { bareKernels } from '../helpers.js';
 
 const FUZZ_INPUTS = 500_000;
 
 describe('DEFLATE decoder fuzz', () => {
   it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated streams without writing outside its output`, { timeout: 180_000 }, async () => {
-    const { views, heap } = bareHeap(64, 64);
-    const k = instantiateKernels(await loadKernelModule(), views.memory, new KernelErrorReporter());
+    const { views, heap, kernels: k } = await bareKernels();
     const scratch = heap.allocate(k.inflateScratchBytes());
     const srcPtr = heap.allocate(1 << 16);
     const capacity = 8192;

@@ -6,18 +6,14 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, Pool, compress, decompress } from '../../src/index.js';
-import { loadKernelModule } from '#platform';
-import { instantiateKernels } from '../../src/wasm/kernels.js';
-import { KernelErrorReporter } from '../../src/wasm/kernel-errors.js';
 import { GUARD, fuzzDecoder } from '../fuzz-harness.js';
-import { bareHeap } from '../helpers.js';
+import { bareKernels } from '../helpers.js';
 
 const FUZZ_INPUTS = 500_000;
 
 describe('LZ4 block decoder fuzz', () => {
   it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated blocks without writing outside its output`, { timeout: 180_000 }, async () => {
-    const { views, heap } = bareHeap(64, 64);
-    const k = instantiateKernels(await loadKernelModule(), views.memory, new KernelErrorReporter());
+    const { views, heap, kernels: k } = await bareKernels();
     const hashTable = heap.allocate(k.lz4HashBytes());
     const srcPtr = heap.allocate(1 << 16);
     const capacity = 4096;
