@@ -32,7 +32,9 @@ function plainConvolve(image, n, filter, k, out) {
 
 const time = async (fn) => {
   const samples = [];
-  await fn();
+  // Warm-up: V8 optimises the kernels in the background after the pool starts;
+  // until it finishes, the first calls run baseline (Liftoff) code.
+  for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await fn();
   for (let r = 0; r < REPEATS; r++) {
     const start = performance.now();
     await fn();

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kernelVariant } from '../build/dist/node.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -17,6 +18,7 @@ export function machine() {
     cores: os.availableParallelism(),
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     runtime: `Node ${process.version}`,
+    kernels: kernelVariant(),
     platform: `${os.platform()} ${os.arch()}`,
     commit,
     date: new Date().toISOString(),
@@ -24,7 +26,7 @@ export function machine() {
 }
 
 export function describeMachine(m = machine()) {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.runtime}, commit ${m.commit}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.runtime}, ${m.kernels} kernels, commit ${m.commit}`;
 }
 
 export const median = (values) => {

@@ -15,6 +15,8 @@ export { compress, decompress, type Codec, type CompressOptions, type Decompress
 export { conv2d, conv2dShape, type Conv2dOptions, type Conv2dMode, type Conv2dBoundary, type Conv2dFilter } from './kernels/conv2d.js';
 export { task, type ModuleTask, type TaskFunction, type TaskArgs, type TaskResult } from './pool/task-function.js';
 export { kernels, type Kernel, type KernelName } from './wasm/kernels.js';
+export { kernelVariant } from './wasm/kernel-module.js';
+export type { KernelVariant } from './wasm/variant.js';
 export { SharedMatrix, type TypedArray, type TypedArrayConstructor } from './memory/shared-array.js';
 export { AllocationScope } from './memory/allocator.js';
 export type { HeapStatistics } from './memory/heap.js';

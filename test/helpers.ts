@@ -6,6 +6,7 @@ import { MemoryViews } from '../src/memory/views.js';
 import { loadKernelModule } from '#platform';
 import { instantiateKernels } from '../src/wasm/kernels.js';
 import { KernelErrorReporter } from '../src/wasm/kernel-errors.js';
+import type { KernelVariant } from '../src/wasm/variant.js';
 
 export function bareHeap(heapPages = 16, maximumPages = 256): { views: MemoryViews; heap: SharedHeap; allocator: SharedAllocator } {
   const memory = new WebAssembly.Memory({ initial: HEAP_START / PAGE_BYTES + heapPages, maximum: HEAP_START / PAGE_BYTES + maximumPages, shared: true });
@@ -15,9 +16,9 @@ export function bareHeap(heapPages = 16, maximumPages = 256): { views: MemoryVie
   return { views, heap, allocator: new SharedAllocator(views, heap) };
 }
 
-/** A bare heap with the kernels instantiated over its memory on this thread. */
-export async function bareKernels(heapPages = 64, maximumPages = 64) {
+/** A bare heap with the kernels (the build the platform prefers, or `variant`) instantiated over its memory on this thread. */
+export async function bareKernels(heapPages = 64, maximumPages = 64, variant?: KernelVariant) {
   const bare = bareHeap(heapPages, maximumPages);
-  const kernels = instantiateKernels(await loadKernelModule(), bare.views.memory, new KernelErrorReporter());
+  const kernels = instantiateKernels(await loadKernelModule(variant), bare.views.memory, new KernelErrorReporter());
   return { ...bare, kernels };
 }

@@ -12,9 +12,15 @@
 // kernels never allocate.
 
 import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
+import { madd32, madd64 } from "./simd";
 
-// Tile and block sizes. Both element types use a 4-row tile and 32-byte rows
+// Tile and block sizes. Both element types use 4-row tiles and 32-byte rows
 // of B panels (8 floats or 4 doubles), so packing is shared; see the micro-kernels.
+// Four rows is the most V8 keeps in registers: its scheduler issues all of an
+// iteration's loads first, so eight accumulators, two B vectors and four
+// broadcast A values are live at once (14 of the 15 xmm registers it allocates).
+// With five or six rows accumulators spill on every iteration, fused
+// multiply-add or not, and matmul runs at half speed (measured: 21-25 GFLOP/s f32).
 const MR: i32 = 4;
 const PANEL_BYTES: i32 = 32;
 const KC: i32 = 256;
@@ -187,10 +193,12 @@ function packA<T>(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc
   }
 }
 
-// The 4 × 8 micro-kernel: C[0:4, 0:8] = alpha · Σ_p a[p, 0:4] ⊗ b[p, 0:8] + beta · C.
-// Eight f32x4 accumulators. A 6 × 8 tile (twelve) measured slower under V8:
-// 24 against 30 GFLOP/s at n = 1024, from spills.
-@inline
+// The 4 × 8 float32 micro-kernel: C[0:4, 0:8] = alpha · Σ_p a[p, 0:4] ⊗ b[p, 0:8] + beta · C,
+// two f32x4 accumulators per row. Whole 1024³ products on one thread of a Zen 4
+// VM: 40 GFLOP/s with multiply + add, 47 with fused multiply-add. A function of
+// its own, not inlined into the blocked loops: inlined twice (full and edge
+// tiles) it shared one register allocation with them and spilled. Unrolling k
+// measured slower (spills).
 function micro32(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: f32, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -200,14 +208,14 @@ function micro32(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, 
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd32(a, b0, c20); c21 = madd32(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-    ap += 16;
+    c30 = madd32(a, b0, c30); c31 = madd32(a, b1, c31);
+    ap += <usize>(MR << 2);
     bp += 32;
   }
   const rowBytes = <usize>ldc << 2;
@@ -231,9 +239,10 @@ function storeRow32(row: usize, left: v128, right: v128, alpha: f32, beta: f32):
   }
 }
 
-// The 4 × 4 float64 micro-kernel: eight f64x2 accumulators, as micro32. A copy rather than a generic:
-// every instruction's lane type differs, which AssemblyScript generics cannot abstract without calls.
-@inline
+// The 4 × 4 float64 micro-kernel, as micro32 with f64x2 accumulators (1024³:
+// 20 GFLOP/s with multiply + add, 24 with fused multiply-add).
+// A copy rather than a generic: every instruction's lane type differs, which
+// AssemblyScript generics cannot abstract without calls.
 function micro64(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: f64, beta: f64): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
@@ -243,14 +252,14 @@ function micro64(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, 
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = v128.load64_splat(ap);
-    c00 = f64x2.add(c00, f64x2.mul(a, b0)); c01 = f64x2.add(c01, f64x2.mul(a, b1));
+    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01);
     a = v128.load64_splat(ap, 8);
-    c10 = f64x2.add(c10, f64x2.mul(a, b0)); c11 = f64x2.add(c11, f64x2.mul(a, b1));
+    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11);
     a = v128.load64_splat(ap, 16);
-    c20 = f64x2.add(c20, f64x2.mul(a, b0)); c21 = f64x2.add(c21, f64x2.mul(a, b1));
+    c20 = madd64(a, b0, c20); c21 = madd64(a, b1, c21);
     a = v128.load64_splat(ap, 24);
-    c30 = f64x2.add(c30, f64x2.mul(a, b0)); c31 = f64x2.add(c31, f64x2.mul(a, b1));
-    ap += 32;
+    c30 = madd64(a, b0, c30); c31 = madd64(a, b1, c31);
+    ap += <usize>(MR << 3);
     bp += 32;
   }
   const rowBytes = <usize>ldc << 3;

@@ -8,6 +8,7 @@
  */
 
 import type { SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+import { engineHasRelaxedSimd, KERNEL_FILES, parseKernelVariant, type KernelVariant } from '../wasm/variant.js';
 
 export const platformName = 'browser';
 
@@ -15,8 +16,17 @@ export function defaultWorkerCount(): number {
   return navigator.hardwareConcurrency || 4;
 }
 
-export async function loadKernelModule(): Promise<WebAssembly.Module> {
-  const url = new URL('../../build/wasm/kernels.wasm', import.meta.url);
+/**
+ * The relaxed-SIMD build where the browser supports it, unless the page set
+ * `globalThis.WYVERN_KERNELS` (`relaxed` or `baseline`) before the first pool started.
+ */
+export function preferredKernelVariant(): KernelVariant {
+  const requested = parseKernelVariant((globalThis as { WYVERN_KERNELS?: unknown }).WYVERN_KERNELS, 'globalThis.WYVERN_KERNELS');
+  return requested ?? (engineHasRelaxedSimd() ? 'relaxed' : 'baseline');
+}
+
+export async function loadKernelModule(variant: KernelVariant = preferredKernelVariant()): Promise<WebAssembly.Module> {
+  const url = new URL(`../../build/wasm/${KERNEL_FILES[variant]}`, import.meta.url);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
   return WebAssembly.compile(await response.arrayBuffer());

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+import { engineHasRelaxedSimd, KERNEL_FILES, parseKernelVariant, type KernelVariant } from '../wasm/variant.js';
 
 export const platformName = 'node';
 
@@ -17,8 +18,22 @@ export function defaultWorkerCount(): number {
   return availableParallelism();
 }
 
-export async function loadKernelModule(): Promise<WebAssembly.Module> {
-  const bytes = await readFile(new URL('../../build/wasm/kernels.wasm', import.meta.url));
+/**
+ * The relaxed-SIMD build where V8 supports it, unless `WYVERN_KERNELS`
+ * (`relaxed` or `baseline`) says otherwise. Node 20's V8 (11.3) ships relaxed
+ * SIMD behind a flag, which we turn on; Node 22 has it on already.
+ */
+export function preferredKernelVariant(): KernelVariant {
+  const requested = parseKernelVariant(process.env.WYVERN_KERNELS, 'the WYVERN_KERNELS environment variable');
+  if (requested === 'baseline') return requested;
+  if (!engineHasRelaxedSimd()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (engineHasRelaxedSimd()) return 'relaxed';
+  if (requested === 'relaxed') throw new Error('WYVERN_KERNELS=relaxed, but this Node.js cannot compile relaxed SIMD');
+  return 'baseline';
+}
+
+export async function loadKernelModule(variant: KernelVariant = preferredKernelVariant()): Promise<WebAssembly.Module> {
+  const bytes = await readFile(new URL(`../../build/wasm/${KERNEL_FILES[variant]}`, import.meta.url));
   // V8 runs new wasm code in its baseline compiler (Liftoff) and optimises a
   // function only after it has run hot; a kernel called a few times on large
   // inputs runs mostly unoptimised (matmul: 18 instead of 30 GFLOP/s).

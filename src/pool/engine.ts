@@ -36,7 +36,8 @@ import {
   workerRingPtr,
 } from '../memory/layout.js';
 import { MemoryViews } from '../memory/views.js';
-import { loadKernelModule, spawnWorker } from '#platform';
+import { spawnWorker } from '#platform';
+import { kernelModule } from '../wasm/kernel-module.js';
 import type { SpawnOptions, WorkerHandle, WorkerInit } from '../platform/types.js';
 import { SlotRing } from '../queue/ring.js';
 import { wakeAllWorkers, wakeSleepingWorkers, wakeWorker, waitForChange } from '../queue/wake.js';
@@ -116,7 +117,6 @@ interface WorkerEntry {
   exited: Promise<void>;
 }
 
-let kernelModule: Promise<WebAssembly.Module> | undefined;
 
 export class PoolEngine {
   readonly memory: WebAssembly.Memory;
@@ -179,8 +179,7 @@ export class PoolEngine {
       this.markFailed = reject;
     });
     this.ready.catch(() => {}); // observed through the tasks it fails
-    kernelModule ??= loadKernelModule();
-    kernelModule.then(
+    kernelModule().then(
       (module) => {
         if (this.stopping) return;
         for (let i = 0; i < options.workers; i++) this.startWorker(i, module);
@@ -198,7 +197,7 @@ export class PoolEngine {
    * jobs not worth a task (checksums of frame headers). Created on first use.
    */
   mainThreadKernels(): Promise<KernelExports> {
-    this.localKernels ??= kernelModule!.then((module) => instantiateKernels(module, this.memory, new KernelErrorReporter()));
+    this.localKernels ??= kernelModule().then((module) => instantiateKernels(module, this.memory, new KernelErrorReporter()));
     return this.localKernels;
   }
 
@@ -308,7 +307,7 @@ export class PoolEngine {
       this.fail(new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) before it was ready${reason}`, { cause: error }));
       return;
     }
-    void kernelModule!.then((module) => this.startWorker(worker.index, module));
+    void kernelModule().then((module) => this.startWorker(worker.index, module));
   }
 
   /** Encodes the task's arguments into `slot` and pushes it on its ring. */
