@@ -32,8 +32,8 @@ function plainConvolve(image, n, filter, k, out) {
 
 const time = async (fn) => {
   const samples = [];
-  // Warm-up: V8 optimises the kernels in the background after the pool starts;
-  // until it finishes, the first calls run baseline (Liftoff) code.
+  // Warm-up by time, not count: for the first ~0.1 s after a pool starts, V8's
+  // background work competes with the workers for the cores (see matmul.bench.mjs).
   for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await fn();
   for (let r = 0; r < REPEATS; r++) {
     const start = performance.now();

@@ -75,7 +75,10 @@ for (const Kind of [Float32Array, Float64Array]) {
       b.data[i] = Math.cos(i);
     }
     const gflops = async (bands) => {
-      await matmul(a, b, { pool, out: c, bands });
+      // Warm-up by time, not count: for the first ~0.1 s after a pool starts,
+      // V8's background work (optimising the workers' JavaScript, GC) competes
+      // with the workers for this machine's cores and single runs vary 2×.
+      for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await matmul(a, b, { pool, out: c, bands });
       const times = [];
       for (let r = 0; r < REPEATS; r++) {
         const start = performance.now();
