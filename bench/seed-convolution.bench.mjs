@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runSeedWorkload } from '../examples/node/seed-workload.mjs';
-import { describeMachine, printTable, saveResults } from './lib.mjs';
+import { describeMachine, median, printTable, saveResults } from './lib.mjs';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, burns: { type: 'string', default: '2' }, 'skip-python': { type: 'boolean', default: false } } });
 const iterations = Number(values.iterations);
@@ -37,13 +37,16 @@ for (const row of rows) {
 }
 
 const base = rows[0].wyvern.mean;
+// Medians too: on a shared 2-core VM a few maps stall (up to 3× the typical time), which moves the mean.
+const baseMedian = median(rows[0].wyvern.times);
 console.log(`\nSeed image convolution: ${rows[0].wyvern.nimages} images 1000x1000 f64, 4x4 filters, [::5, ::5], ${iterations} maps after ${burns} burn-in (${describeMachine()})\n`);
 printTable(
   rows.map(({ workers, wyvern, python }) => ({
     workers,
     'wyvern mean s': wyvern.mean.toFixed(4),
     'wyvern std s': wyvern.std.toFixed(4),
-    'wyvern speedup vs 1 worker': `${(base / wyvern.mean).toFixed(2)}x`,
+    'wyvern median s': median(wyvern.times).toFixed(4),
+    'wyvern speedup vs 1 worker (means, medians)': `${(base / wyvern.mean).toFixed(2)}x, ${(baseMedian / median(wyvern.times)).toFixed(2)}x`,
     'SciPy Pool mean s': python ? python.mean.toFixed(3) : 'n/a',
     'SciPy Pool std s': python ? python.std.toFixed(3) : 'n/a',
     'wyvern vs SciPy Pool': python ? `${(python.mean / wyvern.mean).toFixed(0)}x` : 'n/a',
