@@ -11,7 +11,7 @@
 // globals, which are per instance (each worker has its own), not in memory.
 
 import { codeLengthOrder } from "./deflate-tables";
-import { checkRange } from "./guard";
+import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
 
 export const INFLATE_E_TRUNCATED: i32 = -1; // the input ends inside the stream
 export const INFLATE_E_OUTPUT_FULL: i32 = -2; // the output would exceed its capacity
@@ -30,6 +30,11 @@ const LENGTHS: usize = CODELEN_TABLE + (4 << 7); // code lengths being read, u8 
 const COUNTS: usize = LENGTHS + 320; // codes per length, u32 × 16
 const NEXT_CODE: usize = COUNTS + 64; // next canonical code per length, u32 × 16
 const CONSUMED: usize = NEXT_CODE + 64; // out: input bytes the stream used, u32
+// out: where the last block that was started began, u32 each: input bits from
+// src (start bit included) and output bytes from dst. A stream decoded in parts
+// resumes there when a block ran past the end of its input or output.
+const BOUNDARY_BITS: usize = CONSUMED + 4;
+const BOUNDARY_OUT: usize = CONSUMED + 8;
 export const INFLATE_SCRATCH_BYTES: i32 = <i32>(CONSUMED + 16);
 
 export function inflateScratchBytes(): i32 {
@@ -152,10 +157,48 @@ export function inflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
   checkRange(src, srcLength, 1, 0);
   checkRange(dst, dstCapacity, 1, 2);
   checkRange(scratch, INFLATE_SCRATCH_BYTES, 1, 4);
+  return decodeBlocks(src, srcLength, 0, dst, dst, dstCapacity, scratch);
+}
+
+/**
+ * One part of a stream decoded in parts (streaming decompression). Input
+ * starts `startBit` (0-7) bits into the byte at `src`; the `historyLength`
+ * bytes before `dst` are the output so far (up to the 32 KiB window), which
+ * back-references may reach. Returns as inflate_raw. When the input or the
+ * output ends inside a block (INFLATE_E_TRUNCATED, INFLATE_E_OUTPUT_FULL),
+ * inflateBoundaryBits and inflateBoundaryOutput say where the unfinished
+ * block began: the output before it is final, and the next part starts there.
+ */
+export function inflate_stream(src: usize, srcLength: i32, startBit: i32, dst: usize, dstCapacity: i32, historyLength: i32, scratch: usize): i32 {
+  checkRange(src, srcLength, 1, 0);
+  if (startBit < 0 || startBit > 7 || (startBit > 0 && srcLength == 0)) fail(E_BAD_DIMENSION, 2, <f64>startBit);
+  if (historyLength < 0 || <usize>historyLength > dst) fail(E_BAD_DIMENSION, 5, <f64>historyLength);
+  checkRange(dst - <usize>historyLength, historyLength + dstCapacity, 1, 3);
+  checkRange(scratch, INFLATE_SCRATCH_BYTES, 1, 6);
+  return decodeBlocks(src, srcLength, startBit, dst - <usize>historyLength, dst, dstCapacity, scratch);
+}
+
+/** Input bits and output bytes before the block where the last inflate_stream call stopped. */
+export function inflateBoundaryBits(scratch: usize): i32 {
+  checkRange(scratch, INFLATE_SCRATCH_BYTES, 1, 0);
+  return <i32>load<u32>(scratch + BOUNDARY_BITS);
+}
+
+export function inflateBoundaryOutput(scratch: usize): i32 {
+  checkRange(scratch, INFLATE_SCRATCH_BYTES, 1, 0);
+  return <i32>load<u32>(scratch + BOUNDARY_OUT);
+}
+
+// The decoder proper: output goes to dst, and back-references may reach back to windowStart (≤ dst).
+function decodeBlocks(src: usize, srcLength: i32, startBit: i32, windowStart: usize, dst: usize, dstCapacity: i32, scratch: usize): i32 {
   bitBuffer = 0;
   bitCount = 0;
   inputAt = src;
   inputEnd = src + <usize>srcLength;
+  if (startBit > 0) {
+    need(startBit);
+    take(startBit);
+  }
   const dstEnd = dst + <usize>dstCapacity;
   const lengths = scratch + LENGTHS;
   const litlen = scratch + LITLEN_TABLE;
@@ -163,6 +206,8 @@ export function inflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
   let op = dst;
   let last = false;
   while (!last) {
+    store<u32>(scratch + BOUNDARY_BITS, (<u32>(inputAt - src) << 3) - <u32>bitCount);
+    store<u32>(scratch + BOUNDARY_OUT, <u32>(op - dst));
     if (!need(3)) return INFLATE_E_TRUNCATED;
     last = take(1) == 1;
     const type = take(2);
@@ -271,7 +316,7 @@ export function inflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
         if (!need(extra)) return INFLATE_E_TRUNCATED;
         distance = (((ds & 1) + 2) << extra) + 1 + <i32>take(extra);
       }
-      if (<usize>distance > op - dst) return INFLATE_E_DISTANCE;
+      if (<usize>distance > op - windowStart) return INFLATE_E_DISTANCE;
       if (dstEnd - op < <usize>length) return INFLATE_E_OUTPUT_FULL;
       let from = op - <usize>distance;
       if (distance >= 16 && dstEnd - op >= <usize>((length + 15) & ~15)) {

@@ -26,6 +26,11 @@ const ERRORS: Record<number, string> = {
   [-7]: 'refers back before the start of the output',
 };
 
+/** The error for a negative inflate code other than "output full". */
+export function corruption(what: string, code: number): CorruptDataError {
+  return new CorruptDataError(`${what} data is corrupted: it ${ERRORS[code] ?? `fails with code ${code}`}`);
+}
+
 /** Decodes `input` (in the pool's memory) and returns the bytes, at most `limit` of them. */
 export async function inflateWrapped(
   pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings, sizeHint = 0,
@@ -49,7 +54,7 @@ async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array,
     const out = scope.allocUninitialized(Uint8Array, capacity);
     const [length, consumed, checksum] = await pool.apply(kernels.inflateRaw, [input, out, check], task);
     if (length >= 0) return { output: out.subarray(0, length), consumed, checksum };
-    if (length !== -2) throw new CorruptDataError(`${what} data is corrupted: it ${ERRORS[length] ?? `fails with code ${length}`}`);
+    if (length !== -2) throw corruption(what, length);
     if (capacity >= limit) throw new OutputLimitError(`${what} output passes \`options.maxOutputLength\` (${limit})`);
     capacity = Math.min(limit, capacity * 4);
   }
@@ -96,11 +101,27 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
   return members.length === 1 ? members[0]! : concatBytes(members);
 }
 
-/** The length of the gzip member header at `at` (RFC 1952 §2.3), checking what it can. */
-function gzipHeaderLength(input: Uint8Array, at: number): number {
+/**
+ * The length of the gzip member header at `at` (RFC 1952 §2.3), checking what
+ * it can. When `input` ends inside the header: -1 if `partial` (more input is
+ * coming), else a CorruptDataError.
+ */
+export function gzipHeaderLength(input: Uint8Array, at: number, partial = false): number {
+  class Truncated {}
   const need = (bytes: number, what: string): void => {
-    if (input.length < bytes) throw new CorruptDataError(`gzip data is truncated in ${what}`);
+    if (input.length >= bytes) return;
+    if (partial) throw new Truncated();
+    throw new CorruptDataError(`gzip data is truncated in ${what}`);
   };
+  try {
+    return readGzipHeader(input, at, need);
+  } catch (error) {
+    if (error instanceof Truncated) return -1;
+    throw error;
+  }
+}
+
+function readGzipHeader(input: Uint8Array, at: number, need: (bytes: number, what: string) => void): number {
   need(at + 10, 'the member header');
   if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new CorruptDataError(`not gzip data: bytes 0x${input[at]?.toString(16)} 0x${input[at + 1]?.toString(16)} at offset ${at} (expected 0x1f 0x8b)`);
   if (input[at + 2] !== 8) throw new CorruptDataError(`gzip compression method ${input[at + 2]} is not DEFLATE (8)`);

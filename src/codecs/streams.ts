@@ -6,9 +6,9 @@
  * gzip members of at least 1 MiB) that several workers compress at once,
  * written in order. LZ4 streams carry no content size and, since xxHash32 is
  * computed per call here, no content checksum (block checksums instead);
- * gzip members carry their own CRC-32. Decompression streams gather their
- * input and decode it when it ends: the decoders are not resumable yet, so
- * they give back pressure and memory use of a whole-buffer call.
+ * gzip members carry their own CRC-32. Decompression of DEFLATE streams
+ * goes in parts as input arrives (inflate-stream.ts); LZ4 input is gathered
+ * and decoded when it ends.
  */
 
 import { ArgumentRangeError } from '../errors.js';
@@ -19,6 +19,7 @@ import { kernels } from '../wasm/kernels.js';
 import { ChunkAccumulator, concatBytes } from './bytes.js';
 import { CODECS, compress, decompress, inHeap, lz4FrameHeader, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
+import { StreamingInflater } from './inflate-stream.js';
 
 export interface CompressStreamOptions {
   /** @default 'lz4' */
@@ -80,18 +81,40 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   });
 }
 
-/** A TransformStream that decompresses what is written to it (see the module comment for when bytes come out). */
-export function decompressStream(options: { codec?: Codec; maxOutputLength?: number; pool?: Pool } = {}): TransformStream<Uint8Array, Uint8Array> {
+export interface DecompressStreamOptions {
+  /** @default 'lz4' */
+  codec?: Codec;
+  /** The most bytes the whole stream may produce; more is an OutputLimitError. @default 1 GiB */
+  maxOutputLength?: number;
+  /** @default defaultPool() */
+  pool?: Pool;
+}
+
+/**
+ * A TransformStream that decompresses what is written to it. DEFLATE streams
+ * (raw, zlib, gzip) are decoded in parts as they arrive (src/codecs/inflate-stream.ts):
+ * output comes out about every MiB of input, and memory stays bounded whatever
+ * the length. LZ4 input is gathered and decoded when it ends.
+ */
+export function decompressStream(options: DecompressStreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
   checkObject(options, 'options');
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  const maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, Number.MAX_SAFE_INTEGER);
   const pool = options.pool ?? defaultPool();
+  if (codec !== 'lz4') {
+    const inflater = new StreamingInflater(pool, codec, maxOutputLength);
+    return new TransformStream<Uint8Array, Uint8Array>({
+      transform: (bytes, controller) => inflater.push(bytes, (chunk) => controller.enqueue(chunk)),
+      flush: (controller) => inflater.finish((chunk) => controller.enqueue(chunk)),
+    });
+  }
   const chunks: Uint8Array[] = [];
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(bytes) {
       chunks.push(bytes.slice());
     },
     async flush(controller) {
-      controller.enqueue(await decompress(concatBytes(chunks), { pool, codec, maxOutputLength: options.maxOutputLength }));
+      controller.enqueue(await decompress(concatBytes(chunks), { pool, codec, maxOutputLength: Math.min(maxOutputLength, 2 ** 31 - 1) }));
     },
   });
 }

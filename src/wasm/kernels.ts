@@ -32,6 +32,9 @@ export interface KernelExports {
   xxhash32(ptr: number, length: number, seed: number): number;
   inflate_raw(src: number, srcLength: number, dst: number, dstCapacity: number, scratch: number): number;
   inflateConsumed(scratch: number): number;
+  inflate_stream(src: number, srcLength: number, startBit: number, dst: number, dstCapacity: number, historyLength: number, scratch: number): number;
+  inflateBoundaryBits(scratch: number): number;
+  inflateBoundaryOutput(scratch: number): number;
   inflateScratchBytes(): number;
   adler32(ptr: number, length: number, adler: number): number;
   crc32(ptr: number, length: number, crc: number, table: number): number;
@@ -219,6 +222,32 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
         return [length, consumed, checksum];
       },
     },
+    /**
+     * One part of a raw DEFLATE stream decoded in parts (streaming; assembly/kernels/inflate.ts,
+     * inflate_stream). `window` holds `historyLength` bytes of earlier output, then room for this
+     * part's. Returns [code, bits, produced, checksum]: code ≥ 0 when the stream ended there (bits:
+     * input bytes used × 8); -1 (input ended) or -2 (output full) when the part stopped inside a
+     * block, bits and produced then saying where that block began (the output before it is final);
+     * other negative codes for corrupt data. `check` (0 none, 1 Adler-32, 2 CRC-32) continues
+     * `checkIn` over the produced bytes.
+     */
+    inflateStream: {
+      argumentNames: ['src', 'srcLength', 'startBit', 'window', 'outCapacity', 'historyLength', 'scratch'],
+      run: (src: Uint8Array, window: Uint8Array, historyLength: number, startBit: number, check = 0, checkIn = 0): [number, number, number, number] => {
+        const s = shared(src, 'src', 'Uint8Array');
+        const w = shared(window, 'window', 'Uint8Array', historyLength);
+        const work = scratch(Math.max(exports.inflateScratchBytes(), 8192));
+        const dst = w.byteOffset + historyLength;
+        const code = exports.inflate_stream(s.byteOffset, s.length, startBit, dst, w.length - historyLength, historyLength, work);
+        let bits: number, produced: number;
+        if (code >= 0) [bits, produced] = [exports.inflateConsumed(work) * 8, code];
+        else if (code === -1 || code === -2) [bits, produced] = [exports.inflateBoundaryBits(work), exports.inflateBoundaryOutput(work)];
+        else return [code, 0, 0, 0];
+        const checksum =
+          check === 1 ? exports.adler32(dst, produced, checkIn) >>> 0 : check === 2 ? exports.crc32(dst, produced, checkIn, work) >>> 0 : 0;
+        return [code, bits, produced, checksum];
+      },
+    },
     /** DEFLATE-compresses `src` into `out` (capacity ≥ deflateBound) at `level` 0-9; returns the length, or -2 if `out` is too small. */
     deflateRaw: {
       argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'level', 'scratch'],
@@ -281,7 +310,7 @@ export type KernelName = keyof Definitions;
 // The index of a name here is its number on the wire: append, never reorder.
 const KERNEL_NAMES = [
   'sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32', 'matmulF64', 'matmulF32', 'lz4CompressBlock', 'lz4DecompressBlock', 'xxhash32',
-  'inflateRaw', 'adler32', 'crc32', 'deflateRaw',
+  'inflateRaw', 'adler32', 'crc32', 'deflateRaw', 'inflateStream',
 ] as const satisfies readonly KernelName[];
 
 /** References to every built-in kernel, by name. */
