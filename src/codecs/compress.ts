@@ -289,7 +289,7 @@ async function decodeLinked(
   return produced;
 }
 
-function blockError(code: number, offset: number, limited: boolean, limit: number): Error {
+export function blockError(code: number, offset: number, limited: boolean, limit: number): Error {
   if (code === -2 && limited) return new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
   const what = code === -1 ? 'ends in the middle of a sequence' : code === -2 ? 'decodes to more than the block maximum' : 'refers back before the start of the output';
   return new CorruptDataError(`LZ4 block at offset ${offset} is corrupted: it ${what}`);

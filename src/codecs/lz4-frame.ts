@@ -21,15 +21,15 @@
 import { CorruptDataError } from '../errors.js';
 
 export const LZ4_MAGIC = 0x184d2204;
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
+export const SKIPPABLE_MASK = 0xfffffff0;
+export const SKIPPABLE_MAGIC = 0x184d2a50;
 export const BLOCK_SIZES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
 export const FLAG_INDEPENDENT = 0x20;
 export const FLAG_BLOCK_CHECKSUM = 0x10;
 export const FLAG_CONTENT_SIZE = 0x08;
 export const FLAG_CONTENT_CHECKSUM = 0x04;
 const FLAG_DICT_ID = 0x01;
-const UNCOMPRESSED_BIT = 0x80000000;
+export const UNCOMPRESSED_BIT = 0x80000000;
 
 /** One block of a parsed frame: where its payload is in the input. */
 export interface FrameBlock {
@@ -57,8 +57,8 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const frames: ParsedFrame[] = [];
   let at = 0;
-  const need = (bytes: number, what: string): void => {
-    if (input.length - at < bytes) throw new CorruptDataError(`LZ4 frame truncated: ${what} needs ${bytes} bytes at offset ${at}, ${input.length - at} remain`);
+  const need = (bytes: number, what: string, from = at): void => {
+    if (input.length - from < bytes) throw new CorruptDataError(`LZ4 frame truncated: ${what} needs ${bytes} bytes at offset ${from}, ${input.length - from} remain`);
   };
   if (input.length === 0) throw new CorruptDataError('LZ4 input is empty: a frame has at least 7 header bytes');
   while (at < input.length) {
@@ -74,27 +74,9 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
     }
     if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${at} (expected 0x184d2204)`);
     at += 4;
-    need(3, 'the frame descriptor');
-    const descriptorStart = at;
-    const flg = input[at]!;
-    const bd = input[at + 1]!;
-    if (flg >> 6 !== 1) throw new CorruptDataError(`LZ4 frame version ${flg >> 6} is not supported (FLG byte 0x${flg.toString(16)} at offset ${at})`);
-    if (flg & 0x02 || bd & 0x8f) throw new CorruptDataError(`LZ4 frame descriptor has reserved bits set (FLG 0x${flg.toString(16)}, BD 0x${bd.toString(16)}) at offset ${at}`);
-    if (flg & FLAG_DICT_ID) throw new CorruptDataError('LZ4 frames that need a dictionary are not supported');
-    const blockMaxSize = BLOCK_SIZES[(bd >> 4) & 7];
-    if (blockMaxSize === undefined) throw new CorruptDataError(`LZ4 frame block size id ${(bd >> 4) & 7} is invalid (4 to 7) at offset ${at + 1}`);
-    at += 2;
-    let contentSize: number | undefined;
-    if (flg & FLAG_CONTENT_SIZE) {
-      need(9, 'the content size');
-      const size = view.getBigUint64(at, true);
-      if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptDataError(`LZ4 frame content size ${size} is too large`);
-      contentSize = Number(size);
-      at += 8;
-    }
-    need(1, 'the header checksum');
-    const descriptor = { offset: descriptorStart, length: at - descriptorStart, checksum: input[at]! };
-    at += 1;
+    const header = readFrameDescriptor(input, at, need);
+    const { flg, blockMaxSize, contentSize, descriptor } = header;
+    at = header.end;
     const blocks: FrameBlock[] = [];
     for (;;) {
       need(4, 'a block size or the end mark');
@@ -122,6 +104,47 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
     frames.push({ blockMaxSize, independent: (flg & FLAG_INDEPENDENT) !== 0, contentSize, contentChecksum, blocks, descriptor });
   }
   return frames;
+}
+
+/** A frame descriptor (the header after the magic number). */
+export interface FrameDescriptor {
+  flg: number;
+  blockMaxSize: number;
+  contentSize?: number;
+  /** The header bytes covered by HC, and HC itself. */
+  descriptor: { offset: number; length: number; checksum: number };
+  /** Offset just past the descriptor. */
+  end: number;
+}
+
+/**
+ * Reads and checks the frame descriptor at `at` (just after the magic
+ * number). `need(bytes, what)` is called before bytes are read: it throws when
+ * the input is too short (truncation, or "wait for more" when streaming).
+ */
+export function readFrameDescriptor(input: Uint8Array, at: number, need: (bytes: number, what: string, at: number) => void): FrameDescriptor {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  need(3, 'the frame descriptor', at);
+  const descriptorStart = at;
+  const flg = input[at]!;
+  const bd = input[at + 1]!;
+  if (flg >> 6 !== 1) throw new CorruptDataError(`LZ4 frame version ${flg >> 6} is not supported (FLG byte 0x${flg.toString(16)} at offset ${at})`);
+  if (flg & 0x02 || bd & 0x8f) throw new CorruptDataError(`LZ4 frame descriptor has reserved bits set (FLG 0x${flg.toString(16)}, BD 0x${bd.toString(16)}) at offset ${at}`);
+  if (flg & FLAG_DICT_ID) throw new CorruptDataError('LZ4 frames that need a dictionary are not supported');
+  const blockMaxSize = BLOCK_SIZES[(bd >> 4) & 7];
+  if (blockMaxSize === undefined) throw new CorruptDataError(`LZ4 frame block size id ${(bd >> 4) & 7} is invalid (4 to 7) at offset ${at + 1}`);
+  at += 2;
+  let contentSize: number | undefined;
+  if (flg & FLAG_CONTENT_SIZE) {
+    need(9, 'the content size', at);
+    const size = view.getBigUint64(at, true);
+    if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptDataError(`LZ4 frame content size ${size} is too large`);
+    contentSize = Number(size);
+    at += 8;
+  }
+  need(1, 'the header checksum', at);
+  const descriptor = { offset: descriptorStart, length: at - descriptorStart, checksum: input[at]! };
+  return { flg, blockMaxSize, contentSize, descriptor, end: at + 1 };
 }
 
 export interface FrameHeaderOptions {

@@ -7,8 +7,9 @@
  * written in order. LZ4 streams carry no content size and, since xxHash32 is
  * computed per call here, no content checksum (block checksums instead);
  * gzip members carry their own CRC-32. Decompression of DEFLATE streams
- * goes in parts as input arrives (inflate-stream.ts); LZ4 input is gathered
- * and decoded when it ends.
+ * goes in parts as input arrives (inflate-stream.ts), of LZ4 frames block by
+ * block (lz4-stream.ts): output comes out before the input ends, and memory
+ * stays bounded.
  */
 
 import { ArgumentRangeError } from '../errors.js';
@@ -16,10 +17,11 @@ import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
-import { ChunkAccumulator, concatBytes } from './bytes.js';
-import { CODECS, compress, decompress, inHeap, lz4FrameHeader, type Codec } from './compress.js';
+import { ChunkAccumulator } from './bytes.js';
+import { CODECS, compress, inHeap, lz4FrameHeader, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
 import { StreamingInflater } from './inflate-stream.js';
+import { StreamingLz4Decoder } from './lz4-stream.js';
 
 export interface CompressStreamOptions {
   /** @default 'lz4' */
@@ -94,7 +96,8 @@ export interface DecompressStreamOptions {
  * A TransformStream that decompresses what is written to it. DEFLATE streams
  * (raw, zlib, gzip) are decoded in parts as they arrive (src/codecs/inflate-stream.ts):
  * output comes out about every MiB of input, and memory stays bounded whatever
- * the length. LZ4 input is gathered and decoded when it ends.
+ * the length. LZ4 frames are decoded block by block as blocks complete, one
+ * per worker at once (src/codecs/lz4-stream.ts).
  */
 export function decompressStream(options: DecompressStreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
   checkObject(options, 'options');
@@ -108,14 +111,17 @@ export function decompressStream(options: DecompressStreamOptions = {}): Transfo
       flush: (controller) => inflater.finish((chunk) => controller.enqueue(chunk)),
     });
   }
-  const chunks: Uint8Array[] = [];
+  const decoder = new StreamingLz4Decoder(pool, maxOutputLength);
   return new TransformStream<Uint8Array, Uint8Array>({
-    transform(bytes) {
-      chunks.push(bytes.slice());
+    async transform(bytes, controller) {
+      try {
+        await decoder.push(bytes, (chunk) => controller.enqueue(chunk));
+      } catch (error) {
+        decoder.dispose();
+        throw error;
+      }
     },
-    async flush(controller) {
-      controller.enqueue(await decompress(concatBytes(chunks), { pool, codec, maxOutputLength: Math.min(maxOutputLength, 2 ** 31 - 1) }));
-    },
+    flush: (controller) => decoder.finish((chunk) => controller.enqueue(chunk)),
   });
 }
 

@@ -30,6 +30,10 @@ export interface KernelExports {
   lz4CompressBound(length: number): number;
   lz4HashBytes(): number;
   xxhash32(ptr: number, length: number, seed: number): number;
+  xxhash32_reset(state: number, seed: number): void;
+  xxhash32_update(state: number, ptr: number, length: number): void;
+  xxhash32_digest(state: number): number;
+  xxhashStateBytes(): number;
   inflate_raw(src: number, srcLength: number, dst: number, dstCapacity: number, scratch: number): number;
   inflateConsumed(scratch: number): number;
   inflate_stream(src: number, srcLength: number, startBit: number, dst: number, dstCapacity: number, historyLength: number, scratch: number): number;

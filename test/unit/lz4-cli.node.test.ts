@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pool, compress, compressStream, decompress } from '../../src/index.js';
+import { Pool, compress, compressStream, decompress, decompressStream } from '../../src/index.js';
 
 const lz4 = (args: string[], input: Uint8Array): Uint8Array => new Uint8Array(execFileSync('lz4', args, { input, maxBuffer: 1 << 30 }));
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -41,6 +41,10 @@ describe('LZ4 and the lz4 command', () => {
     const data = new TextEncoder().encode(Array.from({ length: 30_000 }, (_, i) => `line ${i % 977}: ${'ab'.repeat(i % 13)}\n`).join(''));
     const packed = lz4([...options, '-c'], data);
     expect(sameBytes(await decompress(packed, { pool }), data)).toBe(true);
+    // And as a stream, in uneven pieces.
+    const pieces = Array.from({ length: Math.ceil(packed.length / 7919) }, (_, i) => packed.subarray(i * 7919, (i + 1) * 7919));
+    const stream = new Blob(pieces).stream().pipeThrough(decompressStream({ pool }));
+    expect(sameBytes(new Uint8Array(await new Response(stream).arrayBuffer()), data)).toBe(true);
   });
 
   it('lz4 -d reads a streamed frame (block checksums, no content size) and gzip -d a streamed gzip', async () => {
@@ -59,6 +63,7 @@ describe('LZ4 and the lz4 command', () => {
     const joined = new Uint8Array([...lz4(['-c'], a), ...skippable, ...(await compress(b, { pool }))]);
     const expected = new Uint8Array([...a, ...b]);
     expect(sameBytes(await decompress(joined, { pool }), expected)).toBe(true);
+    expect(sameBytes(new Uint8Array(await new Response(new Blob([joined]).stream().pipeThrough(decompressStream({ pool }))).arrayBuffer()), expected)).toBe(true);
     expect(sameBytes(lz4(['-d', '-c'], joined), expected)).toBe(true);
   });
 });

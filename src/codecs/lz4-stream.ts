@@ -1,0 +1,309 @@
+/**
+ * LZ4 frames decoded as their bytes arrive, for decompressStream(). The
+ * frames are parsed piece by piece (lz4-frame.ts); complete blocks queue up
+ * and are decoded as soon as there is one per worker, or the frame ends:
+ * blocks of independent frames at once across the pool, linked ones one after
+ * another after the 64 KiB of output they may refer to. Output is emitted in
+ * order. Checksums are checked as decompress() checks them: the header's, each
+ * block's, and the content's (xxHash32 carried from block to block). Memory
+ * stays at about one block per worker, whatever the stream's length.
+ */
+
+import { CorruptDataError, OutputLimitError } from '../errors.js';
+import type { AllocationScope } from '../memory/allocator.js';
+import type { Pool } from '../pool/pool.js';
+import { kernels, type KernelExports } from '../wasm/kernels.js';
+import { concatBytes } from './bytes.js';
+import { blockError } from './compress.js';
+import {
+  FLAG_BLOCK_CHECKSUM, FLAG_CONTENT_CHECKSUM, FLAG_INDEPENDENT, LZ4_MAGIC, SKIPPABLE_MAGIC, SKIPPABLE_MASK, UNCOMPRESSED_BIT,
+  readFrameDescriptor, type FrameDescriptor,
+} from './lz4-frame.js';
+
+const HISTORY = 64 * 1024;
+
+type Phase = 'magic' | 'skip' | 'descriptor' | 'blocks' | 'checksum';
+
+/** A block whose bytes have all arrived. */
+interface QueuedBlock {
+  payload: Uint8Array;
+  uncompressed: boolean;
+  checksum?: number;
+  /** Offset of its payload in the whole stream, for error messages. */
+  offset: number;
+}
+
+/** Thrown by `need` while a header is incomplete: wait for more input. */
+class Incomplete {}
+
+export class StreamingLz4Decoder {
+  /** Bytes not parsed yet: `input`, then the pieces written since it was last put together. */
+  private input: Uint8Array = new Uint8Array(0);
+  private pieces: Uint8Array[] = [];
+  private piecesLength = 0;
+  /** Bytes the parser needs before it can take its next step (so pieces are put together about once). */
+  private needed = 0;
+  /** Stream offset of input[0]. */
+  private offset = 0;
+  private phase: Phase = 'magic';
+  private skipping = 0;
+  private frame?: FrameDescriptor;
+  private frameBytes = 0;
+  private frames = 0;
+  private queue: QueuedBlock[] = [];
+  /** Linked frames: the last ≤ 64 KiB of the frame's output. */
+  private history: Uint8Array = new Uint8Array(0);
+  private produced = 0;
+  private local?: KernelExports;
+  /** The content hash's state, in the pool's memory. */
+  private hashState?: Uint8Array;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly limit: number,
+  ) {}
+
+  /** Takes more bytes; calls `emit` with the output they complete. */
+  async push(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): Promise<void> {
+    this.pieces.push(bytes.slice());
+    this.piecesLength += bytes.length;
+    if (this.input.length + this.piecesLength >= this.needed) await this.drain(emit);
+  }
+
+  /** The input has ended: decodes the rest, and fails if a frame is incomplete. */
+  async finish(emit: (chunk: Uint8Array) => void): Promise<void> {
+    try {
+      await this.drain(emit);
+      if (this.phase !== 'magic' || this.input.length > 0) {
+        throw new CorruptDataError(`LZ4 frame truncated: the input ended ${this.phase === 'magic' ? 'in a magic number' : this.phase === 'skip' ? 'in a skippable frame' : `in the ${this.phase === 'checksum' ? 'content checksum' : this.phase === 'descriptor' ? 'frame descriptor' : 'blocks'}`} at offset ${this.offset + this.input.length}`);
+      }
+      if (this.frames === 0) throw new CorruptDataError('LZ4 input is empty: a frame has at least 7 header bytes');
+    } finally {
+      this.dispose();
+    }
+  }
+
+  /** Frees the hash state (finish does; call it when a stream is abandoned). */
+  dispose(): void {
+    if (this.hashState) this.pool.free(this.hashState);
+    this.hashState = undefined;
+  }
+
+  private async drain(emit: (chunk: Uint8Array) => void): Promise<void> {
+    if (this.pieces.length > 0) {
+      this.input = concatBytes([this.input, ...this.pieces]);
+      this.pieces = [];
+      this.piecesLength = 0;
+    }
+    this.needed = 0;
+    this.local ??= await this.pool.mainThreadKernels();
+    for (;;) {
+      const progressed =
+        this.phase === 'magic' ? this.readMagic()
+        : this.phase === 'skip' ? this.skip()
+        : this.phase === 'descriptor' ? this.readDescriptor()
+        : this.phase === 'blocks' ? await this.readBlock(emit)
+        : this.readContentChecksum();
+      if (!progressed) break;
+    }
+    // Emit what is complete now rather than wait for a full batch.
+    if (this.queue.length > 0) await this.decodeQueue(emit);
+  }
+
+  /** False, after noting that `bytes` are needed before the next step. */
+  private wait(bytes: number): false {
+    this.needed = bytes;
+    return false;
+  }
+
+  private consume(bytes: number): void {
+    this.input = this.input.subarray(bytes);
+    this.offset += bytes;
+  }
+
+  private readMagic(): boolean {
+    if (this.input.length < 4) return this.wait(4);
+    const view = new DataView(this.input.buffer, this.input.byteOffset, this.input.length);
+    const magic = view.getUint32(0, true);
+    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
+      if (this.input.length < 8) return this.wait(8);
+      this.skipping = view.getUint32(4, true);
+      this.consume(8);
+      this.phase = 'skip';
+      return true;
+    }
+    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${this.offset} (expected 0x184d2204)`);
+    this.consume(4);
+    this.phase = 'descriptor';
+    return true;
+  }
+
+  private skip(): boolean {
+    const skipped = Math.min(this.skipping, this.input.length);
+    this.consume(skipped);
+    this.skipping -= skipped;
+    if (this.skipping > 0) return this.wait(1);
+    this.phase = 'magic';
+    return true;
+  }
+
+  private readDescriptor(): boolean {
+    let frame: FrameDescriptor;
+    try {
+      frame = readFrameDescriptor(this.input, 0, (bytes, _what, at) => {
+        if (this.input.length - at < bytes) throw new Incomplete();
+      });
+    } catch (error) {
+      if (error instanceof Incomplete) return this.wait(this.input.length + 1);
+      throw error;
+    }
+    const { offset, length, checksum } = frame.descriptor;
+    if (((this.hash(this.input.subarray(offset, offset + length)) >>> 8) & 0xff) !== checksum) {
+      throw new CorruptDataError(`LZ4 frame header checksum mismatch at offset ${this.offset + offset + length}`);
+    }
+    this.consume(frame.end);
+    this.frame = frame;
+    this.frameBytes = 0;
+    this.history = new Uint8Array(0);
+    if (frame.flg & FLAG_CONTENT_CHECKSUM) {
+      this.hashState ??= this.pool.alloc(Uint8Array, this.local!.xxhashStateBytes());
+      this.local!.xxhash32_reset(this.hashState.byteOffset, 0);
+    }
+    if (frame.contentSize !== undefined && this.produced + frame.contentSize > this.limit) {
+      throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${this.limit})`);
+    }
+    this.phase = 'blocks';
+    return true;
+  }
+
+  /** Queues the next block once it is all there; at the end mark, finishes the frame's blocks. */
+  private async readBlock(emit: (chunk: Uint8Array) => void): Promise<boolean> {
+    const frame = this.frame!;
+    if (this.input.length < 4) return this.wait(4);
+    const word = new DataView(this.input.buffer, this.input.byteOffset, 4).getUint32(0, true);
+    if (word === 0) {
+      this.consume(4);
+      if (this.queue.length > 0) await this.decodeQueue(emit);
+      if (frame.contentSize !== undefined && this.frameBytes !== frame.contentSize) {
+        throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${this.frameBytes}`);
+      }
+      if (frame.flg & FLAG_CONTENT_CHECKSUM) this.phase = 'checksum';
+      else this.endFrame();
+      return true;
+    }
+    const length = (word & ~UNCOMPRESSED_BIT) >>> 0;
+    if (length > frame.blockMaxSize) throw new CorruptDataError(`LZ4 block at offset ${this.offset} claims ${length} bytes, more than the frame's block maximum ${frame.blockMaxSize}`);
+    const hasChecksum = (frame.flg & FLAG_BLOCK_CHECKSUM) !== 0;
+    if (this.input.length < 4 + length + (hasChecksum ? 4 : 0)) return this.wait(4 + length + (hasChecksum ? 4 : 0));
+    const block: QueuedBlock = { payload: this.input.slice(4, 4 + length), uncompressed: (word & UNCOMPRESSED_BIT) !== 0, offset: this.offset + 4 };
+    if (hasChecksum) block.checksum = new DataView(this.input.buffer, this.input.byteOffset + 4 + length, 4).getUint32(0, true);
+    this.consume(4 + length + (hasChecksum ? 4 : 0));
+    this.queue.push(block);
+    if (this.queue.length >= this.pool.workers) await this.decodeQueue(emit);
+    return true;
+  }
+
+  private readContentChecksum(): boolean {
+    if (this.input.length < 4) return this.wait(4);
+    const expected = new DataView(this.input.buffer, this.input.byteOffset, 4).getUint32(0, true);
+    if (this.local!.xxhash32_digest(this.hashState!.byteOffset) >>> 0 !== expected) throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+    this.consume(4);
+    this.endFrame();
+    return true;
+  }
+
+  private endFrame(): void {
+    this.frames++;
+    this.frame = undefined;
+    this.phase = 'magic';
+  }
+
+  /** Decodes the queued blocks and emits their output, in order. */
+  private async decodeQueue(emit: (chunk: Uint8Array) => void): Promise<void> {
+    const frame = this.frame!;
+    const blocks = this.queue;
+    this.queue = [];
+    const scope = this.pool.scope();
+    try {
+      for (const block of blocks) {
+        if (block.checksum !== undefined && this.hashInScope(scope, block.payload) !== block.checksum) {
+          throw new CorruptDataError(`LZ4 block checksum mismatch for the block at offset ${block.offset}`);
+        }
+      }
+      if (frame.flg & FLAG_INDEPENDENT) await this.decodeIndependent(scope, blocks, emit);
+      else await this.decodeLinked(scope, blocks, emit);
+    } finally {
+      scope.release();
+    }
+  }
+
+  private async decodeIndependent(scope: AllocationScope, blocks: QueuedBlock[], emit: (chunk: Uint8Array) => void): Promise<void> {
+    const size = this.frame!.blockMaxSize;
+    const out = scope.allocUninitialized(Uint8Array, blocks.length * size);
+    const capacity = Math.min(size, Math.max(0, this.limit - this.produced));
+    const calls: [Uint8Array, Uint8Array, number, number][] = [];
+    blocks.forEach((block, i) => {
+      if (block.uncompressed) out.set(block.payload, i * size);
+      else calls.push([this.inHeap(scope, block.payload), out.subarray(i * size, i * size + capacity), 0, 0]);
+    });
+    const lengths = await this.pool.starmap(kernels.lz4DecompressBlock, calls, { chunksize: 1 });
+    let call = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      const block = blocks[i]!;
+      const length = block.uncompressed ? block.payload.length : lengths[call++]!;
+      if (length < 0) throw blockError(length, block.offset, capacity < size, this.limit);
+      this.output(out.subarray(i * size, i * size + length), emit);
+    }
+  }
+
+  private async decodeLinked(scope: AllocationScope, blocks: QueuedBlock[], emit: (chunk: Uint8Array) => void): Promise<void> {
+    const size = this.frame!.blockMaxSize;
+    // buffer = [history: up to 64 KiB of earlier output | this block's output]
+    const buffer = scope.allocUninitialized(Uint8Array, HISTORY + size);
+    for (const block of blocks) {
+      const history = this.history.length;
+      buffer.set(this.history, HISTORY - history);
+      let length: number;
+      if (block.uncompressed) {
+        length = block.payload.length;
+        buffer.set(block.payload, HISTORY);
+      } else {
+        const capacity = Math.min(size, Math.max(0, this.limit - this.produced));
+        const out = buffer.subarray(HISTORY - history, HISTORY + capacity);
+        length = await this.pool.apply(kernels.lz4DecompressBlock, [this.inHeap(scope, block.payload), out, history, history]);
+        if (length < 0) throw blockError(length, block.offset, capacity < size, this.limit);
+      }
+      const end = HISTORY + length;
+      this.output(buffer.subarray(HISTORY, end), emit);
+      this.history = buffer.slice(Math.max(HISTORY - history, end - HISTORY), end);
+    }
+  }
+
+  /** Counts, hashes and emits one block's output (still in the pool's memory). */
+  private output(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): void {
+    this.produced += bytes.length;
+    if (this.produced > this.limit) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${this.limit})`);
+    this.frameBytes += bytes.length;
+    if (this.frame!.flg & FLAG_CONTENT_CHECKSUM) this.local!.xxhash32_update(this.hashState!.byteOffset, bytes.byteOffset, bytes.length);
+    if (bytes.length > 0) emit(bytes.slice());
+  }
+
+  private inHeap(scope: AllocationScope, bytes: Uint8Array): Uint8Array {
+    const copy = scope.allocUninitialized(Uint8Array, bytes.length);
+    copy.set(bytes);
+    return copy;
+  }
+
+  private hashInScope(scope: AllocationScope, bytes: Uint8Array): number {
+    return this.local!.xxhash32(this.inHeap(scope, bytes).byteOffset, bytes.length, 0) >>> 0;
+  }
+
+  private hash(bytes: Uint8Array): number {
+    const scope = this.pool.scope();
+    try {
+      return this.hashInScope(scope, bytes);
+    } finally {
+      scope.release();
+    }
+  }
+}

@@ -1,0 +1,113 @@
+// Streaming LZ4 decompression (src/codecs/lz4-stream.ts): frames fed in
+// uneven pieces decode to the original, output comes out before the input
+// ends, the corpus of hostile frames decodes or fails exactly as decompress()
+// does, and the streaming xxHash32 equals the one-shot hash however the input
+// is split. (Frames written by the lz4 tool: lz4-cli.node.test.ts.)
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CorruptDataError, OutputLimitError, Pool, compress, compressStream, decompress, decompressStream } from '../../src/index.js';
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const concat = (parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+};
+const pieces = (bytes: Uint8Array, first = 1): Uint8Array[] => {
+  const out: Uint8Array[] = [];
+  for (let at = 0, n = first; at < bytes.length; at += n, n = (n * 7 + 13) % 90_000) out.push(bytes.subarray(at, at + n));
+  return out;
+};
+async function pipe(chunks: Uint8Array[], transform: TransformStream<Uint8Array, Uint8Array>): Promise<Uint8Array> {
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+  return new Uint8Array(await new Response(source.pipeThrough(transform)).arrayBuffer());
+}
+
+describe('streaming LZ4 decompression', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+  const data = new TextEncoder().encode(Array.from({ length: 60_000 }, (_, i) => `record ${i % 4099}: ${'xy'.repeat(i % 17)}\n`).join(''));
+
+  it("decodes compress()'s frames (content size and checksum) and compressStream's (block checksums), in pieces", async () => {
+    for (const blockSize of [65536, 262144, 4194304]) {
+      const packed = await compress(data, { pool, blockSize });
+      expect(sameBytes(await pipe(pieces(packed), decompressStream({ pool })), data), `block size ${blockSize}`).toBe(true);
+    }
+    const streamed = await pipe(pieces(data), compressStream({ pool, chunkSize: 65536 }));
+    expect(sameBytes(await pipe(pieces(streamed, 5), decompressStream({ pool })), data)).toBe(true);
+  });
+
+  it('emits output before the input ends', async () => {
+    const packed = await compress(data, { pool, blockSize: 65536 });
+    const stream = decompressStream({ pool });
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    const first = reader.read();
+    void writer.write(packed.subarray(0, packed.length >> 1));
+    const chunk = await first;
+    expect(chunk.value!.length).toBeGreaterThan(0);
+    expect(sameBytes(chunk.value!, data.subarray(0, chunk.value!.length))).toBe(true);
+    void writer.write(packed.subarray(packed.length >> 1));
+    void writer.close();
+    const rest = [chunk.value!];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(r.value);
+    expect(sameBytes(concat(rest), data)).toBe(true);
+  });
+
+  it('decodes every corpus file as decompress() does: the same bytes, or a CorruptDataError', async () => {
+    const files = import.meta.glob('../fixtures/lz4-corpus/*.lz4.hex', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
+    const bytes = (hex: string) => new Uint8Array((hex.trim().match(/../g) ?? []).map((pair) => parseInt(pair, 16)));
+    for (const [name, hex] of Object.entries(files)) {
+      const input = bytes(hex);
+      const whole = await decompress(input, { pool }).then((value) => ({ value }), (error: unknown) => ({ error }));
+      const streamed = await pipe(pieces(input, 3), decompressStream({ pool })).then((value) => ({ value }), (error: unknown) => ({ error }));
+      if ('value' in whole) expect(sameBytes((streamed as { value: Uint8Array }).value, whole.value), name).toBe(true);
+      else expect((streamed as { error: unknown }).error, name).toBeInstanceOf(CorruptDataError);
+    }
+  });
+
+  it('truncated and corrupted frames are CorruptDataErrors; output past maxOutputLength an OutputLimitError', async () => {
+    const packed = await compress(data, { pool, blockSize: 65536 });
+    for (const keep of [0, 3, 6, 11, 30, packed.length >> 1, packed.length - 5, packed.length - 1]) {
+      await expect(pipe(pieces(packed.subarray(0, keep)), decompressStream({ pool })), `cut at ${keep}`).rejects.toThrow(CorruptDataError);
+    }
+    for (const at of [4, 5, 20, packed.length >> 1, packed.length - 2]) {
+      const bad = packed.slice();
+      bad[at]! ^= 0x21;
+      await expect(pipe(pieces(bad), decompressStream({ pool })), `byte ${at}`).rejects.toThrow(CorruptDataError);
+    }
+    await expect(pipe(pieces(packed), decompressStream({ pool, maxOutputLength: data.length - 1 }))).rejects.toThrow(OutputLimitError);
+    const streamed = await pipe([data], compressStream({ pool, chunkSize: 65536 })); // no content size: found out block by block
+    await expect(pipe(pieces(streamed), decompressStream({ pool, maxOutputLength: 100_000 }))).rejects.toThrow(OutputLimitError);
+  });
+
+  it('streaming xxHash32 equals the one-shot hash however the bytes are split (property)', async () => {
+    const local = await pool.mainThreadKernels();
+    const state = pool.alloc(Uint8Array, local.xxhashStateBytes());
+    const buffer = pool.alloc(Uint8Array, 4096);
+    try {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 4096 }), fc.array(fc.nat({ max: 4096 }), { maxLength: 8 }), fc.nat(), (bytes, cuts, seed) => {
+          buffer.set(bytes);
+          local.xxhash32_reset(state.byteOffset, seed);
+          const points = [0, ...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length];
+          for (let i = 1; i < points.length; i++) local.xxhash32_update(state.byteOffset, buffer.byteOffset + points[i - 1]!, points[i]! - points[i - 1]!);
+          expect(local.xxhash32_digest(state.byteOffset) >>> 0).toBe(local.xxhash32(buffer.byteOffset, bytes.length, seed) >>> 0);
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      pool.free(state);
+      pool.free(buffer);
+    }
+  });
+});
