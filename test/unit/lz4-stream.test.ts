@@ -29,7 +29,11 @@ async function pipe(chunks: Uint8Array[], transform: TransformStream<Uint8Array,
       controller.close();
     },
   });
-  return new Uint8Array(await new Response(source.pipeThrough(transform)).arrayBuffer());
+  // A reader, not new Response(...): Chromium's Response replaces a stream's error with "Failed to fetch".
+  const parts: Uint8Array[] = [];
+  const reader = source.pipeThrough(transform).getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
+  return concat(parts);
 }
 
 describe('streaming LZ4 decompression', () => {
