@@ -43,7 +43,7 @@ describe('LZ4 and the lz4 command', () => {
     expect(sameBytes(await decompress(packed, { pool }), data)).toBe(true);
     // And as a stream, in uneven pieces.
     const pieces = Array.from({ length: Math.ceil(packed.length / 7919) }, (_, i) => packed.subarray(i * 7919, (i + 1) * 7919));
-    const stream = new Blob(pieces).stream().pipeThrough(decompressStream({ pool }));
+    const stream = new Blob(pieces as Uint8Array<ArrayBuffer>[]).stream().pipeThrough(decompressStream({ pool }));
     expect(sameBytes(new Uint8Array(await new Response(stream).arrayBuffer()), data)).toBe(true);
   });
 
