@@ -26,7 +26,10 @@ export function preferredKernelVariant(): KernelVariant {
 }
 
 export async function loadKernelModule(variant: KernelVariant = preferredKernelVariant()): Promise<WebAssembly.Module> {
-  const url = new URL(`../../build/wasm/${KERNEL_FILES[variant]}`, import.meta.url);
+  // Through a variable: Vite rewrites `new URL(template, import.meta.url)` into a glob of the
+  // directory, which loses the file when this module is served from build/dist.
+  const here = import.meta.url;
+  const url = new URL(`../../build/wasm/${KERNEL_FILES[variant]}`, here);
   const response = await fetch(url);
   if (!response.ok) throw new Error(`cannot load ${url}: HTTP ${response.status}`);
   return WebAssembly.compile(await response.arrayBuffer());
