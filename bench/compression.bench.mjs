@@ -1,7 +1,8 @@
 // Compression throughput and ratio, side by side in one run, on three inputs
 // (a text corpus, a numeric array like the seed's, incompressible bytes):
 // wyvern's LZ4 and gzip (levels 1, 6) on 1 and N workers, lz4-wasm, lz4js,
-// Node's zlib and fflate (gzip, levels 1, 6). MB/s = input bytes per second; medians of repeats.
+// Node's zlib and fflate (gzip, levels 1, 6); streams (64 KiB pieces) against Node's web
+// CompressionStream. MB/s = input bytes per second; medians of repeats.
 //
 //   node bench/compression.bench.mjs [--mib 32] [--repeats 3]
 import { availableParallelism } from 'node:os';
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import * as fflate from 'fflate';
-import { Pool, compress, decompress } from '../build/dist/node.js';
+import { Pool, compress, compressStream, decompress, decompressStream } from '../build/dist/node.js';
 import { describeMachine, median, printTable, saveResults, textCorpusInto } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -41,6 +42,23 @@ function randomBytes() {
   return out;
 }
 
+// Streams: 64 KiB pieces in, as a file or socket delivers them; output gathered.
+async function throughStream(bytes, transform) {
+  const writer = transform.writable.getWriter();
+  const writing = (async () => {
+    for (let at = 0; at < bytes.length; at += 65536) await writer.write(bytes.subarray(at, at + 65536));
+    await writer.close();
+  })();
+  const parts = [];
+  let length = 0;
+  for await (const part of transform.readable) {
+    parts.push(part);
+    length += part.length;
+  }
+  await writing;
+  return Buffer.concat(parts, length);
+}
+
 const pools = { 1: new Pool({ workers: 1, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } }), [cores]: new Pool({ workers: cores, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } }) };
 const codecs = [
   ['wyvern lz4, 1 worker', (d) => compress(d, { pool: pools[1] }), (c) => decompress(c, { pool: pools[1] })],
@@ -49,10 +67,13 @@ const codecs = [
   [`wyvern gzip L1, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 1 }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip' })],
   ['wyvern gzip L6, 1 worker', (d) => compress(d, { pool: pools[1], codec: 'gzip', level: 6 }), (c) => decompress(c, { pool: pools[1], codec: 'gzip' })],
   [`wyvern gzip L6, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 6 }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip' })],
+  [`wyvern lz4 stream, ${cores} workers`, (d) => throughStream(d, compressStream({ pool: pools[cores] })), (c) => throughStream(c, decompressStream({ pool: pools[cores] }))],
+  [`wyvern gzip L6 stream, ${cores} workers`, (d) => throughStream(d, compressStream({ pool: pools[cores], codec: 'gzip', level: 6 })), (c) => throughStream(c, decompressStream({ pool: pools[cores], codec: 'gzip' }))],
   ['peer-lz4-wasm', (d) => lz4wasm.compress(d), (c) => lz4wasm.decompress(c)],
   ['peer-lz4js', (d) => lz4js.compress(d), (c) => lz4js.decompress(c)],
   ['peer-node:zlib gzip L1', (d) => zlib.gzipSync(d, { level: 1 }), (c) => zlib.gunzipSync(c)],
   ['peer-node:zlib gzip L6', (d) => zlib.gzipSync(d, { level: 6 }), (c) => zlib.gunzipSync(c)],
+  ['peer-CompressionStream gzip (zlib L6)', (d) => throughStream(d, new CompressionStream('gzip')), (c) => throughStream(c, new DecompressionStream('gzip'))],
   ['peer-fflate gzip L1', (d) => fflate.gzipSync(d, { level: 1 }), (c) => fflate.gunzipSync(c)],
   ['peer-fflate gzip L6', (d) => fflate.gzipSync(d, { level: 6 }), (c) => fflate.gunzipSync(c)],
 ];

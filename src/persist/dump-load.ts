@@ -60,11 +60,29 @@ interface ArrayEntry {
 }
 
 /**
+ * Where dump() writes: a file path or file: URL (Node), or a file handle with
+ * `createWritable()`, such as a file of the browser's origin private file
+ * system (`(await navigator.storage.getDirectory()).getFileHandle(name, { create: true })`).
+ */
+export type DumpTarget = string | URL | WritableFileHandle;
+
+/** The part of the File System API's FileSystemFileHandle that dump() and load() use. */
+export interface WritableFileHandle {
+  createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void> }>;
+  getFile(): Promise<Blob>;
+}
+
+function isFileHandle(value: unknown): value is WritableFileHandle {
+  return typeof value === 'object' && value !== null && typeof (value as WritableFileHandle).createWritable === 'function' && typeof (value as WritableFileHandle).getFile === 'function';
+}
+
+/**
  * Serializes `value` (typed arrays, SharedMatrix, plain objects and arrays,
  * numbers, strings, booleans, null) to bytes; writes them to `target` (a
- * file path or file: URL, Node only) when given. Resolves to the bytes.
+ * file path or file: URL in Node, a file handle in browsers) when given.
+ * Resolves to the bytes.
  */
-export async function dump(value: unknown, target?: string | URL, options: DumpOptions = {}): Promise<Uint8Array> {
+export async function dump(value: unknown, target?: DumpTarget, options: DumpOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   const codec: DumpCodec =
     options.compress === undefined ? 'lz4' : options.compress === false ? 'raw' : checkOneOf(options.compress, 'options.compress', ['lz4', 'zlib', 'gzip'] as const);
@@ -101,14 +119,21 @@ export async function dump(value: unknown, target?: string | URL, options: DumpO
     at += section.bytes.length;
   }
   if (target !== undefined) {
-    if (typeof target !== 'string' && !(target instanceof URL)) throw new ArgumentTypeError('target', `\`target\` must be a file path or URL; got ${describe(target)}`);
-    await writeFileBytes(target, out);
+    if (isFileHandle(target)) {
+      const writable = await target.createWritable();
+      await writable.write(out);
+      await writable.close();
+    } else if (typeof target === 'string' || target instanceof URL) {
+      await writeFileBytes(target, out);
+    } else {
+      throw new ArgumentTypeError('target', `\`target\` must be a file path, a URL or a file handle (createWritable); got ${describe(target)}`);
+    }
   }
   return out;
 }
 
-/** Reads what {@link dump} wrote, from bytes, a Blob, or a file path/URL (Node; URLs are fetched in browsers). */
-export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blob, options: LoadOptions = {}): Promise<unknown> {
+/** Reads what {@link dump} wrote, from bytes, a Blob, a file handle (getFile), or a file path/URL (Node; URLs are fetched in browsers). */
+export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blob | WritableFileHandle, options: LoadOptions = {}): Promise<unknown> {
   checkObject(options, 'options');
   const pool = options.pool ?? defaultPool();
   const bytes =
@@ -118,10 +143,12 @@ export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blo
         ? new Uint8Array(source)
         : typeof Blob !== 'undefined' && source instanceof Blob
           ? new Uint8Array(await source.arrayBuffer())
+          : isFileHandle(source)
+            ? new Uint8Array(await (await source.getFile()).arrayBuffer())
           : typeof source === 'string' || source instanceof URL
             ? await readFileBytes(source)
             : (() => {
-                throw new ArgumentTypeError('source', `\`source\` must be bytes, a Blob, or a file path or URL; got ${describe(source)}`);
+                throw new ArgumentTypeError('source', `\`source\` must be bytes, a Blob, a file handle, or a file path or URL; got ${describe(source)}`);
               })();
   if (bytes.length < PREFIX_BYTES + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptDataError('not a wyvern dump: the file does not start with "WYVN"');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -71,7 +71,7 @@ export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHan
 
 /** Browsers have no file paths: dump() returns bytes (wrap them in a Blob) and load() takes bytes or a Blob. */
 export async function writeFileBytes(target: string | URL, _bytes: Uint8Array): Promise<void> {
-  throw new TypeError(`dump() cannot write to ${String(target)} in a browser: call dump(value) without a target and save the returned bytes (new Blob([bytes]))`);
+  throw new TypeError(`dump() cannot write to the path ${String(target)} in a browser: pass a file handle (the origin private file system: navigator.storage.getDirectory()), or call dump(value) without a target and keep the returned bytes (new Blob([bytes]))`);
 }
 
 export async function readFileBytes(source: string | URL): Promise<Uint8Array> {
