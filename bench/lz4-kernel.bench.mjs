@@ -1,15 +1,19 @@
 // The LZ4 block kernels alone, on one thread, over a text corpus already in
 // wasm memory: no frame, no copies, no checksum, no tasks. Separates the
-// codec's speed from the pipeline's (bench/compression.bench.mjs).
+// codec's speed from the pipeline's (bench/compression.bench.mjs); then the same blocks as pool
+// tasks on 1 and N workers, for the scaling of chunked LZ4.
 //
 //   node bench/lz4-kernel.bench.mjs [--mib 32] [--repeats 5]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { Pool, kernelVariant, kernels } from '../build/dist/node.js';
 import { describeMachine, median, printTable, saveResults, textCorpusInto } from './lib.mjs';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '32' }, repeats: { type: 'string', default: '5' } } });
 const SIZE = Number(values.mib) * 2 ** 20;
-const module = new WebAssembly.Module(readFileSync(new URL('../build/wasm/kernels.wasm', import.meta.url)));
+// The build pools run here (kernelVariant() also turns on what the engine needs for it).
+const module = new WebAssembly.Module(readFileSync(new URL(`../build/wasm/${kernelVariant() === 'relaxed' ? 'kernels-relaxed' : 'kernels'}.wasm`, import.meta.url)));
 const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
 const { exports: k } = new WebAssembly.Instance(module, { env: { memory }, wyvern: { kernelError: (code) => { throw new Error(`kernel error ${code}`); } } });
 const HEAP_START = k.heapStart();
@@ -41,5 +45,50 @@ const mbps = (ms) => (SIZE / 1e6 / (median(ms) / 1000)).toFixed(0);
 const rows = [{ 'compress MB/s': mbps(compressMs), 'decompress MB/s': mbps(decompressMs), 'xxHash32 MB/s': mbps(hashMs), ratio: (SIZE / lengths.reduce((s, n) => s + n, 0)).toFixed(2) }];
 console.log(`\nLZ4 block kernels alone, ${values.mib} MiB text, 4 MiB blocks, one thread (${describeMachine()})\n`);
 printTable(rows);
-console.log('\nanchors: lz4-wasm ~370 / 860 MB/s, native lz4 ~460 / 750; targets (one worker, text): >= 450 compress, >= 1000 decompress');
+
+// The same blocks as pool tasks on 1 and N workers, input and output already in the pool's memory (what
+// compress() does between copying in and copying out): how chunked LZ4 scales with workers.
+const cores = availableParallelism();
+const scaling = [];
+for (const workers of [...new Set([1, cores])]) {
+  const pool = new Pool({ workers, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } });
+  await pool.ready;
+  const input = textCorpusInto(pool.alloc(Uint8Array, SIZE), 0, SIZE);
+  const packed = pool.alloc(Uint8Array, Math.ceil(SIZE / BLOCK) * bound);
+  const output = pool.alloc(Uint8Array, SIZE);
+  const blocks = Array.from({ length: Math.ceil(SIZE / BLOCK) }, (_, i) => i);
+  const time = async (fn) => {
+    const samples = [];
+    for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await fn();
+    for (let r = 0; r < Number(values.repeats); r++) {
+      const start = performance.now();
+      await fn();
+      samples.push(performance.now() - start);
+    }
+    return median(samples);
+  };
+  let sizes = [];
+  const c = await time(async () => {
+    sizes = await pool.starmap(kernels.lz4CompressBlock, blocks.map((i) => [input.subarray(i * BLOCK, Math.min(SIZE, (i + 1) * BLOCK)), packed.subarray(i * bound, (i + 1) * bound), 1]), { chunksize: 1 });
+  });
+  const d = await time(() =>
+    pool.starmap(kernels.lz4DecompressBlock, blocks.map((i) => [packed.subarray(i * bound, i * bound + sizes[i]), output.subarray(i * BLOCK, Math.min(SIZE, (i + 1) * BLOCK)), 0, 0]), { chunksize: 1 }),
+  );
+  if (!output.every((v, i) => v === input[i])) throw new Error('pool round trip failed');
+  scaling.push({ workers, compressMs: c, decompressMs: d });
+  await pool.terminate();
+}
+const base = scaling[0];
+const scalingRows = scaling.map(({ workers, compressMs, decompressMs }) => ({
+  workers,
+  'compress MB/s': (SIZE / 1e6 / (compressMs / 1000)).toFixed(0),
+  'decompress MB/s': (SIZE / 1e6 / (decompressMs / 1000)).toFixed(0),
+  'compress speedup': `${(base.compressMs / compressMs).toFixed(2)}x`,
+  'decompress speedup': `${(base.decompressMs / decompressMs).toFixed(2)}x`,
+}));
+console.log(`\nThe same ${Math.ceil(SIZE / BLOCK)} blocks as pool tasks, in and out of the pool's memory, medians of ${values.repeats}\n`);
+printTable(scalingRows);
+rows.push(...scalingRows);
+console.log('\nanchors: lz4-wasm ~370 / 860 MB/s, native lz4 ~460 / 750; targets (text): one worker >= 450 compress, >= 1000 decompress; 2 workers >= 1.8x one');
+
 saveResults('lz4-kernel', rows);

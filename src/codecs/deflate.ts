@@ -3,7 +3,10 @@
  * encoder of assembly/kernels/deflate.ts. gzip output of large inputs is
  * cut into chunks compressed at once on the pool's workers and written as
  * concatenated members (as pigz does); every gzip reader, gzip(1) and Node's
- * zlib included, reads them as one stream. zlib and raw streams are one task.
+ * zlib included, reads them as one stream. Each member records its own
+ * length in an extra field (see GZIP_MEMBER_SUBFIELD), as BGZF does, so that
+ * wyvern's reader can find every member without decoding and decode them all
+ * at once; other readers skip the field. zlib and raw streams are one task.
  */
 
 import type { AllocationScope } from '../memory/allocator.js';
@@ -13,8 +16,21 @@ import type { DeflateWrapping } from './inflate.js';
 
 type TaskSettings = { signal?: AbortSignal; timeout?: number };
 
-/** Below this, a gzip stream is a single member; above, chunks of at least this size go to the workers. */
+/**
+ * gzip members: at least 1 MiB (a new member resets the 32 KiB window, which
+ * costs ratio on small ones) and at most 4 MiB, so that a reader with more
+ * workers than the writer had still finds a member for each.
+ */
 const MIN_GZIP_CHUNK = 1 << 20;
+const MAX_GZIP_CHUNK = 4 << 20;
+
+/**
+ * The extra subfield (RFC 1952 §2.3.1.1) holding a member's total length in
+ * bytes, header to trailer, u32 LE: SI1 'W', SI2 'Y', LEN 4.
+ */
+export const GZIP_MEMBER_SUBFIELD = [0x57, 0x59] as const;
+/** A member header as written here: 10 fixed bytes, XLEN, one 8-byte subfield. */
+const MEMBER_HEADER_BYTES = 10 + 2 + 8;
 
 async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
   // The kernel's own bound, so that the two cannot disagree.
@@ -42,7 +58,7 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
     return result;
   }
   // gzip: one member per chunk, all chunks at once.
-  const chunkSize = Math.max(MIN_GZIP_CHUNK, Math.ceil(input.length / pool.workers));
+  const chunkSize = Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, Math.ceil(input.length / pool.workers)));
   const chunks: Uint8Array[] = [];
   for (let at = 0; at < input.length || chunks.length === 0; at += chunkSize) chunks.push(input.subarray(at, Math.min(input.length, at + chunkSize)));
   const members = await Promise.all(
@@ -51,14 +67,16 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
       return { body, crc, size: chunk.length };
     }),
   );
-  const result = new Uint8Array(members.reduce((sum, m) => sum + 18 + m.body.length, 0));
+  const result = new Uint8Array(members.reduce((sum, m) => sum + MEMBER_HEADER_BYTES + m.body.length + 8, 0));
   const view = new DataView(result.buffer);
   let at = 0;
   for (const member of members) {
-    // ID1 ID2, CM = 8, FLG = 0, MTIME = 0, XFL (2: best, 4: fastest), OS = 255 (unknown).
-    result.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level >= 9 ? 2 : level <= 1 ? 4 : 0, 255], at);
-    result.set(member.body, at + 10);
-    at += 10 + member.body.length;
+    // ID1 ID2, CM = 8, FLG = FEXTRA, MTIME = 0, XFL (2: best, 4: fastest), OS = 255 (unknown);
+    // XLEN = 8; the subfield with the member's length.
+    result.set([0x1f, 0x8b, 8, 0x04, 0, 0, 0, 0, level >= 9 ? 2 : level <= 1 ? 4 : 0, 255, 8, 0, ...GZIP_MEMBER_SUBFIELD, 4, 0], at);
+    view.setUint32(at + 16, MEMBER_HEADER_BYTES + member.body.length + 8, true);
+    result.set(member.body, at + MEMBER_HEADER_BYTES);
+    at += MEMBER_HEADER_BYTES + member.body.length;
     view.setUint32(at, member.crc, true);
     view.setUint32(at + 4, member.size % 2 ** 32, true);
     at += 8;

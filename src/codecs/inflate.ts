@@ -13,6 +13,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { concatBytes } from './bytes.js';
+import { GZIP_MEMBER_SUBFIELD } from './deflate.js';
 
 export type DeflateWrapping = 'deflate' | 'zlib' | 'gzip';
 type TaskSettings = { signal?: AbortSignal; timeout?: number };
@@ -76,6 +77,17 @@ async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array
 }
 
 async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings): Promise<Uint8Array> {
+  const indexed = indexedMembers(input);
+  if (indexed) {
+    // A length field that does not fit the data is the field's fault, not necessarily the stream's (other
+    // readers ignore it): the one-member-at-a-time path below then decides.
+    const whole = await inflateIndexedMembers(pool, scope, input, indexed, limit, task).catch((error: unknown) => {
+      if (error instanceof CorruptDataError) return undefined;
+      throw error;
+    });
+    if (whole) return whole;
+  }
+  // Decoded outputs stay in the pool's memory until the one copy out at the end.
   const members: Uint8Array[] = [];
   let produced = 0;
   let at = 0;
@@ -93,12 +105,77 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     const view = new DataView(input.buffer, input.byteOffset + trailer, 8);
     if (checksum !== view.getUint32(0, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
     if (output.length % 2 ** 32 !== view.getUint32(4, true)) throw new CorruptDataError('gzip size mismatch: the data is corrupted');
-    members.push(output.slice());
+    members.push(output);
     produced += output.length;
     at = trailer + 8;
     // Trailing zeros (padding some tools add) end the stream, as they do for gzip(1).
   } while (at < input.length && input.subarray(at).some((byte) => byte !== 0));
-  return members.length === 1 ? members[0]! : concatBytes(members);
+  return members.length === 1 ? members[0]!.slice() : concatBytes(members);
+}
+
+interface IndexedMember {
+  start: number;
+  header: number;
+  end: number;
+}
+
+/**
+ * The members of a gzip stream whose every member records its length (as
+ * wyvern writes them: src/codecs/deflate.ts), found without decoding; undefined
+ * for any other stream, or for one member (nothing to do at once).
+ */
+function indexedMembers(input: Uint8Array): IndexedMember[] | undefined {
+  const members: IndexedMember[] = [];
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  let at = 0;
+  while (at < input.length) {
+    if (members.length > 0 && input.subarray(at).every((byte) => byte === 0)) break; // padding
+    if (input.length - at < 12 || input[at] !== 0x1f || input[at + 1] !== 0x8b) return undefined;
+    const flags = input[at + 3]!;
+    if (!(flags & 0x04) || flags & 0x02) return undefined;
+    let header: number;
+    try {
+      header = gzipHeaderLength(input, at);
+    } catch {
+      return undefined; // the one-member-at-a-time path reports it
+    }
+    let length: number | undefined;
+    const extraEnd = at + 12 + view.getUint16(at + 10, true);
+    for (let field = at + 12; field + 4 <= extraEnd; field += 4 + view.getUint16(field + 2, true)) {
+      if (input[field] === GZIP_MEMBER_SUBFIELD[0] && input[field + 1] === GZIP_MEMBER_SUBFIELD[1] && view.getUint16(field + 2, true) === 4 && field + 8 <= extraEnd) {
+        length = view.getUint32(field + 4, true);
+      }
+    }
+    if (length === undefined || length < header + 8 || length > input.length - at) return undefined;
+    members.push({ start: at, header, end: at + length });
+    at += length;
+  }
+  return members.length > 1 ? members : undefined;
+}
+
+/** Decodes indexed members all at once, each into its place in one output (sized by the ISIZE trailers). */
+async function inflateIndexedMembers(pool: Pool, scope: AllocationScope, input: Uint8Array, members: IndexedMember[], limit: number, task: TaskSettings): Promise<Uint8Array> {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const sizes = members.map((member) => view.getUint32(member.end - 4, true));
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  if (total > limit) throw new OutputLimitError(`gzip output passes \`options.maxOutputLength\` (${limit})`);
+  const whole = scope.allocUninitialized(Uint8Array, total);
+  const calls: [Uint8Array, Uint8Array, number][] = [];
+  let offset = 0;
+  members.forEach((member, i) => {
+    calls.push([input.subarray(member.start + member.header, member.end - 8), whole.subarray(offset, offset + sizes[i]!), 2]);
+    offset += sizes[i]!;
+  });
+  const results = await pool.starmap(kernels.inflateRaw, calls, { chunksize: 1, ...task });
+  results.forEach(([length, consumed, checksum], i) => {
+    const member = members[i]!;
+    // Output full: the member holds more than its ISIZE says.
+    if (length === -2 || (length >= 0 && length !== sizes[i])) throw new CorruptDataError(`gzip size mismatch in the member at offset ${member.start}: the data is corrupted`);
+    if (length < 0) throw corruption('gzip', length);
+    if (consumed !== calls[i]![0].length) throw new CorruptDataError(`gzip member at offset ${member.start} does not end where its length field says`);
+    if (checksum !== view.getUint32(member.end - 8, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
+  });
+  return whole.slice();
 }
 
 /**

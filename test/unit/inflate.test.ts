@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import * as fflate from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorruptDataError, OutputLimitError, Pool, decompress } from '../../src/index.js';
+import { CorruptDataError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
 
 // Streams made by fflate (a DEFLATE encoder that runs on both platforms); Node's zlib and gzip(1) are in
 // inflate-zlib.node.test.ts.
@@ -65,5 +65,46 @@ describe('DEFLATE decompression (raw, zlib, gzip)', () => {
     await expect(decompress(new Uint8Array([0x78, 0x00, 1, 2, 3, 4]), { pool, codec: 'zlib' })).rejects.toThrow('header check bits');
     await expect(decompress(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]), { pool, codec: 'gzip' })).rejects.toThrow('not gzip data');
     await expect(decompress(new Uint8Array([0x07]), { pool, codec: 'deflate' })).rejects.toThrow('reserved type 3');
+  });
+});
+
+describe('gzip members that record their length (decoded all at once)', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+  // 9 MiB: three members of up to 4 MiB, each with its length in a 'WY' extra subfield.
+  const data = new Uint8Array(9 << 20).map((_, i) => (i % 251 < 200 ? 97 + ((i * 7) % 13) : (i * 2654435761) >>> 24));
+  const memberStarts = (packed: Uint8Array): number[] => {
+    const starts: number[] = [];
+    const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+    for (let at = 0; at < packed.length; at += view.getUint32(at + 16, true)) starts.push(at);
+    return starts;
+  };
+
+  it('writes members that an independent decoder reads, and that decode back, also behind zero padding', async () => {
+    const packed = await compress(data, { pool, codec: 'gzip', level: 1 });
+    const starts = memberStarts(packed);
+    expect(starts.length).toBe(3);
+    // fflate reads one member at a time (gzip(1) and Node's zlib read them all: inflate-zlib.node.test.ts).
+    expect(sameBytes(fflate.gunzipSync(packed.subarray(starts[1]!, starts[2]!)), data.subarray(4 << 20, 8 << 20))).toBe(true);
+    expect(sameBytes(await decompress(packed, { pool, codec: 'gzip' }), data)).toBe(true);
+    const padded = new Uint8Array(packed.length + 64);
+    padded.set(packed);
+    expect(sameBytes(await decompress(padded, { pool, codec: 'gzip' }), data)).toBe(true);
+  });
+
+  it('a wrong length field falls back to reading member by member; damaged members are CorruptDataErrors', async () => {
+    const packed = await compress(data, { pool, codec: 'gzip', level: 1 });
+    const [, second] = memberStarts(packed);
+    const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // The first member's length field shortened by 100: the stream itself is intact.
+    const misleading = packed.slice();
+    view(misleading).setUint32(16, second! - 100, true);
+    expect(sameBytes(await decompress(misleading, { pool, codec: 'gzip' }), data)).toBe(true);
+    for (const damage of [second! - 3 /* ISIZE */, second! - 7 /* CRC */, second! >> 1 /* data */]) {
+      const bad = packed.slice();
+      bad[damage]! ^= 0x40;
+      await expect(decompress(bad, { pool, codec: 'gzip' }), `byte ${damage}`).rejects.toThrow(CorruptDataError);
+    }
+    await expect(decompress(packed, { pool, codec: 'gzip', maxOutputLength: data.length - 1 })).rejects.toThrow(OutputLimitError);
   });
 });
