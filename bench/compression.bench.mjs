@@ -60,6 +60,10 @@ async function throughStream(bytes, transform) {
 }
 
 const pools = { 1: new Pool({ workers: 1, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } }), [cores]: new Pool({ workers: cores, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } }) };
+// Outputs written into arrays allocated once (decompress's `out`, fflate's `out`): without the cost of
+// new memory per call, which on some VMs (first touch of a page) dominates decompression.
+const reusable = new Uint8Array(SIZE).fill(0);
+const reusableForPeer = new Uint8Array(SIZE).fill(0);
 const codecs = [
   ['wyvern lz4, 1 worker', (d) => compress(d, { pool: pools[1] }), (c) => decompress(c, { pool: pools[1] })],
   [`wyvern lz4, ${cores} workers`, (d) => compress(d, { pool: pools[cores], blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[cores] })],
@@ -69,6 +73,8 @@ const codecs = [
   [`wyvern gzip L6, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 6 }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip' })],
   [`wyvern lz4 stream, ${cores} workers`, (d) => throughStream(d, compressStream({ pool: pools[cores] })), (c) => throughStream(c, decompressStream({ pool: pools[cores] }))],
   [`wyvern gzip L6 stream, ${cores} workers`, (d) => throughStream(d, compressStream({ pool: pools[cores], codec: 'gzip', level: 6 })), (c) => throughStream(c, decompressStream({ pool: pools[cores], codec: 'gzip' }))],
+  [`wyvern lz4 into out, ${cores} workers`, (d) => compress(d, { pool: pools[cores], blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[cores], out: reusable })],
+  [`wyvern gzip L6 into out, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 6 }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip', out: reusable })],
   ['peer-lz4-wasm', (d) => lz4wasm.compress(d), (c) => lz4wasm.decompress(c)],
   ['peer-lz4js', (d) => lz4js.compress(d), (c) => lz4js.decompress(c)],
   ['peer-node:zlib gzip L1', (d) => zlib.gzipSync(d, { level: 1 }), (c) => zlib.gunzipSync(c)],
@@ -76,6 +82,7 @@ const codecs = [
   ['peer-CompressionStream gzip (zlib L6)', (d) => throughStream(d, new CompressionStream('gzip')), (c) => throughStream(c, new DecompressionStream('gzip'))],
   ['peer-fflate gzip L1', (d) => fflate.gzipSync(d, { level: 1 }), (c) => fflate.gunzipSync(c)],
   ['peer-fflate gzip L6', (d) => fflate.gzipSync(d, { level: 6 }), (c) => fflate.gunzipSync(c)],
+  ['peer-fflate gzip L6 into out', (d) => fflate.gzipSync(d, { level: 6 }), (c) => fflate.gunzipSync(c, { out: reusableForPeer })],
 ];
 
 const time = async (fn) => {

@@ -52,3 +52,52 @@ export class ChunkAccumulator {
     return chunk;
   }
 }
+
+/**
+ * Where a decoder's output goes, piece by piece, from views of the pool's
+ * memory that are reused afterwards: into new arrays of the caller's own, or
+ * into an array the caller gave (decompress's `out`), which saves allocating
+ * (and, on first touch, faulting in) fresh memory for every result.
+ */
+export interface OutputSink {
+  /** Bytes written so far. */
+  readonly length: number;
+  write(view: Uint8Array): void;
+  /** Everything written, as one array. */
+  result(): Uint8Array;
+}
+
+/** Copies each piece out; one piece is returned as it is, several are joined. */
+export class NewArraySink implements OutputSink {
+  private parts: Uint8Array[] = [];
+  length = 0;
+
+  write(view: Uint8Array): void {
+    this.parts.push(view.slice());
+    this.length += view.length;
+  }
+
+  result(): Uint8Array {
+    return this.parts.length === 1 ? this.parts[0]! : concatBytes(this.parts);
+  }
+}
+
+/** Copies each piece into `out`; writing past its end fails with `overflow()`. */
+export class IntoArraySink implements OutputSink {
+  length = 0;
+
+  constructor(
+    private readonly out: Uint8Array,
+    private readonly overflow: () => Error,
+  ) {}
+
+  write(view: Uint8Array): void {
+    if (this.length + view.length > this.out.length) throw this.overflow();
+    this.out.set(view, this.length);
+    this.length += view.length;
+  }
+
+  result(): Uint8Array {
+    return this.out.subarray(0, this.length);
+  }
+}

@@ -13,7 +13,7 @@ import type { Pool, TaskOptions } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
-import { concatBytes } from './bytes.js';
+import { IntoArraySink, NewArraySink, type OutputSink } from './bytes.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
 /** Codecs: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping (written and read alike). */
@@ -42,6 +42,12 @@ export interface DecompressOptions extends TaskOptions {
   codec?: Codec;
   /** The most bytes decompression may produce; more is an OutputLimitError. @default 1 GiB */
   maxOutputLength?: number;
+  /**
+   * Decode into this array (ordinary or shared) instead of a new one; the result is then
+   * `out.subarray(0, length)`. Output that does not fit is an OutputLimitError. Saves allocating
+   * a new array per call when the size is known, e.g. straight into a typed array's bytes.
+   */
+  out?: Uint8Array;
   /**
    * DEFLATE codecs: the expected output size, when the caller knows it. zlib and raw streams do not
    * record their size, so without it the output buffer is guessed and may be grown (decoding again).
@@ -123,12 +129,22 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   }
 }
 
-/** Decompresses `data` (LZ4 frames, or a raw/zlib/gzip DEFLATE stream); the result is an ordinary Uint8Array. */
+/** Decompresses `data` (LZ4 frames, or a raw/zlib/gzip DEFLATE stream); the result is an ordinary Uint8Array, or a view of `options.out`. */
 export async function decompress(data: Uint8Array, options: DecompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
-  const maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
+  let maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
+  let sink: OutputSink = new NewArraySink();
+  if (options.out !== undefined) {
+    checkBytes(options.out, 'options.out');
+    const out = options.out;
+    const limit = maxOutputLength;
+    sink = new IntoArraySink(out, () =>
+      out.length < limit ? new OutputLimitError(`the output does not fit in \`options.out\` (${out.length} bytes)`) : new OutputLimitError(`output passes \`options.maxOutputLength\` (${limit})`),
+    );
+    maxOutputLength = Math.min(maxOutputLength, out.length);
+  }
   const pool = options.pool ?? defaultPool();
   const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
 
@@ -137,13 +153,12 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     const input = inHeap(pool, scope, data);
     if (codec !== 'lz4') {
       const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
-      return await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sizeHint);
+      await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sink, sizeHint);
+      return sink.result();
     }
     const frames = parseFrames(input);
     const local = await pool.mainThreadKernels();
     const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
-    const chunks: Uint8Array[] = [];
-    let produced = 0;
     for (const frame of frames) {
       const { descriptor } = frame;
       if (((hash(input.subarray(descriptor.offset, descriptor.offset + descriptor.length)) >>> 8) & 0xff) !== descriptor.checksum) {
@@ -154,7 +169,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
           throw new CorruptDataError(`LZ4 block checksum mismatch for the block at offset ${block.offset}`);
         }
       }
-      if (frame.contentSize !== undefined && produced + frame.contentSize > maxOutputLength) {
+      if (frame.contentSize !== undefined && sink.length + frame.contentSize > maxOutputLength) {
         throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${maxOutputLength})`);
       }
       if (frame.independent && frame.contentSize !== undefined) {
@@ -163,32 +178,38 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
           if (frame.contentChecksum !== undefined && (await pool.apply(kernels.xxhash32, [whole, 0], taskOptions)) !== frame.contentChecksum) {
             throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
           }
-          chunks.push(whole.slice());
-          produced += whole.length;
+          sink.write(whole);
           continue;
         }
       }
-      const frameStart = chunks.length;
-      produced = frame.independent
-        ? await decodeIndependent(pool, scope, input, frame, chunks, produced, maxOutputLength, taskOptions)
-        : await decodeLinked(pool, scope, input, frame, chunks, produced, maxOutputLength, taskOptions);
-      const frameBytes = chunks.slice(frameStart).reduce((sum, c) => sum + c.length, 0);
+      // The general path: blocks in waves (independent) or in order (linked), the content hashed as it comes.
+      const frameStart = sink.length;
+      const state = frame.contentChecksum !== undefined ? scope.allocUninitialized(Uint8Array, local.xxhashStateBytes()) : undefined;
+      if (state) local.xxhash32_reset(state.byteOffset, 0);
+      const emit = (view: Uint8Array): void => {
+        if (sink.length + view.length > maxOutputLength) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${maxOutputLength})`);
+        if (state) local.xxhash32_update(state.byteOffset, view.byteOffset, view.length);
+        sink.write(view);
+      };
+      const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
+      if (frame.independent) await decodeIndependent(pool, scope, input, frame, emit, limits, taskOptions);
+      else await decodeLinked(pool, scope, input, frame, emit, limits, taskOptions);
+      const frameBytes = sink.length - frameStart;
       if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {
         throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
       }
-      if (frame.contentChecksum !== undefined) {
-        const whole = concatBytes(chunks.slice(frameStart), scope.allocUninitialized(Uint8Array, frameBytes));
-        const checksum = await pool.apply(kernels.xxhash32, [whole, 0], taskOptions);
-        if (checksum !== frame.contentChecksum) throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+      if (state && local.xxhash32_digest(state.byteOffset) >>> 0 !== frame.contentChecksum) {
+        throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
       }
     }
-    return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
+    return sink.result();
   } finally {
     scope.release();
   }
 }
 
 type TaskSettings = { chunksize: number; signal?: AbortSignal; timeout?: number };
+type OutputLimits = { room: number; max: number };
 
 /**
  * The common case, fast: independent blocks and a declared content size, so
@@ -225,19 +246,23 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
   return whole;
 }
 
-/** Decodes blocks in waves of a few per worker, each into its own slot of blockMaxSize. */
+/**
+ * Decodes blocks in waves of a few per worker, each into its own slot of
+ * blockMaxSize, and hands each block's output (a view of the pool's memory,
+ * valid until the next wave) to `emit`, in order. `limits.room`: the most output
+ * this frame may produce; `limits.max`: the caller's limit, for messages.
+ */
 async function decodeIndependent(
-  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, chunks: Uint8Array[], produced: number, limit: number, taskOptions: TaskSettings,
-): Promise<number> {
+  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, emit: (view: Uint8Array) => void, limits: OutputLimits, taskOptions: TaskSettings,
+): Promise<void> {
   const wave = pool.workers * 4;
   const buffer = scope.allocUninitialized(Uint8Array, Math.min(frame.blocks.length, wave) * frame.blockMaxSize);
+  let produced = 0;
   for (let first = 0; first < frame.blocks.length; first += wave) {
     const blocks = frame.blocks.slice(first, first + wave);
     const calls: [Uint8Array, Uint8Array, number, number][] = [];
-    const capacities: number[] = [];
+    const capacity = Math.min(frame.blockMaxSize, Math.max(0, limits.room - produced));
     blocks.forEach((block, i) => {
-      const capacity = Math.min(frame.blockMaxSize, Math.max(0, limit - produced));
-      capacities.push(capacity);
       if (!block.uncompressed) calls.push([input.subarray(block.offset, block.offset + block.length), buffer.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + capacity), 0, 0]);
     });
     const lengths = await pool.starmap(kernels.lz4DecompressBlock, calls, taskOptions);
@@ -248,45 +273,42 @@ async function decodeIndependent(
         bytes = input.subarray(block.offset, block.offset + block.length);
       } else {
         const length = lengths[call++]!;
-        if (length < 0) throw blockError(length, block.offset, capacities[i]! < frame.blockMaxSize, limit);
+        if (length < 0) throw blockError(length, block.offset, capacity < frame.blockMaxSize, limits.max);
         bytes = buffer.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + length);
       }
       produced += bytes.length;
-      if (produced > limit) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
-      chunks.push(bytes.slice());
+      emit(bytes);
     });
   }
-  return produced;
 }
 
 /** Linked blocks may refer to the previous 64 KiB of output: decoded one after another after that history. */
 async function decodeLinked(
-  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, chunks: Uint8Array[], produced: number, limit: number, taskOptions: TaskSettings,
-): Promise<number> {
+  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, emit: (view: Uint8Array) => void, limits: OutputLimits, taskOptions: TaskSettings,
+): Promise<void> {
   const HISTORY = 64 * 1024;
   // buffer = [history: up to 64 KiB of earlier output | this block's output]
   const buffer = scope.allocUninitialized(Uint8Array, HISTORY + frame.blockMaxSize);
   let history = 0;
+  let produced = 0;
   for (const block of frame.blocks) {
     let length: number;
     if (block.uncompressed) {
       length = block.length;
       buffer.set(input.subarray(block.offset, block.offset + length), HISTORY);
     } else {
-      const capacity = Math.min(frame.blockMaxSize, Math.max(0, limit - produced));
+      const capacity = Math.min(frame.blockMaxSize, Math.max(0, limits.room - produced));
       const out = buffer.subarray(HISTORY - history, HISTORY + capacity);
       length = await pool.apply(kernels.lz4DecompressBlock, [input.subarray(block.offset, block.offset + block.length), out, history, history], taskOptions);
-      if (length < 0) throw blockError(length, block.offset, capacity < frame.blockMaxSize, limit);
+      if (length < 0) throw blockError(length, block.offset, capacity < frame.blockMaxSize, limits.max);
     }
     produced += length;
-    if (produced > limit) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
-    chunks.push(buffer.slice(HISTORY, HISTORY + length));
+    emit(buffer.subarray(HISTORY, HISTORY + length));
     // The last 64 KiB of [history | block] move to just before the next block's start.
     const keep = Math.min(HISTORY, history + length);
     buffer.copyWithin(HISTORY - keep, HISTORY + length - keep, HISTORY + length);
     history = keep;
   }
-  return produced;
 }
 
 export function blockError(code: number, offset: number, limited: boolean, limit: number): Error {

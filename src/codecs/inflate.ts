@@ -12,7 +12,7 @@ import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
-import { concatBytes } from './bytes.js';
+import type { OutputSink } from './bytes.js';
 import { GZIP_MEMBER_SUBFIELD } from './deflate.js';
 
 export type DeflateWrapping = 'deflate' | 'zlib' | 'gzip';
@@ -32,13 +32,13 @@ export function corruption(what: string, code: number): CorruptDataError {
   return new CorruptDataError(`${what} data is corrupted: it ${ERRORS[code] ?? `fails with code ${code}`}`);
 }
 
-/** Decodes `input` (in the pool's memory) and returns the bytes, at most `limit` of them. */
+/** Decodes `input` (in the pool's memory) into `sink`, at most `limit` bytes. */
 export async function inflateWrapped(
-  pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings, sizeHint = 0,
-): Promise<Uint8Array> {
-  if (wrapping === 'deflate') return (await inflateRaw(pool, scope, input, limit, task, 'DEFLATE', sizeHint)).output.slice();
-  if (wrapping === 'zlib') return inflateZlib(pool, scope, input, limit, task, sizeHint);
-  return inflateGzip(pool, scope, input, limit, task);
+  pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings, sink: OutputSink, sizeHint = 0,
+): Promise<void> {
+  if (wrapping === 'deflate') sink.write((await inflateRaw(pool, scope, input, limit, task, 'DEFLATE', sizeHint)).output);
+  else if (wrapping === 'zlib') sink.write(await inflateZlib(pool, scope, input, limit, task, sizeHint));
+  else await inflateGzip(pool, scope, input, limit, task, sink);
 }
 
 /**
@@ -73,10 +73,10 @@ async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array
   if (input.length - trailer < 4) throw new CorruptDataError('zlib data is truncated: the Adler-32 trailer is missing');
   const expected = new DataView(input.buffer, input.byteOffset + trailer, 4).getUint32(0, false);
   if (checksum !== expected) throw new CorruptDataError('zlib Adler-32 mismatch: the data is corrupted');
-  return output.slice();
+  return output;
 }
 
-async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings): Promise<Uint8Array> {
+async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sink: OutputSink): Promise<void> {
   const indexed = indexedMembers(input);
   if (indexed) {
     // A length field that does not fit the data is the field's fault, not necessarily the stream's (other
@@ -85,10 +85,9 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
       if (error instanceof CorruptDataError) return undefined;
       throw error;
     });
-    if (whole) return whole;
+    if (whole) return sink.write(whole);
   }
-  // Decoded outputs stay in the pool's memory until the one copy out at the end.
-  const members: Uint8Array[] = [];
+  // Each member's output goes to the sink before the next is decoded (its buffer stays with the scope).
   let produced = 0;
   let at = 0;
   do {
@@ -105,12 +104,11 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     const view = new DataView(input.buffer, input.byteOffset + trailer, 8);
     if (checksum !== view.getUint32(0, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
     if (output.length % 2 ** 32 !== view.getUint32(4, true)) throw new CorruptDataError('gzip size mismatch: the data is corrupted');
-    members.push(output);
+    sink.write(output);
     produced += output.length;
     at = trailer + 8;
     // Trailing zeros (padding some tools add) end the stream, as they do for gzip(1).
   } while (at < input.length && input.subarray(at).some((byte) => byte !== 0));
-  return members.length === 1 ? members[0]!.slice() : concatBytes(members);
 }
 
 interface IndexedMember {
@@ -175,7 +173,7 @@ async function inflateIndexedMembers(pool: Pool, scope: AllocationScope, input: 
     if (consumed !== calls[i]![0].length) throw new CorruptDataError(`gzip member at offset ${member.start} does not end where its length field says`);
     if (checksum !== view.getUint32(member.end - 8, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
   });
-  return whole.slice();
+  return whole;
 }
 
 /**

@@ -20,7 +20,7 @@
 
 import { readFileBytes, writeFileBytes } from '#platform';
 import { compress, decompress, inHeap } from '../codecs/compress.js';
-import { ArgumentTypeError, CorruptDataError, SerializationError, WyvernError, describe } from '../errors.js';
+import { ArgumentTypeError, CorruptDataError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
 import { checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
@@ -171,7 +171,7 @@ export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blo
   let at = PREFIX_BYTES + headerLength + 4;
   const sections = header.arrays.map((entry, i) => {
     const Kind = TYPED_ARRAY_KINDS.find((k) => k.name === entry.kind);
-    if (!Kind || !Number.isInteger(entry.length) || !Number.isInteger(entry.stored) || entry.stored < 0) throw new CorruptDataError(`wyvern dump array ${i} has an invalid description`);
+    if (!Kind || !Number.isInteger(entry.length) || entry.length < 0 || !Number.isInteger(entry.stored) || entry.stored < 0) throw new CorruptDataError(`wyvern dump array ${i} has an invalid description`);
     if (entry.stored > bytes.length - at) throw new CorruptDataError(`wyvern dump is truncated: array ${i} runs past the end of the file`);
     const stored = bytes.subarray(at, at + entry.stored);
     at += entry.stored;
@@ -180,16 +180,26 @@ export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blo
   const arrays = await Promise.all(
     sections.map(async ({ entry, Kind, stored }, i) => {
       const byteLength = entry.length * Kind.BYTES_PER_ELEMENT;
-      let raw: Uint8Array;
-      if (codec === 'raw') {
-        if ((await checksumOf(pool, stored)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
-        raw = stored;
-      } else {
-        raw = await decompress(stored, { pool, codec, maxOutputLength: options.maxOutputLength ?? 2 ** 30, sizeHint: byteLength });
-      }
-      if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
+      if (byteLength > (options.maxOutputLength ?? 2 ** 30)) throw new OutputLimitError(`wyvern dump array ${i} holds ${byteLength} bytes, past \`options.maxOutputLength\``);
       const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
-      new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(raw);
+      const target = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      try {
+        if (codec === 'raw') {
+          if ((await checksumOf(pool, stored)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
+          if (stored.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${stored.length} bytes, its description says ${byteLength}`);
+          target.set(stored);
+        } else {
+          // Straight into the array's bytes: no intermediate array.
+          const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength }).catch((error: unknown) => {
+            if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${i} holds more than the ${byteLength} bytes its description says`);
+            throw error;
+          });
+          if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
+        }
+      } catch (error) {
+        if (options.shared) pool.free(array);
+        throw error;
+      }
       return array;
     }),
   );

@@ -1,0 +1,56 @@
+// decompress({ out }): output written into the caller's array (ordinary or in
+// the pool's memory), every codec and path; too small is an OutputLimitError.
+import { afterAll, describe, expect, it } from 'vitest';
+import { ArgumentTypeError, OutputLimitError, Pool, compress, compressStream, decompress, type Codec } from '../../src/index.js';
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+
+describe('decompress into a given array', () => {
+  const pool = new Pool({ workers: 2 });
+  afterAll(() => pool.terminate());
+  const data = new TextEncoder().encode(Array.from({ length: 50_000 }, (_, i) => `entry ${i % 3001} ${'q'.repeat(i % 11)}\n`).join(''));
+
+  const streamed = async (bytes: Uint8Array): Promise<Uint8Array> => {
+    const source = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(bytes), c.close()) });
+    const parts: Uint8Array[] = [];
+    const reader = source.pipeThrough(compressStream({ pool, chunkSize: 65536 })).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
+    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+    return out;
+  };
+
+  it('writes every codec and path into an ordinary or a shared array, and returns a view of it', async () => {
+    const packed: [string, Codec, Uint8Array][] = [
+      ['lz4, content size', 'lz4', await compress(data, { pool, blockSize: 65536 })],
+      ['lz4, streamed (no content size)', 'lz4', await streamed(data)],
+      ['gzip, one member', 'gzip', await compress(data, { pool, codec: 'gzip' })],
+      ['zlib', 'zlib', await compress(data, { pool, codec: 'zlib' })],
+      ['deflate', 'deflate', await compress(data, { pool, codec: 'deflate' })],
+    ];
+    for (const [what, codec, bytes] of packed) {
+      for (const out of [new Uint8Array(data.length + 100), pool.alloc(Uint8Array, data.length)]) {
+        const result = await decompress(bytes, { pool, codec, out });
+        expect(result.buffer, what).toBe(out.buffer);
+        expect(result.byteOffset, what).toBe(out.byteOffset);
+        expect(sameBytes(result, data), what).toBe(true);
+        if (pool.isShared(out)) pool.free(out);
+      }
+      await expect(decompress(bytes, { pool, codec, out: new Uint8Array(data.length - 1) }), what).rejects.toThrow(OutputLimitError);
+    }
+  });
+
+  it('a large gzip input decodes its members at once into the given array', async () => {
+    const big = new Uint8Array(6 << 20).map((_, i) => 65 + ((i * 31) % 23));
+    const gz = await compress(big, { pool, codec: 'gzip', level: 1 });
+    const out = new Uint8Array(big.length);
+    expect(sameBytes(await decompress(gz, { pool, codec: 'gzip', out }), big)).toBe(true);
+    await expect(decompress(gz, { pool, codec: 'gzip', out: new Uint8Array(big.length - 1) })).rejects.toThrow(OutputLimitError);
+  });
+
+  it('refuses an out that is not a Uint8Array', async () => {
+    const packed = await compress(data, { pool });
+    await expect(decompress(packed, { pool, out: new Float64Array(10) as never })).rejects.toThrow(ArgumentTypeError);
+    await expect(decompress(packed, { pool, out: new Float64Array(10) as never })).rejects.toThrow('`options.out` must be a Uint8Array');
+  });
+});
