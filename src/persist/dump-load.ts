@@ -18,7 +18,9 @@
  * a clear error.
  */
 
-import { readFileBytes, writeFileBytes } from '#platform';
+import { openFileSource, writeFileBytes } from '#platform';
+import type { ByteSource } from '../platform/types.js';
+import { blobSource, bytesSource } from './byte-source.js';
 import { compress, decompress, inHeap } from '../codecs/compress.js';
 import { ArgumentTypeError, CorruptDataError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
@@ -132,77 +134,102 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
   return out;
 }
 
-/** Reads what {@link dump} wrote, from bytes, a Blob, a file handle (getFile), or a file path/URL (Node; URLs are fetched in browsers). */
+/**
+ * Reads what {@link dump} wrote, from bytes, a Blob, a file handle (getFile), or a file path/URL (Node;
+ * URLs are fetched in browsers). Files are read by position: each array's bytes go straight from the
+ * file into the array (raw), or its compressed section is read and decoded into it, so no buffer of the
+ * whole file is made.
+ */
 export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blob | WritableFileHandle, options: LoadOptions = {}): Promise<unknown> {
   checkObject(options, 'options');
   const pool = options.pool ?? defaultPool();
-  const bytes =
+  const reader =
     source instanceof Uint8Array
-      ? source
+      ? bytesSource(source)
       : source instanceof ArrayBuffer
-        ? new Uint8Array(source)
+        ? bytesSource(new Uint8Array(source))
         : typeof Blob !== 'undefined' && source instanceof Blob
-          ? new Uint8Array(await source.arrayBuffer())
+          ? blobSource(source)
           : isFileHandle(source)
-            ? new Uint8Array(await (await source.getFile()).arrayBuffer())
-          : typeof source === 'string' || source instanceof URL
-            ? await readFileBytes(source)
-            : (() => {
-                throw new ArgumentTypeError('source', `\`source\` must be bytes, a Blob, a file handle, or a file path or URL; got ${describe(source)}`);
-              })();
-  if (bytes.length < PREFIX_BYTES + 4 || MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptDataError('not a wyvern dump: the file does not start with "WYVN"');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+            ? blobSource(await source.getFile())
+            : typeof source === 'string' || source instanceof URL
+              ? await openFileSource(source)
+              : (() => {
+                  throw new ArgumentTypeError('source', `\`source\` must be bytes, a Blob, a file handle, or a file path or URL; got ${describe(source)}`);
+                })();
+  try {
+    return await loadFrom(reader, pool, options);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): Promise<unknown> {
+  const read = async (position: number, length: number): Promise<Uint8Array> => {
+    const bytes = new Uint8Array(length);
+    await reader.read(position, bytes);
+    return bytes;
+  };
+  const prefix = reader.size >= PREFIX_BYTES + 4 ? await read(0, PREFIX_BYTES) : undefined;
+  if (!prefix || MAGIC.some((b, i) => prefix[i] !== b)) throw new CorruptDataError('not a wyvern dump: the file does not start with "WYVN"');
+  const view = new DataView(prefix.buffer);
   const version = view.getUint16(4, true);
   if (version > DUMP_FORMAT_VERSION) {
     throw new WyvernError('ERR_DUMP_VERSION', `this dump is format version ${version}; this wyvern reads versions up to ${DUMP_FORMAT_VERSION}: upgrade wyvern to load it`);
   }
-  const codec = (Object.keys(CODEC_IDS) as DumpCodec[]).find((name) => CODEC_IDS[name] === bytes[6]);
-  if (!codec) throw new CorruptDataError(`wyvern dump names an unknown codec ${bytes[6]}`);
+  const codec = (Object.keys(CODEC_IDS) as DumpCodec[]).find((name) => CODEC_IDS[name] === prefix[6]);
+  if (!codec) throw new CorruptDataError(`wyvern dump names an unknown codec ${prefix[6]}`);
   const headerLength = view.getUint32(8, true);
-  if (headerLength > bytes.length - PREFIX_BYTES - 4) throw new CorruptDataError('wyvern dump is truncated: its header runs past the end');
-  const headerBytes = bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength);
-  if ((await checksumOf(pool, headerBytes)) !== view.getUint32(PREFIX_BYTES + headerLength, true)) throw new CorruptDataError('wyvern dump header checksum mismatch: the file is corrupted');
+  if (headerLength > reader.size - PREFIX_BYTES - 4) throw new CorruptDataError('wyvern dump is truncated: its header runs past the end');
+  const headerAndChecksum = await read(PREFIX_BYTES, headerLength + 4);
+  const headerBytes = headerAndChecksum.subarray(0, headerLength);
+  if ((await checksumOf(pool, headerBytes)) !== new DataView(headerAndChecksum.buffer).getUint32(headerLength, true)) {
+    throw new CorruptDataError('wyvern dump header checksum mismatch: the file is corrupted');
+  }
   let header: { value: unknown; arrays: ArrayEntry[] };
   try {
     header = JSON.parse(new TextDecoder().decode(headerBytes)) as typeof header;
   } catch {
     throw new CorruptDataError('wyvern dump header is not valid JSON');
   }
+  const limit = options.maxOutputLength ?? 2 ** 30;
   let at = PREFIX_BYTES + headerLength + 4;
   const sections = header.arrays.map((entry, i) => {
     const Kind = TYPED_ARRAY_KINDS.find((k) => k.name === entry.kind);
     if (!Kind || !Number.isInteger(entry.length) || entry.length < 0 || !Number.isInteger(entry.stored) || entry.stored < 0) throw new CorruptDataError(`wyvern dump array ${i} has an invalid description`);
-    if (entry.stored > bytes.length - at) throw new CorruptDataError(`wyvern dump is truncated: array ${i} runs past the end of the file`);
-    const stored = bytes.subarray(at, at + entry.stored);
+    if (entry.stored > reader.size - at) throw new CorruptDataError(`wyvern dump is truncated: array ${i} runs past the end of the file`);
+    const byteLength = entry.length * Kind.BYTES_PER_ELEMENT;
+    if (byteLength > limit) throw new OutputLimitError(`wyvern dump array ${i} holds ${byteLength} bytes, past \`options.maxOutputLength\` (${limit})`);
+    if (codec === 'raw' && entry.stored !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${entry.stored} bytes, its description says ${byteLength}`);
+    const section = { entry, Kind, offset: at, byteLength };
     at += entry.stored;
-    return { entry, Kind, stored };
+    return section;
   });
-  const arrays = await Promise.all(
-    sections.map(async ({ entry, Kind, stored }, i) => {
-      const byteLength = entry.length * Kind.BYTES_PER_ELEMENT;
-      if (byteLength > (options.maxOutputLength ?? 2 ** 30)) throw new OutputLimitError(`wyvern dump array ${i} holds ${byteLength} bytes, past \`options.maxOutputLength\``);
-      const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
-      const target = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-      try {
+  const arrays: TypedArray[] = [];
+  try {
+    await Promise.all(
+      sections.map(async ({ entry, Kind, offset, byteLength }, i) => {
+        const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
+        arrays[i] = array;
+        const target = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
         if (codec === 'raw') {
-          if ((await checksumOf(pool, stored)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
-          if (stored.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${stored.length} bytes, its description says ${byteLength}`);
-          target.set(stored);
-        } else {
-          // Straight into the array's bytes: no intermediate array.
-          const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength }).catch((error: unknown) => {
-            if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${i} holds more than the ${byteLength} bytes its description says`);
-            throw error;
-          });
-          if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
+          await reader.read(offset, target);
+          if ((await checksumOf(pool, target)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
+          return;
         }
-      } catch (error) {
-        if (options.shared) pool.free(array);
-        throw error;
-      }
-      return array;
-    }),
-  );
+        // The compressed section, decoded straight into the array's bytes.
+        const stored = await read(offset, entry.stored);
+        const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength }).catch((error: unknown) => {
+          if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${i} holds more than the ${byteLength} bytes its description says`);
+          throw error;
+        });
+        if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
+      }),
+    );
+  } catch (error) {
+    if (options.shared) for (const array of arrays) if (array) pool.free(array);
+    throw error;
+  }
   return unflatten(header.value, arrays);
 }
 

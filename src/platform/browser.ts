@@ -7,7 +7,8 @@
  * pool terminates it and starts another).
  */
 
-import type { SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+import type { ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+import { blobSource } from '../persist/byte-source.js';
 import { engineHasRelaxedSimd, KERNEL_FILES, parseKernelVariant, type KernelVariant } from '../wasm/variant.js';
 
 export const platformName = 'browser';
@@ -74,8 +75,9 @@ export async function writeFileBytes(target: string | URL, _bytes: Uint8Array): 
   throw new TypeError(`dump() cannot write to the path ${String(target)} in a browser: pass a file handle (the origin private file system: navigator.storage.getDirectory()), or call dump(value) without a target and keep the returned bytes (new Blob([bytes]))`);
 }
 
-export async function readFileBytes(source: string | URL): Promise<Uint8Array> {
+/** Fetches a URL for load(): browsers have no file paths; the response is read whole, then by position. */
+export async function openFileSource(source: string | URL): Promise<ByteSource> {
   const response = await fetch(source);
   if (!response.ok) throw new Error(`cannot load ${String(source)}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  return blobSource(await response.blob());
 }

@@ -5,11 +5,11 @@
  * directories below the package root both in src/ and in build/dist/.
  */
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+import type { ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
 import { engineHasRelaxedSimd, KERNEL_FILES, parseKernelVariant, type KernelVariant } from '../wasm/variant.js';
 
 export const platformName = 'node';
@@ -86,8 +86,19 @@ export async function writeFileBytes(target: string | URL, bytes: Uint8Array): P
   await writeFile(target, bytes);
 }
 
-/** Reads a file path or file: URL (load). */
-export async function readFileBytes(source: string | URL): Promise<Uint8Array> {
-  const buffer = await readFile(source);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+/** Opens a file path or file: URL for reading by position (load). */
+export async function openFileSource(source: string | URL): Promise<ByteSource> {
+  const file = await open(source, 'r');
+  const { size } = await file.stat();
+  return {
+    size,
+    async read(position, into) {
+      for (let done = 0; done < into.length; ) {
+        const { bytesRead } = await file.read(into, done, into.length - done, position + done);
+        if (bytesRead === 0) throw new RangeError(`${String(source)} ends at ${position + done}, before ${position + into.length}`);
+        done += bytesRead;
+      }
+    },
+    close: () => file.close(),
+  };
 }

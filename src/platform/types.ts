@@ -40,3 +40,11 @@ export interface SpawnOptions {
   /** Node only: V8 heap limits of the worker (see worker_threads' `resourceLimits`). */
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
 }
+
+/** Bytes read by position (load): each array's bytes go straight into the array, with no whole-file buffer. */
+export interface ByteSource {
+  readonly size: number;
+  /** Fills `into` with the bytes from `position`; fails if the source ends first. */
+  read(position: number, into: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pool, dump, load } from '../../src/index.js';
+import { CorruptDataError, Pool, dump, load } from '../../src/index.js';
 
 describe('dump / load with files (Node)', () => {
   const pool = new Pool({ workers: 2 });
@@ -18,5 +18,25 @@ describe('dump / load with files (Node)', () => {
     expect(Array.from(readFileSync(path))).toEqual(Array.from(bytes));
     expect(await load(path, { pool })).toEqual({ w: new Float64Array([0.5, 1.5]), name: 'model' });
     expect(await load(new URL(`file://${path}`), { pool })).toEqual({ w: new Float64Array([0.5, 1.5]), name: 'model' });
+  });
+
+  it('reads each array straight from the file into ordinary or shared arrays, raw and compressed; a cut file is a CorruptDataError', async () => {
+    const weights = new Float64Array(40_000).map((_, i) => Math.cos(i / 50));
+    const labels = new Int32Array(1000).map((_, i) => i * 3);
+    for (const compress of [false, 'lz4', 'gzip'] as const) {
+      const path = join(dir, `arrays-${compress}.wyvn`);
+      const bytes = await dump({ weights, nested: { labels } }, path, { pool, compress });
+      for (const shared of [false, true]) {
+        const back = (await load(path, { pool, shared })) as { weights: Float64Array; nested: { labels: Int32Array } };
+        expect(back).toEqual({ weights, nested: { labels } });
+        expect(pool.isShared(back.weights)).toBe(shared);
+        if (shared) {
+          pool.free(back.weights);
+          pool.free(back.nested.labels);
+        }
+      }
+      writeFileSync(path, bytes.subarray(0, bytes.length - 10));
+      await expect(load(path, { pool }), `${compress}`).rejects.toBeInstanceOf(CorruptDataError);
+    }
   });
 });
