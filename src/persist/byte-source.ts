@@ -1,6 +1,6 @@
-/** Byte sources for load() that are the same on every platform: bytes in memory, and Blobs (Files). */
+/** Byte sources (load) and sinks (dump) that are the same on every platform: bytes, Blobs, file handles. */
 
-import type { ByteSource } from '../platform/types.js';
+import type { ByteSink, ByteSource } from '../platform/types.js';
 
 export function bytesSource(bytes: Uint8Array): ByteSource {
   return {
@@ -22,5 +22,25 @@ export function blobSource(blob: Blob): ByteSource {
       into.set(new Uint8Array(await blob.slice(position, position + into.length).arrayBuffer()));
     },
     close: async () => {},
+  };
+}
+
+/** The part of the File System API's FileSystemFileHandle that dump() and load() use. */
+export interface WritableFileHandle {
+  createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void> }>;
+  getFile(): Promise<Blob>;
+}
+
+export function isFileHandle(value: unknown): value is WritableFileHandle {
+  return typeof value === 'object' && value !== null && typeof (value as WritableFileHandle).createWritable === 'function' && typeof (value as WritableFileHandle).getFile === 'function';
+}
+
+/** Writes through a file handle's writable stream (the origin private file system, in browsers). */
+export async function fileHandleSink(handle: WritableFileHandle): Promise<ByteSink> {
+  const writable = await handle.createWritable();
+  return {
+    // The stream keeps what it is given until close: a copy, since sections may be views of memory reused later.
+    write: (bytes) => writable.write(bytes.slice() as Uint8Array<ArrayBuffer>),
+    close: () => writable.close(),
   };
 }

@@ -18,10 +18,12 @@
  * a clear error.
  */
 
-import { openFileSource, writeFileBytes } from '#platform';
+import { openFileSink, openFileSource } from '#platform';
 import type { ByteSource } from '../platform/types.js';
-import { blobSource, bytesSource } from './byte-source.js';
-import { compress, decompress, inHeap } from '../codecs/compress.js';
+import { blobSource, bytesSource, fileHandleSink, isFileHandle, type WritableFileHandle } from './byte-source.js';
+
+export type { WritableFileHandle } from './byte-source.js';
+import { compress, decompress } from '../codecs/compress.js';
 import { ArgumentTypeError, CorruptDataError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
 import { checkObject, checkOneOf } from '../options.js';
@@ -35,6 +37,10 @@ export const DUMP_FORMAT_VERSION = 1;
 const CODEC_IDS = { raw: 0, lz4: 1, zlib: 2, gzip: 3 } as const;
 type DumpCodec = keyof typeof CODEC_IDS;
 const PREFIX_BYTES = 12;
+/** dump() writes array sections to files in pieces of this many bytes. */
+const WRITE_PIECE = 8 << 20;
+/** Bytes outside the pool's memory are hashed in pieces of this many bytes. */
+const HASH_PIECE = 4 << 20;
 
 export interface DumpOptions {
   /** How array sections are stored: LZ4 (fast), zlib or gzip (smaller), or raw (`false`). @default 'lz4' */
@@ -68,28 +74,26 @@ interface ArrayEntry {
  */
 export type DumpTarget = string | URL | WritableFileHandle;
 
-/** The part of the File System API's FileSystemFileHandle that dump() and load() use. */
-export interface WritableFileHandle {
-  createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void> }>;
-  getFile(): Promise<Blob>;
-}
-
-function isFileHandle(value: unknown): value is WritableFileHandle {
-  return typeof value === 'object' && value !== null && typeof (value as WritableFileHandle).createWritable === 'function' && typeof (value as WritableFileHandle).getFile === 'function';
-}
-
 /**
  * Serializes `value` (typed arrays, SharedMatrix, plain objects and arrays,
- * numbers, strings, booleans, null) to bytes; writes them to `target` (a
- * file path or file: URL in Node, a file handle in browsers) when given.
- * Resolves to the bytes.
+ * numbers, strings, booleans, null). Without `target`, resolves to the bytes.
+ * With one (a file path or file: URL in Node, a file handle in browsers),
+ * writes the file section after section — each array's bytes straight from
+ * the array, or compressed across the pool — with no buffer of the whole
+ * file, and resolves to the number of bytes written.
  */
-export async function dump(value: unknown, target?: DumpTarget, options: DumpOptions = {}): Promise<Uint8Array> {
+export async function dump(value: unknown, target?: undefined, options?: DumpOptions): Promise<Uint8Array>;
+export async function dump(value: unknown, target: DumpTarget, options?: DumpOptions): Promise<number>;
+export async function dump(value: unknown, target?: DumpTarget, options?: DumpOptions): Promise<Uint8Array | number>;
+export async function dump(value: unknown, target?: DumpTarget, options: DumpOptions = {}): Promise<Uint8Array | number> {
   checkObject(options, 'options');
   const codec: DumpCodec =
     options.compress === undefined ? 'lz4' : options.compress === false ? 'raw' : checkOneOf(options.compress, 'options.compress', ['lz4', 'zlib', 'gzip'] as const);
   const level = options.level ?? (codec === 'lz4' ? 1 : 3);
   const pool = options.pool ?? defaultPool();
+  if (target !== undefined && !isFileHandle(target) && typeof target !== 'string' && !(target instanceof URL)) {
+    throw new ArgumentTypeError('target', `\`target\` must be a file path, a URL or a file handle (createWritable); got ${describe(target)}`);
+  }
   const arrays: TypedArray[] = [];
   const tree = flatten(value, arrays, 'value', new Set());
   const sections = await Promise.all(
@@ -106,32 +110,34 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
     ...(sections[i]!.checksum !== undefined ? { checksum: sections[i]!.checksum } : {}),
   }));
   const header = new TextEncoder().encode(JSON.stringify({ value: tree, arrays: entries }));
-  const total = PREFIX_BYTES + header.length + 4 + sections.reduce((sum, s) => sum + s.bytes.length, 0);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
+  const head = new Uint8Array(PREFIX_BYTES + header.length + 4);
+  const view = new DataView(head.buffer);
+  head.set(MAGIC, 0);
   view.setUint16(4, DUMP_FORMAT_VERSION, true);
-  out[6] = CODEC_IDS[codec];
+  head[6] = CODEC_IDS[codec];
   view.setUint32(8, header.length, true);
-  out.set(header, PREFIX_BYTES);
+  head.set(header, PREFIX_BYTES);
   view.setUint32(PREFIX_BYTES + header.length, await checksumOf(pool, header), true);
-  let at = PREFIX_BYTES + header.length + 4;
-  for (const section of sections) {
-    out.set(section.bytes, at);
-    at += section.bytes.length;
-  }
-  if (target !== undefined) {
-    if (isFileHandle(target)) {
-      const writable = await target.createWritable();
-      await writable.write(out);
-      await writable.close();
-    } else if (typeof target === 'string' || target instanceof URL) {
-      await writeFileBytes(target, out);
-    } else {
-      throw new ArgumentTypeError('target', `\`target\` must be a file path, a URL or a file handle (createWritable); got ${describe(target)}`);
+  const total = head.length + sections.reduce((sum, s) => sum + s.bytes.length, 0);
+  if (target === undefined) {
+    const out = new Uint8Array(total);
+    out.set(head);
+    let at = head.length;
+    for (const section of sections) {
+      out.set(section.bytes, at);
+      at += section.bytes.length;
     }
+    return out;
   }
-  return out;
+  const sink = isFileHandle(target) ? await fileHandleSink(target) : await openFileSink(target);
+  try {
+    await sink.write(head);
+    // Pieces of at most WRITE_PIECE: a sink that must copy (a file handle's stream) copies that much at a time.
+    for (const { bytes } of sections) for (let at = 0; at < bytes.length; at += WRITE_PIECE) await sink.write(bytes.subarray(at, at + WRITE_PIECE));
+  } finally {
+    await sink.close();
+  }
+  return total;
 }
 
 /**
@@ -275,11 +281,25 @@ function pick(arrays: TypedArray[], index: unknown): TypedArray {
   return array;
 }
 
-/** xxHash32 of bytes, computed in a worker (copied into the pool's memory when they are not there). */
+/**
+ * xxHash32 of bytes: in a worker when they are in the pool's memory; otherwise
+ * on this thread, through a reused 4 MiB piece of the pool's memory, so that a
+ * large array is not copied whole into the heap to be hashed.
+ */
 async function checksumOf(pool: Pool, bytes: Uint8Array): Promise<number> {
+  if (pool.isShared(bytes)) return pool.apply(kernels.xxhash32, [bytes, 0]);
+  const local = await pool.mainThreadKernels();
   const scope = pool.scope();
   try {
-    return await pool.apply(kernels.xxhash32, [inHeap(pool, scope, bytes), 0]);
+    const state = scope.allocUninitialized(Uint8Array, local.xxhashStateBytes());
+    const piece = scope.allocUninitialized(Uint8Array, Math.min(bytes.length, HASH_PIECE));
+    local.xxhash32_reset(state.byteOffset, 0);
+    for (let at = 0; at < bytes.length; at += HASH_PIECE) {
+      const part = bytes.subarray(at, at + HASH_PIECE);
+      piece.set(part);
+      local.xxhash32_update(state.byteOffset, piece.byteOffset, part.length);
+    }
+    return local.xxhash32_digest(state.byteOffset) >>> 0;
   } finally {
     scope.release();
   }

@@ -7,7 +7,7 @@
  * pool terminates it and starts another).
  */
 
-import type { ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+import type { ByteSink, ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
 import { blobSource } from '../persist/byte-source.js';
 import { engineHasRelaxedSimd, KERNEL_FILES, parseKernelVariant, type KernelVariant } from '../wasm/variant.js';
 
@@ -71,7 +71,7 @@ export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHan
 }
 
 /** Browsers have no file paths: dump() returns bytes (wrap them in a Blob) and load() takes bytes or a Blob. */
-export async function writeFileBytes(target: string | URL, _bytes: Uint8Array): Promise<void> {
+export async function openFileSink(target: string | URL): Promise<ByteSink> {
   throw new TypeError(`dump() cannot write to the path ${String(target)} in a browser: pass a file handle (the origin private file system: navigator.storage.getDirectory()), or call dump(value) without a target and keep the returned bytes (new Blob([bytes]))`);
 }
 

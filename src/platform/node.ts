@@ -5,11 +5,11 @@
  * directories below the package root both in src/ and in build/dist/.
  */
 
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import v8 from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
+import type { ByteSink, ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
 import { engineHasRelaxedSimd, KERNEL_FILES, parseKernelVariant, type KernelVariant } from '../wasm/variant.js';
 
 export const platformName = 'node';
@@ -81,9 +81,15 @@ export function spawnWorker(init: WorkerInit, options: SpawnOptions): WorkerHand
   };
 }
 
-/** Writes bytes to a file path or file: URL (dump). */
-export async function writeFileBytes(target: string | URL, bytes: Uint8Array): Promise<void> {
-  await writeFile(target, bytes);
+/** Creates (or truncates) a file path or file: URL for dump() to write in order. */
+export async function openFileSink(target: string | URL): Promise<ByteSink> {
+  const file = await open(target, 'w');
+  return {
+    async write(bytes) {
+      for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done)).bytesWritten;
+    },
+    close: () => file.close(),
+  };
 }
 
 /** Opens a file path or file: URL for reading by position (load). */

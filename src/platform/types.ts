@@ -48,3 +48,9 @@ export interface ByteSource {
   read(position: number, into: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Bytes written in order (dump to a file): sections go out one after another, with no whole-file buffer. */
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}

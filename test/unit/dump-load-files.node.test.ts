@@ -14,7 +14,9 @@ describe('dump / load with files (Node)', () => {
 
   it('writes a file that load reads back, by path and by file URL', async () => {
     const path = join(dir, 'model.wyvn');
-    const bytes = await dump({ w: new Float64Array([0.5, 1.5]), name: 'model' }, path, { pool });
+    const written = await dump({ w: new Float64Array([0.5, 1.5]), name: 'model' }, path, { pool });
+    const bytes = await dump({ w: new Float64Array([0.5, 1.5]), name: 'model' }, undefined, { pool });
+    expect(written).toBe(bytes.length);
     expect(Array.from(readFileSync(path))).toEqual(Array.from(bytes));
     expect(await load(path, { pool })).toEqual({ w: new Float64Array([0.5, 1.5]), name: 'model' });
     expect(await load(new URL(`file://${path}`), { pool })).toEqual({ w: new Float64Array([0.5, 1.5]), name: 'model' });
@@ -25,7 +27,9 @@ describe('dump / load with files (Node)', () => {
     const labels = new Int32Array(1000).map((_, i) => i * 3);
     for (const compress of [false, 'lz4', 'gzip'] as const) {
       const path = join(dir, `arrays-${compress}.wyvn`);
-      const bytes = await dump({ weights, nested: { labels } }, path, { pool, compress });
+      const written = await dump({ weights, nested: { labels } }, path, { pool, compress });
+      const bytes = readFileSync(path);
+      expect(bytes.length).toBe(written);
       for (const shared of [false, true]) {
         const back = (await load(path, { pool, shared })) as { weights: Float64Array; nested: { labels: Int32Array } };
         expect(back).toEqual({ weights, nested: { labels } });

@@ -12,9 +12,10 @@ describe('dump / load with OPFS file handles (browser)', () => {
     const weights = new Float64Array(200_000).map((_, i) => Math.sin(i / 100));
     for (const compress of ['lz4', 'gzip', false] as const) {
       const handle = await root.getFileHandle(`model-${compress}.wyvn`, { create: true });
-      const bytes = await dump({ weights, name: 'model' }, handle, { pool, compress });
+      const written = await dump({ weights, name: 'model' }, handle, { pool, compress });
       const file = await handle.getFile();
-      expect(file.size).toBe(bytes.length);
+      expect(file.size).toBe(written);
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(await dump({ weights, name: 'model' }, undefined, { pool, compress }));
       expect(await load(handle, { pool })).toEqual({ weights, name: 'model' });
       expect(await load(file, { pool })).toEqual({ weights, name: 'model' });
       await root.removeEntry(handle.name);
