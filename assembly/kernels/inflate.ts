@@ -189,6 +189,35 @@ export function inflateBoundaryOutput(scratch: usize): i32 {
   return <i32>load<u32>(scratch + BOUNDARY_OUT);
 }
 
+/**
+ * Copies a match of `length` bytes from `distance` back (both checked by the
+ * caller) to `op`; returns the new output position. Wide copies may write up
+ * to 15 bytes past the match, only where the output has room for them.
+ */
+@inline
+function copyMatch(op: usize, distance: i32, length: i32, dstEnd: usize): usize {
+  let from = op - <usize>distance;
+  const end = op + <usize>length;
+  if (distance >= 16 && dstEnd - op >= <usize>((length + 15) & ~15)) {
+    // 16 bytes at a time: each chunk reads bytes at least 16 behind it, all final.
+    do {
+      v128.store(op, v128.load(from));
+      op += 16;
+      from += 16;
+    } while (op < end);
+  } else if (distance >= 8 && dstEnd - op >= <usize>((length + 7) & ~7)) {
+    // 8 bytes at a time, for the short distances common in text.
+    do {
+      store<u64>(op, load<u64>(from));
+      op += 8;
+      from += 8;
+    } while (op < end);
+  } else {
+    while (op < end) store<u8>(op++, load<u8>(from++));
+  }
+  return end;
+}
+
 // The decoder proper: output goes to dst, and back-references may reach back to windowStart (≤ dst).
 function decodeBlocks(src: usize, srcLength: i32, startBit: i32, windowStart: usize, dst: usize, dstCapacity: i32, scratch: usize): i32 {
   bitBuffer = 0;
@@ -286,7 +315,76 @@ function decodeBlocks(src: usize, srcLength: i32, startBit: i32, windowStart: us
       return INFLATE_E_BLOCK_TYPE;
     }
     // Symbols until end of block.
+    const litlenMask = (<u64>1 << <u64>litlenBits) - 1;
+    const distMask = (<u64>1 << <u64>distBits) - 1;
     while (true) {
+      // The fast loop: while 8 bytes of input can be loaded at once and a longest match (plus the
+      // wide copies' overrun) fits in the output, symbols are decoded without bound checks, the bit
+      // reader's state in locals (V8 keeps wasm globals in memory, not registers). One refill gives
+      // 56+ bits: a length/distance pair takes at most 15 + 5 + 15 + 13 = 48.
+      let buffer = bitBuffer, count = bitCount, at = inputAt;
+      let blockEnded = false;
+      while (inputEnd - at >= 8 && dstEnd - op >= 274) {
+        buffer |= load<u64>(at) << <u64>count;
+        at += <usize>((63 - count) >> 3);
+        count |= 56;
+        let entry = load<u32>(litlen + (<usize>(buffer & litlenMask) << 2));
+        let bits = <i32>(entry & 15);
+        if (bits == 0) return INFLATE_E_SYMBOL;
+        buffer >>= <u64>bits;
+        count -= bits;
+        const symbol = <i32>(entry >> 4);
+        if (symbol < 256) {
+          store<u8>(op++, <u8>symbol);
+          // The next symbol from the same refill (41+ bits left) when it is a literal too.
+          entry = load<u32>(litlen + (<usize>(buffer & litlenMask) << 2));
+          bits = <i32>(entry & 15);
+          if (entry >> 4 < 256 && bits != 0) {
+            buffer >>= <u64>bits;
+            count -= bits;
+            store<u8>(op++, <u8>(entry >> 4));
+          }
+          continue;
+        }
+        if (symbol == 256) {
+          blockEnded = true;
+          break;
+        }
+        if (symbol > 285) return INFLATE_E_SYMBOL;
+        let length: i32;
+        const li = symbol - 257;
+        if (li < 8) length = li + 3;
+        else if (li == 28) length = 258;
+        else {
+          const extra = (li - 4) >> 2;
+          length = ((((li - 4) & 3) + 4) << extra) + 3 + <i32>(buffer & ((<u64>1 << <u64>extra) - 1));
+          buffer >>= <u64>extra;
+          count -= extra;
+        }
+        if (distBits == 0) return INFLATE_E_SYMBOL;
+        entry = load<u32>(dist + (<usize>(buffer & distMask) << 2));
+        bits = <i32>(entry & 15);
+        if (bits == 0) return INFLATE_E_SYMBOL;
+        buffer >>= <u64>bits;
+        count -= bits;
+        const ds = <i32>(entry >> 4);
+        if (ds > 29) return INFLATE_E_SYMBOL;
+        let distance: i32;
+        if (ds < 4) distance = ds + 1;
+        else {
+          const extra = (ds - 2) >> 1;
+          distance = (((ds & 1) + 2) << extra) + 1 + <i32>(buffer & ((<u64>1 << <u64>extra) - 1));
+          buffer >>= <u64>extra;
+          count -= extra;
+        }
+        if (<usize>distance > op - windowStart) return INFLATE_E_DISTANCE;
+        op = copyMatch(op, distance, length, dstEnd);
+      }
+      bitBuffer = buffer;
+      bitCount = count;
+      inputAt = at;
+      if (blockEnded) break;
+      // The careful path, one symbol at a time, near the ends of the input or the output.
       const symbol = decodeSymbol(litlen, litlenBits);
       if (symbol < 0) return symbol;
       if (symbol < 256) {
@@ -318,29 +416,7 @@ function decodeBlocks(src: usize, srcLength: i32, startBit: i32, windowStart: us
       }
       if (<usize>distance > op - windowStart) return INFLATE_E_DISTANCE;
       if (dstEnd - op < <usize>length) return INFLATE_E_OUTPUT_FULL;
-      let from = op - <usize>distance;
-      if (distance >= 16 && dstEnd - op >= <usize>((length + 15) & ~15)) {
-        // 16 bytes at a time: each chunk reads bytes at least 16 behind it, all final.
-        const end = op + <usize>length;
-        do {
-          v128.store(op, v128.load(from));
-          op += 16;
-          from += 16;
-        } while (op < end);
-        op = end;
-      } else if (distance >= 8 && dstEnd - op >= <usize>((length + 7) & ~7)) {
-        // 8 bytes at a time, for the short distances common in text.
-        const end = op + <usize>length;
-        do {
-          store<u64>(op, load<u64>(from));
-          op += 8;
-          from += 8;
-        } while (op < end);
-        op = end;
-      } else {
-        const end = op + <usize>length;
-        while (op < end) store<u8>(op++, load<u8>(from++));
-      }
+      op = copyMatch(op, distance, length, dstEnd);
     }
   }
   // Whole bytes still buffered were not part of the stream.
