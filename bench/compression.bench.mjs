@@ -1,7 +1,7 @@
 // Compression throughput and ratio, side by side in one run, on three inputs
 // (a text corpus, a numeric array like the seed's, incompressible bytes):
-// wyvern's LZ4 and gzip (levels 1, 6) on 1 and N workers, lz4-wasm, lz4js,
-// Node's zlib and fflate (gzip, levels 1, 6); streams (64 KiB pieces) against Node's web
+// wyvern's LZ4 (fast, and high compression at level 9) and gzip (levels 1, 6) on 1 and N workers, lz4-wasm, lz4js,
+// Node's zlib (gzip levels 1, 6; brotli qualities 1, 5), pako and fflate (gzip, levels 1, 6); streams (64 KiB pieces) against Node's web
 // CompressionStream. MB/s = input bytes per second; medians of repeats.
 //
 //   node bench/compression.bench.mjs [--mib 32] [--repeats 3]
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import * as fflate from 'fflate';
+import * as pako from 'pako';
 import { Pool, compress, compressStream, decompress, decompressStream } from '../build/dist/node.js';
 import { describeMachine, median, printTable, saveResults, textCorpusInto } from './lib.mjs';
 
@@ -67,6 +68,7 @@ const reusableForPeer = new Uint8Array(SIZE).fill(0);
 const codecs = [
   ['wyvern lz4, 1 worker', (d) => compress(d, { pool: pools[1] }), (c) => decompress(c, { pool: pools[1] })],
   [`wyvern lz4, ${cores} workers`, (d) => compress(d, { pool: pools[cores], blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[cores] })],
+  [`wyvern lz4 L9 (HC), ${cores} workers`, (d) => compress(d, { pool: pools[cores], level: 9, blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[cores] })],
   ['wyvern gzip L1, 1 worker', (d) => compress(d, { pool: pools[1], codec: 'gzip', level: 1 }), (c) => decompress(c, { pool: pools[1], codec: 'gzip' })],
   [`wyvern gzip L1, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 1 }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip' })],
   ['wyvern gzip L6, 1 worker', (d) => compress(d, { pool: pools[1], codec: 'gzip', level: 6 }), (c) => decompress(c, { pool: pools[1], codec: 'gzip' })],
@@ -79,6 +81,10 @@ const codecs = [
   ['peer-lz4js', (d) => lz4js.compress(d), (c) => lz4js.decompress(c)],
   ['peer-node:zlib gzip L1', (d) => zlib.gzipSync(d, { level: 1 }), (c) => zlib.gunzipSync(c)],
   ['peer-node:zlib gzip L6', (d) => zlib.gzipSync(d, { level: 6 }), (c) => zlib.gunzipSync(c)],
+  ['peer-pako gzip L1', (d) => pako.gzip(d, { level: 1 }), (c) => pako.ungzip(c)],
+  ['peer-pako gzip L6', (d) => pako.gzip(d, { level: 6 }), (c) => pako.ungzip(c)],
+  ['peer-node:zlib brotli Q1', (d) => zlib.brotliCompressSync(d, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }), (c) => zlib.brotliDecompressSync(c)],
+  ['peer-node:zlib brotli Q5', (d) => zlib.brotliCompressSync(d, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }), (c) => zlib.brotliDecompressSync(c)],
   ['peer-CompressionStream gzip (zlib L6)', (d) => throughStream(d, new CompressionStream('gzip')), (c) => throughStream(c, new DecompressionStream('gzip'))],
   ['peer-fflate gzip L1', (d) => fflate.gzipSync(d, { level: 1 }), (c) => fflate.gunzipSync(c)],
   ['peer-fflate gzip L6', (d) => fflate.gzipSync(d, { level: 6 }), (c) => fflate.gunzipSync(c)],

@@ -57,6 +57,52 @@ function writeLength(op: usize, length: i32): usize {
   return op;
 }
 
+/** Writes one sequence: token, literal length, the literals [anchor, ip), offset ip − match, match length. */
+@inline
+function writeSequence(op: usize, anchor: usize, ip: usize, match: usize, matchEnd: usize): usize {
+  const literalLength = <i32>(ip - anchor);
+  const matchLength = <i32>(matchEnd - ip) - MIN_MATCH;
+  const token = op++;
+  let tokenValue: u8 = <u8>((literalLength >= 15 ? 15 : literalLength) << 4);
+  if (literalLength >= 15) op = writeLength(op, literalLength);
+  memory.copy(op, anchor, <usize>literalLength);
+  op += <usize>literalLength;
+  store<u16>(op, <u16>(ip - match));
+  op += 2;
+  tokenValue |= <u8>(matchLength >= 15 ? 15 : matchLength);
+  if (matchLength >= 15) op = writeLength(op, matchLength);
+  store<u8>(token, tokenValue);
+  return op;
+}
+
+/** Writes the last sequence, literals [anchor, end) only; returns the end of the output. */
+@inline
+function writeLastLiterals(op: usize, anchor: usize, end: usize): usize {
+  const literalLength = <i32>(end - anchor);
+  store<u8>(op++, <u8>((literalLength >= 15 ? 15 : literalLength) << 4));
+  if (literalLength >= 15) op = writeLength(op, literalLength);
+  memory.copy(op, anchor, <usize>literalLength);
+  return op + <usize>literalLength;
+}
+
+/** The end of the match at ip (its first MIN_MATCH bytes known equal to ref's), before matchLimit. */
+@inline
+function matchEndOf(ip: usize, ref: usize, matchLimit: usize): usize {
+  let end = ip + MIN_MATCH;
+  ref += MIN_MATCH;
+  while (end + 8 <= matchLimit) {
+    const diff = load<u64>(end) ^ load<u64>(ref);
+    if (diff) return end + <usize>(ctz<u64>(diff) >> 3);
+    end += 8;
+    ref += 8;
+  }
+  while (end < matchLimit && load<u8>(end) == load<u8>(ref)) {
+    end++;
+    ref++;
+  }
+  return end;
+}
+
 /**
  * Compresses `srcLength` bytes at `src` into `dst` (capacity at least
  * lz4CompressBound(srcLength)); returns the compressed length. `acceleration`
@@ -128,19 +174,7 @@ export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCa
           ref++;
         }
       }
-      // Emit the sequence: token, literal length, literals, offset, match length.
-      const literalLength = <i32>(ip - anchor);
-      const matchLength = <i32>(matchEnd - ip) - MIN_MATCH;
-      const token = op++;
-      let tokenValue: u8 = <u8>((literalLength >= 15 ? 15 : literalLength) << 4);
-      if (literalLength >= 15) op = writeLength(op, literalLength);
-      memory.copy(op, anchor, <usize>literalLength);
-      op += <usize>literalLength;
-      store<u16>(op, <u16>(ip - match));
-      op += 2;
-      tokenValue |= <u8>(matchLength >= 15 ? 15 : matchLength);
-      if (matchLength >= 15) op = writeLength(op, matchLength);
-      store<u8>(token, tokenValue);
+      op = writeSequence(op, anchor, ip, match, matchEnd);
       ip = matchEnd;
       anchor = ip;
       if (ip >= searchLimit) break;
@@ -148,14 +182,114 @@ export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCa
       store<u32>(hashTable + (hash(load<u32>(ip - 2)) << 2), <u32>(ip - 2 - src));
     }
   }
-  // Last literals.
-  const literalLength = <i32>(srcEnd - anchor);
-  const token = op++;
-  store<u8>(token, <u8>((literalLength >= 15 ? 15 : literalLength) << 4));
-  if (literalLength >= 15) op = writeLength(op, literalLength);
-  memory.copy(op, anchor, <usize>literalLength);
-  op += <usize>literalLength;
-  return <i32>(op - dst);
+  return <i32>(writeLastLiterals(op, anchor, srcEnd) - dst);
+}
+
+// High compression (the lz4 tool's levels 3-12): hash chains over the 64 KiB
+// window, so that each position tries up to `attempts` earlier positions with
+// the same 4-byte hash and takes the longest match, then looks one byte ahead
+// for a longer one (lazy matching). Same block format: any LZ4 decoder reads it.
+const HC_HASH_LOG: i32 = 15;
+const HC_HEAD_BYTES: i32 = 4 << HC_HASH_LOG; // u32 per hash: the latest position + 1 (0: none)
+const HC_CHAIN_BYTES: i32 = 2 << 16; // u16 per position mod 64 KiB: back to the previous one with its hash
+export const HC_SCRATCH_BYTES: i32 = HC_HEAD_BYTES + HC_CHAIN_BYTES + 8; // + the best match's start
+
+export function lz4HcScratchBytes(): i32 {
+  return HC_SCRATCH_BYTES;
+}
+
+@inline
+function hcHash(sequence: u32): u32 {
+  return (sequence * 2654435761) >> (32 - HC_HASH_LOG);
+}
+
+/** Adds positions [from, to) to the chains; returns `to`. */
+@inline
+function hcInsert(src: usize, from: usize, to: usize, head: usize, chain: usize): usize {
+  for (let p = from; p < to; p++) {
+    const slot = head + (hcHash(load<u32>(p)) << 2);
+    const previous = load<u32>(slot);
+    const position = <u32>(p - src) + 1;
+    const delta = previous == 0 ? 0 : position - previous;
+    store<u16>(chain + ((<usize>(position - 1) & 0xffff) << 1), <u16>(delta > 65535 ? 0 : delta));
+    store<u32>(slot, position);
+  }
+  return to;
+}
+
+/** The longest match for ip among `attempts` chain entries, as its length (0: none of MIN_MATCH); its start in *bestAt. */
+@inline
+function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain: usize, attempts: i32, bestAt: usize): i32 {
+  const position = load<u32>(head + (hcHash(load<u32>(ip)) << 2));
+  if (position == 0) return 0;
+  let candidate = src + <usize>(position - 1);
+  const first = load<u32>(ip);
+  let best = 0;
+  for (let n = 0; n < attempts && candidate < ip && ip - candidate <= <usize>MAX_DISTANCE; n++) {
+    // A candidate must match at its first bytes, and beyond the best length so far to beat it.
+    if (load<u32>(candidate) == first && (best == 0 || (ip + <usize>best < matchLimit && load<u8>(candidate + <usize>best) == load<u8>(ip + <usize>best)))) {
+      const length = <i32>(matchEndOf(ip, candidate, matchLimit) - ip);
+      if (length > best) {
+        best = length;
+        store<usize>(bestAt, candidate);
+      }
+    }
+    const delta = <usize>load<u16>(chain + ((<usize>(candidate - src) & 0xffff) << 1));
+    if (delta == 0) break;
+    candidate -= delta;
+  }
+  return best;
+}
+
+/**
+ * Compresses like lz4_compress_block (same bound, same format) with the
+ * high-compression search: up to `attempts` chain entries per position.
+ * `scratch` holds HC_SCRATCH_BYTES (hash heads and chains).
+ */
+export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, scratch: usize, attempts: i32): i32 {
+  checkRange(src, srcLength, 1, 0);
+  checkRange(dst, dstCapacity, 1, 2);
+  checkRange(scratch, HC_SCRATCH_BYTES, 1, 4);
+  if (dstCapacity < lz4CompressBound(srcLength)) fail(E_BAD_DIMENSION, 3, <f64>dstCapacity);
+  if (attempts < 1) fail(E_BAD_DIMENSION, 5, <f64>attempts);
+  const head = scratch;
+  const chain = scratch + <usize>HC_HEAD_BYTES;
+  memory.fill(head, 0, <usize>HC_HEAD_BYTES);
+  const srcEnd = src + <usize>srcLength;
+  let anchor = src;
+  let op = dst;
+  if (srcLength >= MFLIMIT + 1) {
+    const matchLimit = srcEnd - LAST_LITERALS;
+    const searchLimit = srcEnd - MFLIMIT;
+    // Where hcLongest writes the best match's start: the word after the chains.
+    const bestAt = chain + <usize>HC_CHAIN_BYTES;
+    let inserted = src;
+    let ip = src;
+    while (ip < searchLimit) {
+      inserted = hcInsert(src, inserted, ip, head, chain);
+      let length = hcLongest(src, ip, matchLimit, head, chain, attempts, bestAt);
+      if (length < MIN_MATCH) {
+        ip++;
+        continue;
+      }
+      let match = load<usize>(bestAt);
+      // Lazy: a longer match one byte on is worth a literal.
+      if (ip + 1 < searchLimit) {
+        inserted = hcInsert(src, inserted, ip + 1, head, chain);
+        const next = hcLongest(src, ip + 1, matchLimit, head, chain, attempts, bestAt);
+        if (next > length + 1) {
+          ip++;
+          length = next;
+          match = load<usize>(bestAt);
+        }
+      }
+      const matchEnd = ip + <usize>length;
+      op = writeSequence(op, anchor, ip, match, matchEnd);
+      ip = matchEnd;
+      anchor = ip;
+    }
+  }
+  return <i32>(writeLastLiterals(op, anchor, srcEnd) - dst);
 }
 
 /**

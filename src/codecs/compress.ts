@@ -26,9 +26,12 @@ export interface CompressOptions extends TaskOptions {
   codec?: Codec;
   /**
    * DEFLATE codecs: 0 (stored) to 9 (smallest), as zlib's levels. @default 6.
-   * LZ4: 1 is the reference "fast" compressor; higher values trade ratio for speed (acceleration = level). @default 1
+   * LZ4: as the lz4 tool's levels: 1-2 the fast compressor, 3-12 high compression (slower to
+   * compress, smaller, as fast to decompress). @default 1
    */
   level?: number;
+  /** LZ4 levels 1-2: ≥ 1, higher trades ratio for speed (the lz4 tool's `--fast=N`). @default 1 */
+  acceleration?: number;
   /** LZ4: bytes per block (64 KiB, 256 KiB, 1 MiB or 4 MiB); blocks are compressed in parallel. @default 4 MiB */
   blockSize?: number;
   /** Append an xxHash32 of the content (checked by every reader). @default true */
@@ -55,6 +58,20 @@ export interface DecompressOptions extends TaskOptions {
   sizeHint?: number;
   /** @default defaultPool() */
   pool?: Pool;
+}
+
+/**
+ * The block compressor for an LZ4 level (the lz4 tool's: 1-2 fast, with
+ * `acceleration`; 3-12 high compression, trying 2^(level − 1) earlier positions
+ * per position, 4096 at 12, as LZ4HC's search depths) and its parameter.
+ */
+export function lz4BlockKernel(level: unknown, acceleration: unknown): { kernel: typeof kernels.lz4CompressBlock; parameter: number } {
+  const lz4Level = checkInteger(level ?? 1, 'options.level', 1, 12);
+  if (lz4Level >= 3) {
+    if (acceleration !== undefined) throw new ArgumentRangeError('options.acceleration', `\`options.acceleration\` applies to the fast LZ4 levels 1-2; level ${lz4Level} is high compression`);
+    return { kernel: kernels.lz4CompressBlockHc, parameter: lz4Level === 12 ? 4096 : 2 ** (lz4Level - 1) };
+  }
+  return { kernel: kernels.lz4CompressBlock, parameter: checkInteger(acceleration ?? 1, 'options.acceleration', 1, 65537) };
 }
 
 /** An LZ4 frame header, its checksum (HC) computed with the kernels on this thread. */
@@ -86,7 +103,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
       scope.release();
     }
   }
-  const level = checkInteger(options.level ?? 1, 'options.level', 1, 65537);
+  const block = lz4BlockKernel(options.level, options.acceleration);
   const blockSize = options.blockSize ?? 4 * 1024 * 1024;
   const blockSizeId = BLOCK_SIZE_IDS.get(blockSize);
   if (blockSizeId === undefined) throw new ArgumentRangeError('options.blockSize', `\`options.blockSize\` must be 65536, 262144, 1048576 or 4194304; got ${describe(blockSize)}`);
@@ -101,9 +118,9 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     // The worst case comes from the kernel itself, so the two cannot disagree.
     const bound = (await pool.mainThreadKernels()).lz4CompressBound(blockSize);
     const out = scope.allocUninitialized(Uint8Array, blocks * bound);
-    const calls = Array.from({ length: blocks }, (_, i) => [input.subarray(i * blockSize, Math.min(input.length, (i + 1) * blockSize)), out.subarray(i * bound, (i + 1) * bound), level] as [Uint8Array, Uint8Array, number]);
+    const calls = Array.from({ length: blocks }, (_, i) => [input.subarray(i * blockSize, Math.min(input.length, (i + 1) * blockSize)), out.subarray(i * bound, (i + 1) * bound), block.parameter] as [Uint8Array, Uint8Array, number]);
     const [lengths, checksum, header] = await Promise.all([
-      pool.starmap(kernels.lz4CompressBlock, calls, taskOptions),
+      pool.starmap(block.kernel, calls, taskOptions),
       contentChecksum ? pool.apply(kernels.xxhash32, [input, 0], taskOptions) : undefined,
       lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum }),
     ]);

@@ -18,7 +18,7 @@ import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { ChunkAccumulator } from './bytes.js';
-import { CODECS, compress, inHeap, lz4FrameHeader, type Codec } from './compress.js';
+import { CODECS, compress, inHeap, lz4BlockKernel, lz4FrameHeader, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
@@ -28,6 +28,8 @@ export interface CompressStreamOptions {
   codec?: Codec;
   /** As in compress(). */
   level?: number;
+  /** As in compress() (LZ4 levels 1-2). */
+  acceleration?: number;
   /** Input bytes per chunk compressed at once: an LZ4 block size (64 KiB … 4 MiB), or a gzip member size. @default 1 MiB */
   chunkSize?: number;
   /** @default defaultPool() */
@@ -47,6 +49,7 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   if (codec === 'lz4' && !blockSizeId) throw new ArgumentRangeError('options.chunkSize', `\`options.chunkSize\` must be 65536, 262144, 1048576 or 4194304 for LZ4; got ${chunkSize}`);
   if (codec === 'gzip') checkInteger(chunkSize, 'options.chunkSize', 1024);
   const level = options.level;
+  const block = codec === 'lz4' ? lz4BlockKernel(level, options.acceleration) : undefined;
   const accumulator = new ChunkAccumulator(chunkSize);
   // Chunks being compressed, oldest first; at most a few per worker in flight.
   const inFlight: Promise<Uint8Array>[] = [];
@@ -56,7 +59,7 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
 
   const compressChunk = (chunk: Uint8Array): Promise<Uint8Array> => {
     chunksSent++;
-    return codec === 'gzip' ? compress(chunk, { pool, codec: 'gzip', level }) : lz4Block(pool, chunk, level ?? 1);
+    return codec === 'gzip' ? compress(chunk, { pool, codec: 'gzip', level }) : lz4Block(pool, chunk, block!);
   };
   const sendHeader = async (controller: TransformStreamDefaultController<Uint8Array>): Promise<void> => {
     if (codec !== 'lz4' || headerSent) return;
@@ -126,12 +129,12 @@ export function decompressStream(options: DecompressStreamOptions = {}): Transfo
 }
 
 /** One LZ4 block with its size word and block checksum, compressed in a worker. */
-async function lz4Block(pool: Pool, chunk: Uint8Array, acceleration: number): Promise<Uint8Array> {
+async function lz4Block(pool: Pool, chunk: Uint8Array, compressor: ReturnType<typeof lz4BlockKernel>): Promise<Uint8Array> {
   const scope = pool.scope();
   try {
     const source = inHeap(pool, scope, chunk);
     const out = scope.allocUninitialized(Uint8Array, (await pool.mainThreadKernels()).lz4CompressBound(chunk.length));
-    const length = await pool.apply(kernels.lz4CompressBlock, [source, out, acceleration]);
+    const length = await pool.apply(compressor.kernel, [source, out, compressor.parameter]);
     const stored = length >= chunk.length;
     const payload = stored ? source : out.subarray(0, length);
     const checksum = await pool.apply(kernels.xxhash32, [payload, 0]);

@@ -45,7 +45,7 @@ const HASH_PIECE = 4 << 20;
 export interface DumpOptions {
   /** How array sections are stored: LZ4 (fast), zlib or gzip (smaller), or raw (`false`). @default 'lz4' */
   compress?: 'lz4' | 'zlib' | 'gzip' | false;
-  /** Compression level for zlib/gzip (0-9, default 3, as joblib's default) and LZ4 acceleration (default 1). */
+  /** Compression level: zlib/gzip 0-9 (default 3, as joblib's), LZ4 1-12 as in compress() (default 1, the fast one). */
   level?: number;
   /** @default defaultPool() */
   pool?: Pool;

@@ -20,8 +20,8 @@ describe('LZ4 and the lz4 command', () => {
 
   it('lz4 -d reads every frame we write (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(sample, fc.constantFrom(65536, 262144, 1048576), fc.boolean(), async (data, blockSize, contentChecksum) => {
-        const packed = await compress(data, { pool, blockSize, contentChecksum });
+      fc.asyncProperty(sample, fc.constantFrom(65536, 262144, 1048576), fc.boolean(), fc.constantFrom(1, 2, 3, 9, 12), async (data, blockSize, contentChecksum, level) => {
+        const packed = await compress(data, { pool, blockSize, contentChecksum, level });
         expect(sameBytes(lz4(['-d', '-c'], packed), data)).toBe(true);
       }),
       { numRuns: 40 },

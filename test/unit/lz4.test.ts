@@ -11,14 +11,30 @@ describe('LZ4 compress / decompress', () => {
   const pool = new Pool({ workers: 2 });
   afterAll(() => pool.terminate());
 
-  it('round-trips random and text-like data for every block size (property)', async () => {
+  it('round-trips random and text-like data for every block size, fast (with acceleration) and high-compression levels (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 5000 }), textLike), fc.constantFrom(65536, 262144), fc.integer({ min: 1, max: 8 }), async (data, blockSize, level) => {
-        const packed = await compress(data, { pool, blockSize, level });
+      fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 5000 }), textLike), fc.constantFrom(65536, 262144), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 8 }), async (data, blockSize, level, acceleration) => {
+        const packed = await compress(data, { pool, blockSize, level, ...(level <= 2 ? { acceleration } : {}) });
         expect(Array.from(await decompress(packed, { pool }))).toEqual(Array.from(data));
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('high-compression levels make smaller blocks than the fast one, and refuse what does not apply', async () => {
+    const text = new TextEncoder().encode(Array.from({ length: 20_000 }, (_, i) => `id=${(i * 7919) % 1000} name=item${i % 313} tags=[${i % 7},${i % 11}]\n`).join(''));
+    const sizes = new Map<number, number>();
+    for (const level of [1, 3, 9, 12]) {
+      const packed = await compress(text, { pool, level });
+      expect(sameBytes(await decompress(packed, { pool }), text)).toBe(true);
+      sizes.set(level, packed.length);
+    }
+    expect(sizes.get(9)!).toBeLessThan(sizes.get(1)! * 0.9);
+    expect(sizes.get(12)!).toBeLessThan(sizes.get(3)!); // deeper searches, greedy: not always smaller level by level
+    expect((await compress(text, { pool, acceleration: 8 })).length).toBeGreaterThan(sizes.get(1)!);
+    await expect(compress(text, { pool, level: 13 })).rejects.toThrow(ArgumentRangeError);
+    await expect(compress(text, { pool, level: 9, acceleration: 2 })).rejects.toThrow('`options.acceleration` applies to the fast LZ4 levels 1-2');
+    await expect(compress(text, { pool, acceleration: 0 })).rejects.toThrow(ArgumentRangeError);
   });
 
   it('splits large inputs into independent blocks compressed in parallel, and reads them back', async () => {
