@@ -465,6 +465,82 @@ function hash3(p: usize): u32 {
   return ((load<u32>(p) & 0xffffff) * 2654435761) >> (32 - HASH_BITS);
 }
 
+/** Adds position q to the hash chains. */
+@inline
+function insertHash(scratch: usize, src: usize, q: usize): void {
+  const headSlot = scratch + HEAD + (<usize>hash3(q) << 2);
+  const position = <i32>(q - src);
+  store<u32>(scratch + PREV + (<usize>(position & (WINDOW - 1)) << 2), load<u32>(headSlot));
+  store<u32>(headSlot, <u32>(position + 1));
+}
+
+/** Whether an earlier position matches p (not yet in the chains) for more than `length` bytes, within `chainLimit` links. */
+@inline
+function longerAt(scratch: usize, src: usize, p: usize, end: usize, length: i32, chainLimit: i32): bool {
+  let candidate = <i32>load<u32>(scratch + HEAD + (<usize>hash3(p) << 2)) - 1;
+  const position = <i32>(p - src);
+  const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p);
+  let chain = chainLimit;
+  while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
+    const q = src + <usize>candidate;
+    if (length < limit && load<u8>(q + <usize>length) == load<u8>(p + <usize>length) && matchLength(p, q, limit) > length) return true;
+    const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
+    if (previous >= candidate) break;
+    candidate = previous;
+  }
+  return false;
+}
+
+/**
+ * Adds p to the chains and finds its longest earlier match, following at most
+ * `chainLimit` links and stopping at `nice`: returns length << 16 | (distance − 1), or 0.
+ */
+@inline
+function insertAndSearch(scratch: usize, src: usize, p: usize, end: usize, chainLimit: i32, nice: i32): u32 {
+  const headSlot = scratch + HEAD + (<usize>hash3(p) << 2);
+  let candidate = <i32>load<u32>(headSlot) - 1;
+  const position = <i32>(p - src);
+  store<u32>(scratch + PREV + (<usize>(position & (WINDOW - 1)) << 2), <u32>(candidate + 1));
+  store<u32>(headSlot, <u32>(position + 1));
+  const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p);
+  let bestLength = 0;
+  let bestDistance = 0;
+  let chain = chainLimit;
+  while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
+    const q = src + <usize>candidate;
+    // A candidate can only win if it also matches at the current best length.
+    if (bestLength == 0 || (bestLength < limit && load<u8>(q + <usize>bestLength) == load<u8>(p + <usize>bestLength))) {
+      const length = matchLength(p, q, limit);
+      if (length > bestLength) {
+        bestLength = length;
+        bestDistance = position - candidate;
+        if (length >= nice) break;
+      }
+    }
+    const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
+    if (previous >= candidate) break; // the chain slot was reused by a newer position
+    candidate = previous;
+  }
+  return bestLength >= MIN_MATCH ? (<u32>bestLength << 16) | <u32>(bestDistance - 1) : 0;
+}
+
+@inline
+function emitMatch(scratch: usize, symbols: i32, length: i32, distance: i32): i32 {
+  store<u32>(scratch + SYMBOLS + (<usize>symbols << 2), (1 << 31) | (<u32>length << 16) | <u32>(distance - 1));
+  const ls = lengthSymbol(length);
+  store<u32>(scratch + LIT_FREQ + (<usize>ls << 2), load<u32>(scratch + LIT_FREQ + (<usize>ls << 2)) + 1);
+  const ds = distanceSymbol(distance);
+  store<u32>(scratch + DIST_FREQ + (<usize>ds << 2), load<u32>(scratch + DIST_FREQ + (<usize>ds << 2)) + 1);
+  return symbols + 1;
+}
+
+@inline
+function emitLiteral(scratch: usize, symbols: i32, literal: u8): i32 {
+  store<u32>(scratch + SYMBOLS + (<usize>symbols << 2), <u32>literal);
+  store<u32>(scratch + LIT_FREQ + (<usize>literal << 2), load<u32>(scratch + LIT_FREQ + (<usize>literal << 2)) + 1);
+  return symbols + 1;
+}
+
 /**
  * Compresses `srcLength` bytes at `src` into a complete raw DEFLATE stream
  * at `dst` (the last block is final). `level` 0-9 as zlib's.
@@ -500,77 +576,21 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
   memory.fill(scratch + LIT_FREQ, 0, 4 * 288);
   memory.fill(scratch + DIST_FREQ, 0, 4 * 32);
   let p = src;
-  // Finds the longest match for position `at`; returns length << 16 | (distance − 1), or 0.
   while (p < end) {
-    let bestLength = 0;
-    let bestDistance = 0;
-    if (p < hashEnd) {
-      const h = hash3(p);
-      const headSlot = scratch + HEAD + (<usize>h << 2);
-      let candidate = <i32>load<u32>(headSlot) - 1;
-      const position = <i32>(p - src);
-      store<u32>(scratch + PREV + (<usize>(position & (WINDOW - 1)) << 2), <u32>(candidate + 1));
-      store<u32>(headSlot, <u32>(position + 1));
-      const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p);
-      let chain = chainLimit;
-      while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
-        const q = src + <usize>candidate;
-        // A candidate can only win if it also matches at the current best length.
-        if (bestLength == 0 || (bestLength < limit && load<u8>(q + <usize>bestLength) == load<u8>(p + <usize>bestLength))) {
-          const length = matchLength(p, q, limit);
-          if (length > bestLength) {
-            bestLength = length;
-            bestDistance = position - candidate;
-            if (length >= nice) break;
-          }
-        }
-        const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
-        if (previous >= candidate) break; // the chain slot was reused by a newer position
-        candidate = previous;
-      }
-    }
-    if (bestLength >= MIN_MATCH && lazy && bestLength < lazyLimit && p + 1 < hashEnd) {
-      // One-step lazy matching: if the next position matches longer, emit a literal here instead.
-      const h = hash3(p + 1);
-      let candidate = <i32>load<u32>(scratch + HEAD + (<usize>h << 2)) - 1;
-      const position = <i32>(p + 1 - src);
-      const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p - 1);
-      let chain = bestLength >= 8 ? chainLimit >> 2 : chainLimit; // zlib: a good match already found earns a shorter search
-      let better = false;
-      while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0 && !better) {
-        const q = src + <usize>candidate;
-        if (bestLength < limit && load<u8>(q + <usize>bestLength) == load<u8>(p + 1 + <usize>bestLength) && matchLength(p + 1, q, limit) > bestLength) better = true;
-        const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
-        if (previous >= candidate) break;
-        candidate = previous;
-      }
-      if (better) bestLength = 0;
-    }
-    if (bestLength >= MIN_MATCH) {
-      store<u32>(scratch + SYMBOLS + (<usize>symbols << 2), (1 << 31) | (<u32>bestLength << 16) | <u32>(bestDistance - 1));
-      symbols++;
-      const ls = lengthSymbol(bestLength);
-      store<u32>(scratch + LIT_FREQ + (<usize>ls << 2), load<u32>(scratch + LIT_FREQ + (<usize>ls << 2)) + 1);
-      const ds = distanceSymbol(bestDistance);
-      store<u32>(scratch + DIST_FREQ + (<usize>ds << 2), load<u32>(scratch + DIST_FREQ + (<usize>ds << 2)) + 1);
-      // Insert the positions the match covers into the hash chains (all of them from level 4, fewer below).
-      const stop = p + <usize>bestLength;
-      let q = p + 1;
-      const step: usize = level >= 4 || bestLength <= 8 ? 1 : <usize>bestLength;
-      while (q < stop && q < hashEnd) {
-        const h = hash3(q);
-        const headSlot = scratch + HEAD + (<usize>h << 2);
-        const position = <i32>(q - src);
-        store<u32>(scratch + PREV + (<usize>(position & (WINDOW - 1)) << 2), load<u32>(headSlot));
-        store<u32>(headSlot, <u32>(position + 1));
-        q += step;
-      }
+    const found = p < hashEnd ? insertAndSearch(scratch, src, p, end, chainLimit, nice) : 0;
+    let length = <i32>(found >>> 16);
+    // One-step lazy matching: if the next position matches longer, emit a literal here instead
+    // (a good match already found earns a shorter look, as zlib's good_length).
+    if (lazy && length >= MIN_MATCH && length < lazyLimit && p + 1 < hashEnd && longerAt(scratch, src, p + 1, end, length, length >= 8 ? chainLimit >> 2 : chainLimit)) length = 0;
+    if (length >= MIN_MATCH) {
+      symbols = emitMatch(scratch, symbols, length, <i32>(found & 0xffff) + 1);
+      // Insert the positions the match covers (all of them from level 4, fewer below).
+      const stop = p + <usize>length;
+      const step: usize = lazy || length <= 8 ? 1 : <usize>length;
+      for (let q = p + 1; q < stop && q < hashEnd; q += step) insertHash(scratch, src, q);
       p = stop;
     } else {
-      const literal = <u32>load<u8>(p);
-      store<u32>(scratch + SYMBOLS + (<usize>symbols << 2), literal);
-      symbols++;
-      store<u32>(scratch + LIT_FREQ + (<usize>literal << 2), load<u32>(scratch + LIT_FREQ + (<usize>literal << 2)) + 1);
+      symbols = emitLiteral(scratch, symbols, load<u8>(p));
       p++;
     }
     if (symbols == BLOCK_SYMBOLS || p >= end) {
