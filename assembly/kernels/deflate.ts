@@ -276,6 +276,48 @@ function symbolBits(scratch: usize, litLengths: usize, distLengths: usize): u64 
 }
 
 function writeSymbols(scratch: usize, symbols: i32, litCodes: usize, litLengths: usize, distCodes: usize, distLengths: usize): void {
+  if (outEnd - out >= <usize>symbols * 8 + 16) {
+    // Room for the worst case (8 bytes a symbol): the bit writer in locals (V8 keeps wasm globals
+    // in memory), a code and its extra bits as one value, 32 bits stored at a time.
+    let buffer = bitBuffer;
+    let count = bitCount;
+    let op = out;
+    for (let i = 0; i < symbols; i++) {
+      const symbol = load<u32>(scratch + SYMBOLS + (<usize>i << 2));
+      if (!isMatch(symbol)) {
+        buffer |= <u64>load<u16>(litCodes + (<usize>symbol << 1)) << <u64>count;
+        count += <i32>load<u8>(litLengths + <usize>symbol);
+      } else {
+        const length = <i32>((symbol >> 16) & 0x7fff);
+        const distance = <i32>(symbol & 0xffff) + 1;
+        const ls = lengthSymbol(length);
+        const lengthBits = <i32>load<u8>(litLengths + <usize>ls);
+        buffer |= (<u64>load<u16>(litCodes + (<usize>ls << 1)) | (<u64>(length - lengthBase(ls)) << <u64>lengthBits)) << <u64>count;
+        count += lengthBits + lengthExtraBits(ls);
+        if (count >= 32) {
+          store<u32>(op, <u32>buffer);
+          op += 4;
+          buffer >>= 32;
+          count -= 32;
+        }
+        const ds = distanceSymbol(distance);
+        const distanceBits = <i32>load<u8>(distLengths + <usize>ds);
+        buffer |= (<u64>load<u16>(distCodes + (<usize>ds << 1)) | (<u64>(distance - distanceBase(ds)) << <u64>distanceBits)) << <u64>count;
+        count += distanceBits + distanceExtraBits(ds);
+      }
+      if (count >= 32) {
+        store<u32>(op, <u32>buffer);
+        op += 4;
+        buffer >>= 32;
+        count -= 32;
+      }
+    }
+    bitBuffer = buffer;
+    bitCount = count;
+    out = op;
+    putBits(<u32>load<u16>(litCodes + (256 << 1)), <i32>load<u8>(litLengths + 256));
+    return;
+  }
   for (let i = 0; i < symbols; i++) {
     const symbol = load<u32>(scratch + SYMBOLS + (<usize>i << 2));
     if (!isMatch(symbol)) {
@@ -509,7 +551,8 @@ function insertAndSearch(scratch: usize, src: usize, p: usize, end: usize, chain
   while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
     const q = src + <usize>candidate;
     // A candidate can only win if it also matches at the current best length.
-    if (bestLength == 0 || (bestLength < limit && load<u8>(q + <usize>bestLength) == load<u8>(p + <usize>bestLength))) {
+    // (Two bytes, the last of the best match and the one after it, as zlib's scan_end.)
+    if (bestLength == 0 || (bestLength < limit && load<u16>(q + <usize>(bestLength - 1)) == load<u16>(p + <usize>(bestLength - 1)))) {
       const length = matchLength(p, q, limit);
       if (length > bestLength) {
         bestLength = length;
