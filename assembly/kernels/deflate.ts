@@ -12,7 +12,7 @@
 // compressed length, or -2 if `dstCapacity` is too small (deflateBound is
 // always enough).
 
-import { codeLengthOrder } from "./deflate-tables";
+import { codeLengthOrder, distanceBase, distanceExtraBits, lengthBase, lengthExtraBits } from "./deflate-tables";
 import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
 
 const WINDOW: i32 = 32768;
@@ -97,38 +97,11 @@ function lengthSymbol(length: i32): i32 {
 }
 
 @inline
-function lengthExtraBits(symbol: i32): i32 {
-  const i = symbol - 257;
-  return i < 8 || i == 28 ? 0 : (i - 4) >> 2;
-}
-
-@inline
-function lengthBase(symbol: i32): i32 {
-  const i = symbol - 257;
-  if (i < 8) return i + 3;
-  if (i == 28) return 258;
-  const extra = (i - 4) >> 2;
-  return ((((i - 4) & 3) + 4) << extra) + 3;
-}
-
-@inline
 function distanceSymbol(distance: i32): i32 {
   const d = distance - 1;
   if (d < 4) return d;
   const extra = 31 - clz<i32>(d) - 1; // d in [4, 32768): extra = floor(log2 d) − 1
   return (extra << 1) + 2 + ((d >> extra) & 1);
-}
-
-@inline
-function distanceExtraBits(symbol: i32): i32 {
-  return symbol < 4 ? 0 : (symbol - 2) >> 1;
-}
-
-@inline
-function distanceBase(symbol: i32): i32 {
-  if (symbol < 4) return symbol + 1;
-  const extra = (symbol - 2) >> 1;
-  return (((symbol & 1) + 2) << extra) + 1;
 }
 
 // --- Huffman code construction ------------------------------------------------

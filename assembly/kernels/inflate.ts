@@ -10,7 +10,7 @@
 // Tables live in caller-provided scratch; the bit reader's state lives in
 // globals, which are per instance (each worker has its own), not in memory.
 
-import { codeLengthOrder } from "./deflate-tables";
+import { codeLengthOrder, distanceBase, distanceExtraBits, lengthBase, lengthExtraBits } from "./deflate-tables";
 import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
 
 export const INFLATE_E_TRUNCATED: i32 = -1; // the input ends inside the stream
@@ -351,16 +351,10 @@ function decodeBlocks(src: usize, srcLength: i32, startBit: i32, windowStart: us
           break;
         }
         if (symbol > 285) return INFLATE_E_SYMBOL;
-        let length: i32;
-        const li = symbol - 257;
-        if (li < 8) length = li + 3;
-        else if (li == 28) length = 258;
-        else {
-          const extra = (li - 4) >> 2;
-          length = ((((li - 4) & 3) + 4) << extra) + 3 + <i32>(buffer & ((<u64>1 << <u64>extra) - 1));
-          buffer >>= <u64>extra;
-          count -= extra;
-        }
+        const lengthExtra = lengthExtraBits(symbol);
+        const length = lengthBase(symbol) + <i32>(buffer & ((<u64>1 << <u64>lengthExtra) - 1));
+        buffer >>= <u64>lengthExtra;
+        count -= lengthExtra;
         if (distBits == 0) return INFLATE_E_SYMBOL;
         entry = load<u32>(dist + (<usize>(buffer & distMask) << 2));
         bits = <i32>(entry & 15);
@@ -369,14 +363,10 @@ function decodeBlocks(src: usize, srcLength: i32, startBit: i32, windowStart: us
         count -= bits;
         const ds = <i32>(entry >> 4);
         if (ds > 29) return INFLATE_E_SYMBOL;
-        let distance: i32;
-        if (ds < 4) distance = ds + 1;
-        else {
-          const extra = (ds - 2) >> 1;
-          distance = (((ds & 1) + 2) << extra) + 1 + <i32>(buffer & ((<u64>1 << <u64>extra) - 1));
-          buffer >>= <u64>extra;
-          count -= extra;
-        }
+        const distanceExtra = distanceExtraBits(ds);
+        const distance = distanceBase(ds) + <i32>(buffer & ((<u64>1 << <u64>distanceExtra) - 1));
+        buffer >>= <u64>distanceExtra;
+        count -= distanceExtra;
         if (<usize>distance > op - windowStart) return INFLATE_E_DISTANCE;
         op = copyMatch(op, distance, length, dstEnd);
       }
@@ -394,26 +384,15 @@ function decodeBlocks(src: usize, srcLength: i32, startBit: i32, windowStart: us
       }
       if (symbol == 256) break;
       if (symbol > 285) return INFLATE_E_SYMBOL;
-      // Length: symbols 257-264 are 3-10; then four per extra-bit count; 285 is 258.
-      let length: i32;
-      const li = symbol - 257;
-      if (li < 8) length = li + 3;
-      else if (li == 28) length = 258;
-      else {
-        const extra = (li - 4) >> 2;
-        if (!need(extra)) return INFLATE_E_TRUNCATED;
-        length = ((((li - 4) & 3) + 4) << extra) + 3 + <i32>take(extra);
-      }
+      const lengthExtra = lengthExtraBits(symbol);
+      if (!need(lengthExtra)) return INFLATE_E_TRUNCATED;
+      const length = lengthBase(symbol) + <i32>take(lengthExtra);
       const ds = decodeSymbol(dist, distBits);
       if (ds < 0) return ds;
       if (ds > 29) return INFLATE_E_SYMBOL;
-      let distance: i32;
-      if (ds < 4) distance = ds + 1;
-      else {
-        const extra = (ds - 2) >> 1;
-        if (!need(extra)) return INFLATE_E_TRUNCATED;
-        distance = (((ds & 1) + 2) << extra) + 1 + <i32>take(extra);
-      }
+      const distanceExtra = distanceExtraBits(ds);
+      if (!need(distanceExtra)) return INFLATE_E_TRUNCATED;
+      const distance = distanceBase(ds) + <i32>take(distanceExtra);
       if (<usize>distance > op - windowStart) return INFLATE_E_DISTANCE;
       if (dstEnd - op < <usize>length) return INFLATE_E_OUTPUT_FULL;
       op = copyMatch(op, distance, length, dstEnd);

@@ -38,8 +38,12 @@ export function xxh32(ptr: usize, length: i32, seed: u32): u32 {
   } else {
     h = seed + PRIME5;
   }
-  h += <u32>length;
-  // Tail: 4-byte words, then single bytes.
+  return finish(h + <u32>length, p, end);
+}
+
+/** The tail (4-byte words, then single bytes, of [p, end)) and the avalanche. */
+@inline
+function finish(h: u32, p: usize, end: usize): u32 {
   while (p + 4 <= end) {
     h = rotl<u32>(h + load<u32>(p) * PRIME3, 17) * PRIME4;
     p += 4;
@@ -48,7 +52,6 @@ export function xxh32(ptr: usize, length: i32, seed: u32): u32 {
     h = rotl<u32>(h + <u32>load<u8>(p) * PRIME5, 11) * PRIME1;
     p++;
   }
-  // Avalanche.
   h ^= h >> 15;
   h *= PRIME2;
   h ^= h >> 13;
@@ -152,21 +155,6 @@ export function xxhash32_digest(state: usize): u32 {
   } else {
     h = load<u32>(state + STATE_BUFFERED, 4) + PRIME5;
   }
-  h += load<u32>(state + STATE_TOTAL);
-  let p = state + STATE_BUFFER;
-  const end = p + <usize>load<u32>(state + STATE_BUFFERED);
-  while (p + 4 <= end) {
-    h = rotl<u32>(h + load<u32>(p) * PRIME3, 17) * PRIME4;
-    p += 4;
-  }
-  while (p < end) {
-    h = rotl<u32>(h + <u32>load<u8>(p) * PRIME5, 11) * PRIME1;
-    p++;
-  }
-  h ^= h >> 15;
-  h *= PRIME2;
-  h ^= h >> 13;
-  h *= PRIME3;
-  h ^= h >> 16;
-  return h;
+  const buffered = state + STATE_BUFFER;
+  return finish(h + load<u32>(state + STATE_TOTAL), buffered, buffered + <usize>load<u32>(state + STATE_BUFFERED));
 }

@@ -2,23 +2,15 @@
 // the pool's memory), every codec and path; too small is an OutputLimitError.
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentTypeError, OutputLimitError, Pool, compress, compressStream, decompress, type Codec } from '../../src/index.js';
+import { pipe, sameBytes } from '../stream-helpers.js';
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 describe('decompress into a given array', () => {
   const pool = new Pool({ workers: 2 });
   afterAll(() => pool.terminate());
   const data = new TextEncoder().encode(Array.from({ length: 50_000 }, (_, i) => `entry ${i % 3001} ${'q'.repeat(i % 11)}\n`).join(''));
 
-  const streamed = async (bytes: Uint8Array): Promise<Uint8Array> => {
-    const source = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(bytes), c.close()) });
-    const parts: Uint8Array[] = [];
-    const reader = source.pipeThrough(compressStream({ pool, chunkSize: 65536 })).getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-    const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-    return out;
-  };
+  const streamed = (bytes: Uint8Array): Promise<Uint8Array> => pipe([bytes], compressStream({ pool, chunkSize: 65536 }));
 
   it('writes every codec and path into an ordinary or a shared array, and returns a view of it', async () => {
     const packed: [string, Codec, Uint8Array][] = [

@@ -9,23 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, KernelError, OutputLimitError, Pool, compress, decompressStream, kernels } from '../../src/index.js';
 import { StreamingInflater } from '../../src/codecs/inflate-stream.js';
 import type { DeflateWrapping } from '../../src/codecs/inflate.js';
+import { concat, pieces, pipe, sameBytes } from '../stream-helpers.js';
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
-/** Uneven pieces, as a network or a file reader delivers them. */
-const pieces = (bytes: Uint8Array, seed = 1): Uint8Array[] => {
-  const out: Uint8Array[] = [];
-  for (let at = 0, n = seed; at < bytes.length; at += n, n = (n * 7 + 13) % 90_000) out.push(bytes.subarray(at, at + n));
-  return out;
-};
 /** Text-like bytes with about one byte in `noise` random: compressible, with long and short matches. */
 function sample(length: number, seed: number, noise = 13): Uint8Array {
   const out = new Uint8Array(length);
@@ -43,19 +28,6 @@ function sample(length: number, seed: number, noise = 13): Uint8Array {
     }
   }
   return out;
-}
-
-async function pipe(chunks: Uint8Array[], transform: TransformStream<Uint8Array, Uint8Array>): Promise<Uint8Array> {
-  const source = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
-  const parts: Uint8Array[] = [];
-  const reader = source.pipeThrough(transform).getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  return concat(parts);
 }
 
 /** Runs a StreamingInflater directly, with part sizes of its own. */

@@ -6,35 +6,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, OutputLimitError, Pool, compress, compressStream, decompress, decompressStream } from '../../src/index.js';
+import { concat, pieces, pipe, sameBytes } from '../stream-helpers.js';
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-};
-const pieces = (bytes: Uint8Array, first = 1): Uint8Array[] => {
-  const out: Uint8Array[] = [];
-  for (let at = 0, n = first; at < bytes.length; at += n, n = (n * 7 + 13) % 90_000) out.push(bytes.subarray(at, at + n));
-  return out;
-};
-async function pipe(chunks: Uint8Array[], transform: TransformStream<Uint8Array, Uint8Array>): Promise<Uint8Array> {
-  const source = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
-  // A reader, not new Response(...): Chromium's Response replaces a stream's error with "Failed to fetch".
-  const parts: Uint8Array[] = [];
-  const reader = source.pipeThrough(transform).getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
-  return concat(parts);
-}
 
 describe('streaming LZ4 decompression', () => {
   const pool = new Pool({ workers: 2 });
