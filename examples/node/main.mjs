@@ -33,13 +33,17 @@ for (const workers of counts) {
 bars?.stop();
 
 const base = results[0].mean;
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+// Medians too: on a busy or shared machine a few maps stall, which moves the mean.
+const baseMedian = median(results[0].times);
 console.log(`\n${results[0].nimages} images of ${size} x ${size}, 4 x 4 filters, output [::5, ::5]; ${iterations} timed maps after ${burns} burn-in\n`);
 console.table(
   results.map((r) => ({
     workers: r.workers,
     'mean s/map': r.mean.toFixed(4),
     'std s': r.std.toFixed(4),
-    'speedup vs 1 worker': `${(base / r.mean).toFixed(2)}x`,
+    'median s/map': median(r.times).toFixed(4),
+    'speedup vs 1 worker (mean, median)': `${(base / r.mean).toFixed(2)}x, ${(baseMedian / median(r.times)).toFixed(2)}x`,
     check: r.check.ok ? `ok (${r.check.checked} outputs)` : `FAILED (max error ${r.check.maxError.toExponential(1)})`,
   })),
 );
