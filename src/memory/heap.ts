@@ -29,6 +29,8 @@ import type { MemoryViews } from './views.js';
 
 export const BLOCK_HEADER_BYTES = 16;
 const MIN_BLOCK_BYTES = 32;
+/** From this size on, a block is placed first fit from the start of the heap (see findFit). */
+const LARGE_BLOCK_BYTES = 1 << 20;
 const FREE_TAG = 0x46524545 | 0; // "FREE"
 const USED_TAG = 0x55534544 | 0; // "USED"
 // Header words, relative to the block's first word.
@@ -154,13 +156,20 @@ export class SharedHeap {
     Atomics.store(this.views.i32, CONTROL.HEAP_LOCK, 0);
   }
 
-  /** Next-fit search from the rover, wrapping once. Returns a block address or -1. */
+  /**
+   * Next-fit search from the rover, wrapping once; first fit from the start
+   * for large blocks. Returns a block address or -1. Large blocks (codec
+   * buffers, copies of inputs) are freed and allocated again call after call;
+   * from the rover each would land on memory not used before, and the first
+   * touch of a page is costly (about 4 ms per MB on some VMs), while the lowest
+   * free block that fits has usually been used already.
+   */
   private findFit(need: number): number {
     const words = this.views.i32;
     const end = words[CONTROL.HEAP_END]!;
     this.views.ensure(end);
     const w = this.views.i32;
-    const rover = words[CONTROL.HEAP_ROVER]!;
+    const rover = need >= LARGE_BLOCK_BYTES ? HEAP_START : words[CONTROL.HEAP_ROVER]!;
     for (const [from, to] of [
       [rover, end],
       [HEAP_START, rover],
