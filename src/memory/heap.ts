@@ -1,5 +1,5 @@
 /**
- * The shared heap: a boundary-tag, next-fit allocator over the part of the
+ * The shared heap: a boundary-tag allocator (next fit; first fit for large blocks) over the part of the
  * memory above HEAP_START, usable from every thread at once.
  *
  * ```
