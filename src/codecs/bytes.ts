@@ -1,5 +1,8 @@
 /** Byte-buffer helpers shared by the codecs. */
 
+import type { AllocationScope } from '../memory/allocator.js';
+import type { Pool } from '../pool/pool.js';
+
 /** The concatenation of `parts`, written into `into` when given (it must be long enough), else into a new array. */
 export function concatBytes(parts: readonly Uint8Array[], into?: Uint8Array): Uint8Array {
   const total = parts.reduce((sum, part) => sum + part.length, 0);
@@ -100,4 +103,49 @@ export class IntoArraySink implements OutputSink {
   result(): Uint8Array {
     return this.out.subarray(0, this.length);
   }
+}
+
+/**
+ * Bytes written in pieces and read from the front, for the streaming
+ * decoders: pieces are put together only when the reader looks (`view`), so
+ * a decoder that waits for a whole block copies each byte about once, not
+ * once per piece written. Pieces are copied when written: the writer may
+ * reuse its buffers.
+ */
+export class PendingBytes {
+  private joined: Uint8Array = new Uint8Array(0);
+  private pieces: Uint8Array[] = [];
+  private piecesLength = 0;
+
+  get length(): number {
+    return this.joined.length + this.piecesLength;
+  }
+
+  push(bytes: Uint8Array): void {
+    this.pieces.push(bytes.slice());
+    this.piecesLength += bytes.length;
+  }
+
+  /** Everything pending, as one array (valid until the next push or consume). */
+  view(): Uint8Array {
+    if (this.pieces.length > 0) {
+      this.joined = concatBytes([this.joined, ...this.pieces]);
+      this.pieces = [];
+      this.piecesLength = 0;
+    }
+    return this.joined;
+  }
+
+  /** Drops the first `bytes` (at most what is pending). */
+  consume(bytes: number): void {
+    this.joined = this.view().subarray(bytes);
+  }
+}
+
+/** `data` itself if it already lives in the pool's memory, else a copy there (freed with the scope). */
+export function inHeap(pool: Pool, scope: AllocationScope, data: Uint8Array): Uint8Array {
+  if (pool.isShared(data)) return data;
+  const copy = scope.allocUninitialized(Uint8Array, data.length);
+  copy.set(data);
+  return copy;
 }

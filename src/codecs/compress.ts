@@ -13,7 +13,8 @@ import type { Pool, TaskOptions } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
-import { IntoArraySink, NewArraySink, type OutputSink } from './bytes.js';
+import { IntoArraySink, NewArraySink, inHeap, type OutputSink } from './bytes.js';
+import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
 /** Codecs: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping (written and read alike). */
@@ -209,8 +210,9 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
         sink.write(view);
       };
       const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
-      if (frame.independent) await decodeIndependent(pool, scope, input, frame, emit, limits, taskOptions);
-      else await decodeLinked(pool, scope, input, frame, emit, limits, taskOptions);
+      const blocks = frame.blocks.map((block) => ({ payload: input.subarray(block.offset, block.offset + block.length), uncompressed: block.uncompressed, offset: block.offset }));
+      if (frame.independent) await decodeIndependent(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+      else await decodeLinked(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
       const frameBytes = sink.length - frameStart;
       if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {
         throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
@@ -225,8 +227,6 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   }
 }
 
-type TaskSettings = { chunksize: number; signal?: AbortSignal; timeout?: number };
-type OutputLimits = { room: number; max: number };
 
 /**
  * The common case, fast: independent blocks and a declared content size, so
@@ -263,85 +263,6 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
   return whole;
 }
 
-/**
- * Decodes blocks in waves of a few per worker, each into its own slot of
- * blockMaxSize, and hands each block's output (a view of the pool's memory,
- * valid until the next wave) to `emit`, in order. `limits.room`: the most output
- * this frame may produce; `limits.max`: the caller's limit, for messages.
- */
-async function decodeIndependent(
-  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, emit: (view: Uint8Array) => void, limits: OutputLimits, taskOptions: TaskSettings,
-): Promise<void> {
-  const wave = pool.workers * 4;
-  const buffer = scope.allocUninitialized(Uint8Array, Math.min(frame.blocks.length, wave) * frame.blockMaxSize);
-  let produced = 0;
-  for (let first = 0; first < frame.blocks.length; first += wave) {
-    const blocks = frame.blocks.slice(first, first + wave);
-    const calls: [Uint8Array, Uint8Array, number, number][] = [];
-    const capacity = Math.min(frame.blockMaxSize, Math.max(0, limits.room - produced));
-    blocks.forEach((block, i) => {
-      if (!block.uncompressed) calls.push([input.subarray(block.offset, block.offset + block.length), buffer.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + capacity), 0, 0]);
-    });
-    const lengths = await pool.starmap(kernels.lz4DecompressBlock, calls, taskOptions);
-    let call = 0;
-    blocks.forEach((block, i) => {
-      let bytes: Uint8Array;
-      if (block.uncompressed) {
-        bytes = input.subarray(block.offset, block.offset + block.length);
-      } else {
-        const length = lengths[call++]!;
-        if (length < 0) throw blockError(length, block.offset, capacity < frame.blockMaxSize, limits.max);
-        bytes = buffer.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + length);
-      }
-      produced += bytes.length;
-      emit(bytes);
-    });
-  }
-}
-
-/** Linked blocks may refer to the previous 64 KiB of output: decoded one after another after that history. */
-async function decodeLinked(
-  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, emit: (view: Uint8Array) => void, limits: OutputLimits, taskOptions: TaskSettings,
-): Promise<void> {
-  const HISTORY = 64 * 1024;
-  // buffer = [history: up to 64 KiB of earlier output | this block's output]
-  const buffer = scope.allocUninitialized(Uint8Array, HISTORY + frame.blockMaxSize);
-  let history = 0;
-  let produced = 0;
-  for (const block of frame.blocks) {
-    let length: number;
-    if (block.uncompressed) {
-      length = block.length;
-      buffer.set(input.subarray(block.offset, block.offset + length), HISTORY);
-    } else {
-      const capacity = Math.min(frame.blockMaxSize, Math.max(0, limits.room - produced));
-      const out = buffer.subarray(HISTORY - history, HISTORY + capacity);
-      length = await pool.apply(kernels.lz4DecompressBlock, [input.subarray(block.offset, block.offset + block.length), out, history, history], taskOptions);
-      if (length < 0) throw blockError(length, block.offset, capacity < frame.blockMaxSize, limits.max);
-    }
-    produced += length;
-    emit(buffer.subarray(HISTORY, HISTORY + length));
-    // The last 64 KiB of [history | block] move to just before the next block's start.
-    const keep = Math.min(HISTORY, history + length);
-    buffer.copyWithin(HISTORY - keep, HISTORY + length - keep, HISTORY + length);
-    history = keep;
-  }
-}
-
-export function blockError(code: number, offset: number, limited: boolean, limit: number): Error {
-  if (code === -2 && limited) return new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
-  const what = code === -1 ? 'ends in the middle of a sequence' : code === -2 ? 'decodes to more than the block maximum' : 'refers back before the start of the output';
-  return new CorruptDataError(`LZ4 block at offset ${offset} is corrupted: it ${what}`);
-}
-
 function checkBytes(data: unknown, path: string): asserts data is Uint8Array {
   if (!(data instanceof Uint8Array)) throw new ArgumentTypeError(path, `\`${path}\` must be a Uint8Array; got ${describe(data)}`);
-}
-
-/** `data` itself if it already lives in the pool's memory, else a copy there (freed with the scope). */
-export function inHeap(pool: Pool, scope: AllocationScope, data: Uint8Array): Uint8Array {
-  if (pool.isShared(data)) return data;
-  const copy = scope.allocUninitialized(Uint8Array, data.length);
-  copy.set(data);
-  return copy;
 }

@@ -13,7 +13,7 @@
 import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
-import { concatBytes } from './bytes.js';
+import { PendingBytes, concatBytes, inHeap } from './bytes.js';
 import { corruption, gzipHeaderLength, type DeflateWrapping } from './inflate.js';
 
 /** DEFLATE's window: the furthest a back-reference reaches. */
@@ -26,10 +26,8 @@ const PART_OUTPUT = 4 << 20;
 type Phase = 'header' | 'body' | 'trailer' | 'after-member' | 'done';
 
 export class StreamingInflater {
-  /** Compressed bytes not decoded yet: `input`, then the pieces written since it was last put together. */
-  private input: Uint8Array = new Uint8Array(0);
-  private pieces: Uint8Array[] = [];
-  private piecesLength = 0;
+  /** Compressed bytes not decoded yet. */
+  private readonly pending = new PendingBytes();
   /** gzip: zero bytes followed the last member (padding), so nothing else may. */
   private padded = false;
   private phase: Phase = 'header';
@@ -63,11 +61,10 @@ export class StreamingInflater {
 
   /** Takes more compressed bytes; calls `emit` with the output they complete. */
   async push(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): Promise<void> {
-    this.pieces.push(bytes.slice());
-    this.piecesLength += bytes.length;
+    this.pending.push(bytes);
     // Put together only when a part is due or the header/trailer may be complete: each byte is then copied
     // about once, not once per piece written.
-    if (this.phase !== 'body' || this.input.length + this.piecesLength >= this.wanted) await this.drain(false, emit);
+    if (this.phase !== 'body' || this.pending.length >= this.wanted) await this.drain(false, emit);
   }
 
   /** The input has ended: decodes the rest, and fails if the stream is incomplete. */
@@ -78,11 +75,6 @@ export class StreamingInflater {
   }
 
   private async drain(final: boolean, emit: (chunk: Uint8Array) => void): Promise<void> {
-    if (this.piecesLength > 0) {
-      this.input = concatBytes([this.input, ...this.pieces]);
-      this.pieces = [];
-      this.piecesLength = 0;
-    }
     for (;;) {
       if (this.phase === 'header' && !(await this.readHeader(final))) return;
       if (this.phase === 'body' && !(await this.decodePart(final, emit))) return;
@@ -94,7 +86,7 @@ export class StreamingInflater {
 
   /** Parses a zlib or gzip header once it is all there; false while waiting for more input. */
   private async readHeader(final: boolean): Promise<boolean> {
-    const input = this.input;
+    const input = this.pending.view();
     let length = 0;
     if (this.wrapping === 'zlib') {
       if (input.length < 2) return false;
@@ -107,11 +99,12 @@ export class StreamingInflater {
       length = gzipHeaderLength(input, 0, !final);
       if (length < 0) return false;
       if (input[3]! & 0x02) {
-        const crc = (await this.withHeap(input.subarray(0, length - 2), (bytes) => this.pool.apply(kernels.crc32, [bytes]))) & 0xffff;
+        const scope = this.pool.scope();
+        const crc = (await this.pool.apply(kernels.crc32, [inHeap(this.pool, scope, input.subarray(0, length - 2))]).finally(() => scope.release())) & 0xffff;
         if (crc !== (input[length - 2]! | (input[length - 1]! << 8))) throw new CorruptDataError('gzip header CRC mismatch');
       }
     }
-    this.input = input.subarray(length);
+    this.pending.consume(length);
     this.phase = 'body';
     this.checksum = this.check === 1 ? 1 : 0;
     this.history = new Uint8Array(0);
@@ -121,14 +114,14 @@ export class StreamingInflater {
 
   /** Decodes one part; false while waiting for more input. */
   private async decodePart(final: boolean, emit: (chunk: Uint8Array) => void): Promise<boolean> {
-    if (!final && this.input.length < this.wanted) return false;
+    if (!final && this.pending.length < this.wanted) return false;
+    const input = this.pending.view();
     const room = Math.min(this.outputRoom, this.limit - this.produced);
     const scope = this.pool.scope();
     let result: [number, number, number, number];
     let output: Uint8Array;
     try {
-      const source = scope.allocUninitialized(Uint8Array, this.input.length);
-      source.set(this.input);
+      const source = inHeap(this.pool, scope, input);
       const window = scope.allocUninitialized(Uint8Array, this.history.length + room);
       window.set(this.history);
       result = await this.pool.apply(kernels.inflateStream, [source, window, this.history.length, this.startBit, this.check, this.checksum]);
@@ -147,7 +140,7 @@ export class StreamingInflater {
       this.history = output.length >= WINDOW ? output.slice(output.length - WINDOW) : concatBytes([this.history, output]).slice(-WINDOW);
       emit(output);
     }
-    this.input = this.input.subarray(bits >> 3);
+    this.pending.consume(bits >> 3);
     this.startBit = bits & 7;
     if (code >= 0) {
       this.phase = 'trailer';
@@ -157,7 +150,7 @@ export class StreamingInflater {
     if (code === -1) {
       if (final) throw new CorruptDataError(`${this.what} data is truncated: the input ends inside the stream`);
       // Not one whole block in this part: wait for twice as much input.
-      this.wanted = progressed ? this.part.input : Math.max(1, this.input.length * 2);
+      this.wanted = progressed ? this.part.input : Math.max(1, this.pending.length * 2);
       return false;
     }
     // The output room filled inside a block: go on after what was final, with more room if none was.
@@ -170,7 +163,7 @@ export class StreamingInflater {
 
   /** Checks the zlib or gzip trailer once it is there; false while waiting for it. */
   private readTrailer(): boolean {
-    const input = this.input;
+    const input = this.pending.view();
     if (this.wrapping === 'deflate') {
       this.phase = 'done'; // what follows a raw stream is not ours, as in decompress()
       return true;
@@ -187,30 +180,21 @@ export class StreamingInflater {
       this.members++;
       this.phase = 'after-member';
     }
-    this.input = input.subarray(size);
+    this.pending.consume(size);
     return true;
   }
 
   /** gzip: another member follows, or zero padding until the end (as gzip(1) accepts). */
   private nextMember(): boolean {
-    const padding = this.input.findIndex((byte) => byte !== 0);
+    const input = this.pending.view();
+    const padding = input.findIndex((byte) => byte !== 0);
     if (padding < 0) {
-      this.padded ||= this.input.length > 0;
-      this.input = new Uint8Array(0);
+      this.padded ||= input.length > 0;
+      this.pending.consume(input.length);
       return false;
     }
     if (padding > 0 || this.padded) throw new CorruptDataError('gzip data has zero bytes followed by more data after a member');
     this.phase = 'header';
     return true;
-  }
-
-  private async withHeap<T>(bytes: Uint8Array, use: (inHeap: Uint8Array) => Promise<T>): Promise<T> {
-    const copy = this.pool.alloc(Uint8Array, bytes.length);
-    try {
-      copy.set(bytes);
-      return await use(copy);
-    } finally {
-      this.pool.free(copy);
-    }
   }
 }

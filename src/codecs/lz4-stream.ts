@@ -10,17 +10,17 @@
  */
 
 import { CorruptDataError, OutputLimitError } from '../errors.js';
-import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
-import { kernels, type KernelExports } from '../wasm/kernels.js';
-import { concatBytes } from './bytes.js';
-import { blockError } from './compress.js';
+import type { KernelExports } from '../wasm/kernels.js';
+import { PendingBytes, inHeap } from './bytes.js';
+import { decodeIndependent, decodeLinked } from './lz4-blocks.js';
 import {
   FLAG_BLOCK_CHECKSUM, FLAG_CONTENT_CHECKSUM, FLAG_INDEPENDENT, LZ4_MAGIC, SKIPPABLE_MAGIC, SKIPPABLE_MASK, UNCOMPRESSED_BIT,
   readFrameDescriptor, type FrameDescriptor,
 } from './lz4-frame.js';
 
-const HISTORY = 64 * 1024;
+/** Blocks go to the workers one task each. */
+const TASK = { chunksize: 1 };
 
 type Phase = 'magic' | 'skip' | 'descriptor' | 'blocks' | 'checksum';
 
@@ -37,10 +37,8 @@ interface QueuedBlock {
 class Incomplete {}
 
 export class StreamingLz4Decoder {
-  /** Bytes not parsed yet: `input`, then the pieces written since it was last put together. */
-  private input: Uint8Array = new Uint8Array(0);
-  private pieces: Uint8Array[] = [];
-  private piecesLength = 0;
+  /** Bytes not parsed yet. */
+  private readonly pending = new PendingBytes();
   /** Bytes the parser needs before it can take its next step (so pieces are put together about once). */
   private needed = 0;
   /** Stream offset of input[0]. */
@@ -53,6 +51,10 @@ export class StreamingLz4Decoder {
   private queue: QueuedBlock[] = [];
   /** Linked frames: the last ≤ 64 KiB of the frame's output. */
   private history: Uint8Array = new Uint8Array(0);
+  /** A block's bytes are read from `this.input`, the pending bytes put together. */
+  private get input(): Uint8Array {
+    return this.pending.view();
+  }
   private produced = 0;
   private local?: KernelExports;
   /** The content hash's state, in the pool's memory. */
@@ -65,9 +67,8 @@ export class StreamingLz4Decoder {
 
   /** Takes more bytes; calls `emit` with the output they complete. */
   async push(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): Promise<void> {
-    this.pieces.push(bytes.slice());
-    this.piecesLength += bytes.length;
-    if (this.input.length + this.piecesLength >= this.needed) await this.drain(emit);
+    this.pending.push(bytes);
+    if (this.pending.length >= this.needed) await this.drain(emit);
   }
 
   /** The input has ended: decodes the rest, and fails if a frame is incomplete. */
@@ -90,11 +91,6 @@ export class StreamingLz4Decoder {
   }
 
   private async drain(emit: (chunk: Uint8Array) => void): Promise<void> {
-    if (this.pieces.length > 0) {
-      this.input = concatBytes([this.input, ...this.pieces]);
-      this.pieces = [];
-      this.piecesLength = 0;
-    }
     this.needed = 0;
     this.local ??= await this.pool.mainThreadKernels();
     for (;;) {
@@ -117,7 +113,7 @@ export class StreamingLz4Decoder {
   }
 
   private consume(bytes: number): void {
-    this.input = this.input.subarray(bytes);
+    this.pending.consume(bytes);
     this.offset += bytes;
   }
 
@@ -158,8 +154,13 @@ export class StreamingLz4Decoder {
       throw error;
     }
     const { offset, length, checksum } = frame.descriptor;
-    if (((this.hash(this.input.subarray(offset, offset + length)) >>> 8) & 0xff) !== checksum) {
-      throw new CorruptDataError(`LZ4 frame header checksum mismatch at offset ${this.offset + offset + length}`);
+    const scope = this.pool.scope();
+    try {
+      if (((this.hash(inHeap(this.pool, scope, this.input.subarray(offset, offset + length))) >>> 8) & 0xff) !== checksum) {
+        throw new CorruptDataError(`LZ4 frame header checksum mismatch at offset ${this.offset + offset + length}`);
+      }
+    } finally {
+      scope.release();
     }
     this.consume(frame.end);
     this.frame = frame;
@@ -218,64 +219,25 @@ export class StreamingLz4Decoder {
     this.phase = 'magic';
   }
 
-  /** Decodes the queued blocks and emits their output, in order. */
+  /** Decodes the queued blocks (lz4-blocks.ts) and emits their output, in order. */
   private async decodeQueue(emit: (chunk: Uint8Array) => void): Promise<void> {
     const frame = this.frame!;
-    const blocks = this.queue;
+    const queued = this.queue;
     this.queue = [];
     const scope = this.pool.scope();
     try {
+      const blocks = queued.map((block) => ({ ...block, payload: inHeap(this.pool, scope, block.payload) }));
       for (const block of blocks) {
-        if (block.checksum !== undefined && this.hashInScope(scope, block.payload) !== block.checksum) {
+        if (block.checksum !== undefined && this.hash(block.payload) !== block.checksum) {
           throw new CorruptDataError(`LZ4 block checksum mismatch for the block at offset ${block.offset}`);
         }
       }
-      if (frame.flg & FLAG_INDEPENDENT) await this.decodeIndependent(scope, blocks, emit);
-      else await this.decodeLinked(scope, blocks, emit);
+      const output = (view: Uint8Array): void => this.output(view, emit);
+      const limits = { room: this.limit - this.produced, max: this.limit };
+      if (frame.flg & FLAG_INDEPENDENT) await decodeIndependent(this.pool, scope, blocks, frame.blockMaxSize, output, limits, TASK);
+      else this.history = await decodeLinked(this.pool, scope, blocks, frame.blockMaxSize, output, limits, TASK, this.history);
     } finally {
       scope.release();
-    }
-  }
-
-  private async decodeIndependent(scope: AllocationScope, blocks: QueuedBlock[], emit: (chunk: Uint8Array) => void): Promise<void> {
-    const size = this.frame!.blockMaxSize;
-    const out = scope.allocUninitialized(Uint8Array, blocks.length * size);
-    const capacity = Math.min(size, Math.max(0, this.limit - this.produced));
-    const calls: [Uint8Array, Uint8Array, number, number][] = [];
-    blocks.forEach((block, i) => {
-      if (block.uncompressed) out.set(block.payload, i * size);
-      else calls.push([this.inHeap(scope, block.payload), out.subarray(i * size, i * size + capacity), 0, 0]);
-    });
-    const lengths = await this.pool.starmap(kernels.lz4DecompressBlock, calls, { chunksize: 1 });
-    let call = 0;
-    for (let i = 0; i < blocks.length; i++) {
-      const block = blocks[i]!;
-      const length = block.uncompressed ? block.payload.length : lengths[call++]!;
-      if (length < 0) throw blockError(length, block.offset, capacity < size, this.limit);
-      this.output(out.subarray(i * size, i * size + length), emit);
-    }
-  }
-
-  private async decodeLinked(scope: AllocationScope, blocks: QueuedBlock[], emit: (chunk: Uint8Array) => void): Promise<void> {
-    const size = this.frame!.blockMaxSize;
-    // buffer = [history: up to 64 KiB of earlier output | this block's output]
-    const buffer = scope.allocUninitialized(Uint8Array, HISTORY + size);
-    for (const block of blocks) {
-      const history = this.history.length;
-      buffer.set(this.history, HISTORY - history);
-      let length: number;
-      if (block.uncompressed) {
-        length = block.payload.length;
-        buffer.set(block.payload, HISTORY);
-      } else {
-        const capacity = Math.min(size, Math.max(0, this.limit - this.produced));
-        const out = buffer.subarray(HISTORY - history, HISTORY + capacity);
-        length = await this.pool.apply(kernels.lz4DecompressBlock, [this.inHeap(scope, block.payload), out, history, history]);
-        if (length < 0) throw blockError(length, block.offset, capacity < size, this.limit);
-      }
-      const end = HISTORY + length;
-      this.output(buffer.subarray(HISTORY, end), emit);
-      this.history = buffer.slice(Math.max(HISTORY - history, end - HISTORY), end);
     }
   }
 
@@ -288,22 +250,8 @@ export class StreamingLz4Decoder {
     if (bytes.length > 0) emit(bytes.slice());
   }
 
-  private inHeap(scope: AllocationScope, bytes: Uint8Array): Uint8Array {
-    const copy = scope.allocUninitialized(Uint8Array, bytes.length);
-    copy.set(bytes);
-    return copy;
-  }
-
-  private hashInScope(scope: AllocationScope, bytes: Uint8Array): number {
-    return this.local!.xxhash32(this.inHeap(scope, bytes).byteOffset, bytes.length, 0) >>> 0;
-  }
-
+  /** xxHash32 of bytes in the pool's memory, on this thread. */
   private hash(bytes: Uint8Array): number {
-    const scope = this.pool.scope();
-    try {
-      return this.hashInScope(scope, bytes);
-    } finally {
-      scope.release();
-    }
+    return this.local!.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
   }
 }
