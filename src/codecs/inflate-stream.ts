@@ -14,7 +14,7 @@ import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { PendingBytes, concatBytes, inHeap } from './bytes.js';
-import { corruption, gzipHeaderLength, type DeflateWrapping } from './inflate.js';
+import { checkZlibHeader, corruption, gzipHeaderLength, type DeflateWrapping } from './inflate.js';
 
 /** DEFLATE's window: the furthest a back-reference reaches. */
 const WINDOW = 32 * 1024;
@@ -90,10 +90,7 @@ export class StreamingInflater {
     let length = 0;
     if (this.wrapping === 'zlib') {
       if (input.length < 2) return false;
-      const [cmf, flg] = [input[0]!, input[1]!];
-      if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new CorruptDataError(`not zlib data: compression method ${cmf & 15} / window ${cmf >> 4} (expected 8 / at most 7)`);
-      if (((cmf << 8) | flg) % 31 !== 0) throw new CorruptDataError('not zlib data: the header check bits are wrong');
-      if (flg & 0x20) throw new CorruptDataError('zlib data that needs a preset dictionary is not supported');
+      checkZlibHeader(input[0]!, input[1]!);
       length = 2;
     } else if (this.wrapping === 'gzip') {
       length = gzipHeaderLength(input, 0, !final);

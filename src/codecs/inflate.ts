@@ -61,13 +61,16 @@ async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array,
   }
 }
 
-async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sizeHint: number): Promise<Uint8Array> {
-  if (input.length < 6) throw new CorruptDataError(`zlib data is truncated: ${input.length} bytes, a stream has at least 6`);
-  const cmf = input[0]!;
-  const flg = input[1]!;
+/** Checks the 2-byte zlib header (RFC 1950 §2.2): CMF, FLG. */
+export function checkZlibHeader(cmf: number, flg: number): void {
   if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new CorruptDataError(`not zlib data: compression method ${cmf & 15} / window ${cmf >> 4} (expected 8 / at most 7)`);
   if (((cmf << 8) | flg) % 31 !== 0) throw new CorruptDataError('not zlib data: the header check bits are wrong');
   if (flg & 0x20) throw new CorruptDataError('zlib data that needs a preset dictionary is not supported');
+}
+
+async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sizeHint: number): Promise<Uint8Array> {
+  if (input.length < 6) throw new CorruptDataError(`zlib data is truncated: ${input.length} bytes, a stream has at least 6`);
+  checkZlibHeader(input[0]!, input[1]!);
   const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib', sizeHint, 1);
   const trailer = 2 + consumed;
   if (input.length - trailer < 4) throw new CorruptDataError('zlib data is truncated: the Adler-32 trailer is missing');

@@ -212,29 +212,30 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
     return section;
   });
   const arrays: TypedArray[] = [];
-  try {
-    await Promise.all(
-      sections.map(async ({ entry, Kind, offset, byteLength }, i) => {
-        const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
-        arrays[i] = array;
-        const target = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-        if (codec === 'raw') {
-          await reader.read(offset, target);
-          if ((await checksumOf(pool, target)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
-          return;
-        }
-        // The compressed section, decoded straight into the array's bytes.
-        const stored = await read(offset, entry.stored);
-        const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength }).catch((error: unknown) => {
-          if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${i} holds more than the ${byteLength} bytes its description says`);
-          throw error;
-        });
-        if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
-      }),
-    );
-  } catch (error) {
+  // Settled, not raced: shared arrays are freed on failure only once no read or decode still writes into them.
+  const outcomes = await Promise.allSettled(
+    sections.map(async ({ entry, Kind, offset, byteLength }, i) => {
+      const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
+      arrays[i] = array;
+      const target = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      if (codec === 'raw') {
+        await reader.read(offset, target);
+        if ((await checksumOf(pool, target)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
+        return;
+      }
+      // The compressed section, decoded straight into the array's bytes.
+      const stored = await read(offset, entry.stored);
+      const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength }).catch((error: unknown) => {
+        if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${i} holds more than the ${byteLength} bytes its description says`);
+        throw error;
+      });
+      if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
+    }),
+  );
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) {
     if (options.shared) for (const array of arrays) if (array) pool.free(array);
-    throw error;
+    throw failure.reason;
   }
   return unflatten(header.value, arrays);
 }
