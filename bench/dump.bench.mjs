@@ -3,7 +3,8 @@
 // joblib's default, LZ4; LZMA is not implemented, see docs/architecture.md),
 // Node's zlib on the same bytes, and joblib itself (Debian's python3-joblib)
 // when present.
-// Dump and load durations (medians of repeats), file sizes.
+// Dump and load durations (medians of repeats), file sizes; wyvern's loads into new
+// ordinary arrays and into the pool's shared memory (`load(path, { shared: true })`).
 //
 //   node bench/dump.bench.mjs [--mb 167] [--repeats 3]
 import { execFileSync } from 'node:child_process';
@@ -42,7 +43,12 @@ for (const compress of [false, 'zlib', 'lz4']) {
   const dumped = await time(() => dump({ data }, path, { pool, compress }));
   const loaded = await time(() => load(path, { pool }));
   if (!loaded.result.data.every((v, i) => v === data[i])) throw new Error('wyvern load differs');
-  rows.push({ tool: 'wyvern', codec: compress || 'raw', 'dump s': dumped.seconds.toFixed(3), 'file MB': (statSync(path).size / 1e6).toFixed(3), 'load s': loaded.seconds.toFixed(3) });
+  // Into the pool's memory (`shared: true`, freed after each load): memory already touched is reused.
+  const loadedShared = await time(async () => {
+    const value = await load(path, { pool, shared: true });
+    pool.free(value.data);
+  });
+  rows.push({ tool: 'wyvern', codec: compress || 'raw', 'dump s': dumped.seconds.toFixed(3), 'file MB': (statSync(path).size / 1e6).toFixed(3), 'load s': loaded.seconds.toFixed(3), 'load s, shared': loadedShared.seconds.toFixed(3) });
 }
 {
   const path = join(dir, 'node-zlib.bin');

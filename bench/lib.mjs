@@ -51,7 +51,9 @@ export function saveResults(name, results) {
 
 /** Prints rows as an aligned table. */
 export function printTable(rows) {
-  const keys = Object.keys(rows[0]);
+  // Every key of every row, in first-seen order; a row without a column shows an empty cell.
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  rows = rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k] ?? ''])));
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
   console.log(line(keys));

@@ -43,4 +43,23 @@ describe('dump / load with files (Node)', () => {
       await expect(load(path, { pool }), `${compress}`).rejects.toBeInstanceOf(CorruptDataError);
     }
   });
+
+  it('reads a raw array larger than its read pieces (8 MiB) whole, and finds a flipped byte in any piece', async () => {
+    const big = new Float64Array(2_700_000).map((_, i) => i * 0.25 - 7); // 21.6 MB: three pieces
+    const path = join(dir, 'big-raw.wyvn');
+    await dump({ big }, path, { pool, compress: false });
+    for (const shared of [false, true]) {
+      const back = (await load(path, { pool, shared })) as { big: Float64Array };
+      expect(back.big.length).toBe(big.length);
+      expect(back.big.every((v, i) => v === big[i])).toBe(true);
+      if (shared) pool.free(back.big);
+    }
+    const bytes = readFileSync(path);
+    for (const at of [bytes.length - big.byteLength + 5, bytes.length - big.byteLength + (8 << 20) + 123, bytes.length - 1]) {
+      const damaged = Buffer.from(bytes);
+      damaged[at]! ^= 0x40;
+      writeFileSync(path, damaged);
+      for (const shared of [false, true]) await expect(load(path, { pool, shared }), `byte ${at}, shared ${shared}`).rejects.toThrow(/array 0 checksum mismatch/);
+    }
+  });
 });
