@@ -1,13 +1,14 @@
 // Long fuzz runs of the decoders, on demand (the test suite runs 500,000 inputs of each per platform).
-//   node scripts/fuzz.mjs [--inputs 10000000] [--seed 1] [--codec lz4|deflate|both]
-// Feeds random bytes and bit-flipped valid streams to the LZ4 block decoder and the DEFLATE decoder of
+//   node scripts/fuzz.mjs [--inputs 10000000] [--seed 1] [--codec lz4|deflate|deflate-stream|all]
+// Feeds random bytes and bit-flipped valid streams to the LZ4 block decoder, the DEFLATE decoder and the
+// resumable DEFLATE decoder of streams (random start bits, the guard before the output as history) of
 // build/wasm/kernels.wasm, with guard bytes around the output. Prints any input that writes outside its
 // output or returns an unknown code, as hex ready for test/fixtures/lz4-corpus/, and exits 1.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 
-const { values } = parseArgs({ options: { inputs: { type: 'string', default: '10000000' }, seed: { type: 'string', default: '1' }, codec: { type: 'string', default: 'both' } } });
+const { values } = parseArgs({ options: { inputs: { type: 'string', default: '10000000' }, seed: { type: 'string', default: '1' }, codec: { type: 'string', default: 'all' } } });
 const INPUTS = Number(values.inputs);
 const module = new WebAssembly.Module(readFileSync(new URL('../build/wasm/kernels.wasm', import.meta.url)));
 const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
@@ -34,12 +35,22 @@ const seedsFor = {
     return bytes.slice(dst, dst + length);
   }),
   deflate: () => [0, 1, 6, 9].flatMap((level) => [30, 300, 3000].map((n) => new Uint8Array(zlib.deflateRawSync(text(n), { level })))),
+  // Also streams made with the history (the guard's 0xa5 bytes) as preset dictionary, which reach back into it.
+  'deflate-stream': () => [...seedsFor.deflate(), ...[1, 6, 9].map((level) => new Uint8Array(zlib.deflateRawSync(Buffer.concat([Buffer.alloc(20, 0xa5), text(300)]), { level, dictionary: Buffer.alloc(GUARD, 0xa5) })))],
 };
 const decode = {
   lz4: (length, capacity) => k.lz4_decompress_block(src, length, dst, capacity, 0),
   deflate: (length, capacity) => k.inflate_raw(src, length, dst, capacity, scratch),
+  'deflate-stream': (length, capacity) => {
+    const startBit = length > 0 && next() % 4 === 0 ? next() % 8 : 0;
+    const history = next() % 2 === 0 ? GUARD : next() % (GUARD + 1);
+    const result = k.inflate_stream(src, length, startBit, dst, capacity, history, scratch);
+    // Stopped inside a block: the boundary must lie within what the call was given.
+    if ((result === -1 || result === -2) && (k.inflateBoundaryBits(scratch) < startBit || k.inflateBoundaryBits(scratch) > 8 * length || k.inflateBoundaryOutput(scratch) > capacity)) return -100;
+    return result;
+  },
 };
-const codecs = values.codec === 'both' ? ['lz4', 'deflate'] : [values.codec];
+const codecs = values.codec === 'all' ? Object.keys(decode) : [values.codec];
 for (const codec of codecs) {
   const seeds = seedsFor[codec]();
   const started = performance.now();
