@@ -87,6 +87,11 @@ export const CONTROL = {
   MAIN_WAKE: CONTROL_PTR / 4 + 32,
   /** 1 while the main thread sleeps on MAIN_WAKE (workers notify only then). */
   MAIN_SLEEPING: CONTROL_PTR / 4 + 33,
+  /**
+   * 1 while the main thread's sleep is a short poll (it wakes by itself within MAIN_POLL_MS):
+   * a worker that finishes a task while more are queued then leaves the completion for the poll.
+   */
+  MAIN_POLLING: CONTROL_PTR / 4 + 34,
   /** Per-worker futexes, one 64-byte line each: [wake counter, sleeping flag]. */
   WORKER_WAKE_BASE: CONTROL_PTR / 4 + 48,
 } as const;

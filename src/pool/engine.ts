@@ -40,7 +40,7 @@ import { spawnWorker } from '#platform';
 import { kernelModule } from '../wasm/kernel-module.js';
 import type { SpawnOptions, WorkerHandle, WorkerInit } from '../platform/types.js';
 import { SlotRing } from '../queue/ring.js';
-import { wakeAllWorkers, wakeSleepingWorkers, wakeWorker, waitForChange } from '../queue/wake.js';
+import { MAIN_POLL_MS, wakeAllWorkers, wakeSleepingWorkers, wakeWorker, waitForChange } from '../queue/wake.js';
 import { WireReader, WireWriter, type ErrorRecord } from '../wire/codec.js';
 import { rebuildError } from '../wire/errors.js';
 import { FunctionRegistry } from './task-function.js';
@@ -49,6 +49,8 @@ import { KernelErrorReporter } from '../wasm/kernel-errors.js';
 
 /** Microseconds the pump polls for completions before it sleeps (see spinForCompletion). */
 const MAIN_SPIN_MICROS = 20;
+/** Polls in a row that found nothing before the pump sleeps until a worker wakes it. */
+const QUIET_POLLS_BEFORE_SLEEP = 2;
 
 /** The main thread's tag as a lock holder; workers get 2, 3, ... */
 const MAIN_THREAD_TAG = 1;
@@ -136,6 +138,8 @@ export class PoolEngine {
   private readonly records: (TaskRecord | undefined)[] = new Array(SLOT_COUNT);
   private readonly backlog: (TaskRecord | undefined)[] = [];
   private backlogHead = 0;
+  /** Polls in a row that found no completion (see pumpLoop). */
+  private quietPolls = 0;
   private inFlight = 0;
   private pumping = false;
   private nextTag = MAIN_THREAD_TAG + 1;
@@ -395,14 +399,22 @@ export class PoolEngine {
         continue;
       }
       if (this.spinForCompletion()) continue;
+      // Poll (a short sleep workers need not end) while tasks wait in the submit ring, so workers stay
+      // busy without us; not with a backlog (slots must come back promptly for it), nor after polls
+      // found nothing (long tasks: a wake per completion is cheap next to them).
+      const poll = this.quietPolls < QUIET_POLLS_BEFORE_SLEEP && this.backlogHead === this.backlog.length && this.hasQueuedTasks();
       const seq = Atomics.load(words, CONTROL.MAIN_WAKE);
+      Atomics.store(words, CONTROL.MAIN_POLLING, poll ? 1 : 0);
       Atomics.store(words, CONTROL.MAIN_SLEEPING, 1);
+      let timedOut = false;
       if (this.doneRing.isEmpty()) {
-        // The timeout only guards against a wake-up lost to a crashed worker.
-        const waiting = waitForChange(words, CONTROL.MAIN_WAKE, seq, 1000);
-        if (waiting) await waiting;
+        // Not polling, the timeout only guards against a wake-up lost to a crashed worker.
+        const waiting = waitForChange(words, CONTROL.MAIN_WAKE, seq, poll ? MAIN_POLL_MS : 1000);
+        if (waiting) timedOut = (await waiting) === 'timed-out';
       }
       Atomics.store(words, CONTROL.MAIN_SLEEPING, 0);
+      Atomics.store(words, CONTROL.MAIN_POLLING, 0);
+      this.quietPolls = poll && timedOut && this.doneRing.isEmpty() ? this.quietPolls + 1 : 0;
       lastYield = performance.now();
     }
     this.pumping = false;
@@ -414,6 +426,11 @@ export class PoolEngine {
    * workers that are busy with short tasks complete one every microsecond or
    * so. The event loop is held for at most MAIN_SPIN_MICROS.
    */
+  /** Whether a task waits in a ring for a worker to take it. */
+  private hasQueuedTasks(): boolean {
+    return !this.sharedRing.isEmpty() || this.privateRings.some((ring) => !ring.isEmpty());
+  }
+
   private spinForCompletion(): boolean {
     const until = performance.now() + MAIN_SPIN_MICROS / 1000;
     do {

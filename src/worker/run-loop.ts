@@ -32,7 +32,7 @@ import { MemoryViews } from '../memory/views.js';
 import type { WorkerInit, WorkerMessage } from '../platform/types.js';
 import { FunctionResolver, compileInline, explainMissingVariable, importModule } from '../pool/task-function.js';
 import { SlotRing } from '../queue/ring.js';
-import { wakeMain } from '../queue/wake.js';
+import { reportCompletion, wakeMain } from '../queue/wake.js';
 import { bindKernels } from '../wasm/kernels.js';
 import { WireReader, WireWriter } from '../wire/codec.js';
 import type { WorkerContext } from './context.js';
@@ -100,6 +100,8 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
   const wakeIndex = workerWakeIndex(init.workerIndex);
   const sleepingIndex = workerSleepingIndex(init.workerIndex);
 
+  const moreQueued = (): boolean => !privateRing.isEmpty() || !sharedRing.isEmpty();
+
   /** Next slot to run, or -1 at shutdown. Polls for spinMicros, then sleeps on this worker's futex. */
   const take = (): number => {
     let slot = privateRing.pop();
@@ -153,7 +155,7 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     words[base + SLOT.LENGTH] = bytes.length;
     words[base + SLOT.SPILL_PTR] = spill;
     doneRing.pushOrWait(slot);
-    wakeMain(words);
+    reportCompletion(words, moreQueued);
   };
 
   for (;;) {

@@ -19,6 +19,94 @@ describe('Pool basics', () => {
     }
   });
 
+  it('reports a finished task while its worker goes on with queued ones, not when the queue drains', async () => {
+    // One worker: a quick task, then three 300 ms ones queued behind it. The quick one's completion is
+    // left for the main thread's poll (the worker has more queued work): it must still arrive at once.
+    const single = new Pool({ workers: 1 });
+    try {
+      await single.ready;
+      const busy = (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until);
+        return ms;
+      };
+      const start = performance.now();
+      const quick = single.apply(busy, [0]);
+      const slow = [300, 300, 300].map((ms) => single.apply(busy, [ms]));
+      expect(await quick).toBe(0);
+      expect(performance.now() - start).toBeLessThan(250);
+      expect(await Promise.all(slow)).toEqual([300, 300, 300]);
+    } finally {
+      await single.terminate();
+    }
+  });
+
+  it('reports a finished task while its worker goes on with queued ones, not when the queue drains', async () => {
+    // One worker: a quick task, then three 300 ms ones queued behind it. The quick one's completion is
+    // left for the main thread's poll (the worker has more queued work): it must still arrive at once.
+    const single = new Pool({ workers: 1 });
+    try {
+      await single.ready;
+      const busy = (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until);
+        return ms;
+      };
+      const start = performance.now();
+      const quick = single.apply(busy, [0]);
+      const slow = [300, 300, 300].map((ms) => single.apply(busy, [ms]));
+      expect(await quick).toBe(0);
+      expect(performance.now() - start).toBeLessThan(250);
+      expect(await Promise.all(slow)).toEqual([300, 300, 300]);
+    } finally {
+      await single.terminate();
+    }
+  });
+
+  it('reports a finished task while its worker goes on with queued ones, not when the queue drains', async () => {
+    // One worker: a quick task, then three 300 ms ones queued behind it. The quick one's completion is
+    // left for the main thread's poll (the worker has more queued work): it must still arrive at once.
+    const single = new Pool({ workers: 1 });
+    try {
+      await single.ready;
+      const busy = (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until);
+        return ms;
+      };
+      const start = performance.now();
+      const quick = single.apply(busy, [0]);
+      const slow = [300, 300, 300].map((ms) => single.apply(busy, [ms]));
+      expect(await quick).toBe(0);
+      expect(performance.now() - start).toBeLessThan(250);
+      expect(await Promise.all(slow)).toEqual([300, 300, 300]);
+    } finally {
+      await single.terminate();
+    }
+  });
+
+  it('reports a finished task while its worker goes on with queued ones, not when the queue drains', async () => {
+    // One worker: a quick task, then three 300 ms ones queued behind it. The quick one's completion is
+    // left for the main thread's poll (the worker has more queued work): it must still arrive at once.
+    const single = new Pool({ workers: 1 });
+    try {
+      await single.ready;
+      const busy = (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until);
+        return ms;
+      };
+      const start = performance.now();
+      const quick = single.apply(busy, [0]);
+      const slow = [300, 300, 300].map((ms) => single.apply(busy, [ms]));
+      expect(await quick).toBe(0);
+      expect(performance.now() - start).toBeLessThan(250);
+      expect(await Promise.all(slow)).toEqual([300, 300, 300]);
+    } finally {
+      await single.terminate();
+    }
+  });
+
   it('maps an empty list to an empty list', async () => {
     expect(await pool.map((x: number) => x, [])).toEqual([]);
   });
