@@ -192,7 +192,14 @@ export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCa
 const HC_HASH_LOG: i32 = 15;
 const HC_HEAD_BYTES: i32 = 4 << HC_HASH_LOG; // u32 per hash: the latest position + 1 (0: none)
 const HC_CHAIN_BYTES: i32 = 2 << 16; // u16 per position mod 64 KiB: back to the previous one with its hash
-export const HC_SCRATCH_BYTES: i32 = HC_HEAD_BYTES + HC_CHAIN_BYTES + 8; // + the best match's start
+const HC_BEST_AT: i32 = HC_HEAD_BYTES + HC_CHAIN_BYTES; // the best match's start (a usize), as hcLongest leaves it
+const HC_OPT_AT: i32 = HC_BEST_AT + 8; // the optimal parser's table (levels 10-12)
+// Optimal parsing looks at most OPT_NUM positions ahead; its table has an entry per position (and a few
+// literals past the last match): price, offset, match length (1: a literal), literal length, i32 each.
+const OPT_NUM: i32 = 4096;
+const TRAILING_LITERALS: i32 = 3;
+const OPT_ENTRY_BYTES: i32 = 16;
+export const HC_SCRATCH_BYTES: i32 = HC_OPT_AT + (OPT_NUM + TRAILING_LITERALS + 1) * OPT_ENTRY_BYTES;
 
 export function lz4HcScratchBytes(): i32 {
   return HC_SCRATCH_BYTES;
@@ -217,28 +224,35 @@ function hcInsert(src: usize, from: usize, to: usize, head: usize, chain: usize)
   return to;
 }
 
-/** The longest match for ip among `attempts` chain entries, as its length (0: none of MIN_MATCH); its start in *bestAt. */
+/**
+ * The longest match for ip among `attempts` chain entries that is longer than
+ * `longerThan` (at least MIN_MATCH), as its length, else 0; its start in
+ * *bestAt. LZ4HC's LZ4HC_FindLongerMatch, without its repeated-pattern shortcuts.
+ */
 @inline
-function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain: usize, attempts: i32, bestAt: usize): i32 {
+function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain: usize, attempts: i32, longerThan: i32, bestAt: usize): i32 {
   const position = load<u32>(head + (hcHash(load<u32>(ip)) << 2));
   if (position == 0) return 0;
+  const floor = longerThan > MIN_MATCH - 1 ? longerThan : MIN_MATCH - 1;
+  if (ip + <usize>floor >= matchLimit) return 0; // nothing longer fits before the last literals
   let candidate = src + <usize>(position - 1);
   const first = load<u32>(ip);
-  let best = 0;
+  let best = floor;
   for (let n = 0; n < attempts && candidate < ip && ip - candidate <= <usize>MAX_DISTANCE; n++) {
-    // A candidate must match at its first bytes, and beyond the best length so far to beat it.
-    if (load<u32>(candidate) == first && (best == 0 || (ip + <usize>best < matchLimit && load<u8>(candidate + <usize>best) == load<u8>(ip + <usize>best)))) {
+    // A candidate must match at its first bytes, and at the byte past the best length so far to beat it.
+    if (load<u32>(candidate) == first && load<u8>(candidate + <usize>best) == load<u8>(ip + <usize>best)) {
       const length = <i32>(matchEndOf(ip, candidate, matchLimit) - ip);
       if (length > best) {
         best = length;
         store<usize>(bestAt, candidate);
+        if (ip + <usize>best >= matchLimit) break; // none can be longer
       }
     }
     const delta = <usize>load<u16>(chain + ((<usize>(candidate - src) & 0xffff) << 1));
     if (delta == 0) break;
     candidate -= delta;
   }
-  return best;
+  return best > floor ? best : 0;
 }
 
 /**
@@ -261,13 +275,12 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
   if (srcLength >= MFLIMIT + 1) {
     const matchLimit = srcEnd - LAST_LITERALS;
     const searchLimit = srcEnd - MFLIMIT;
-    // Where hcLongest writes the best match's start: the word after the chains.
-    const bestAt = chain + <usize>HC_CHAIN_BYTES;
+    const bestAt = scratch + <usize>HC_BEST_AT;
     let inserted = src;
     let ip = src;
     while (ip < searchLimit) {
       inserted = hcInsert(src, inserted, ip, head, chain);
-      let length = hcLongest(src, ip, matchLimit, head, chain, attempts, bestAt);
+      let length = hcLongest(src, ip, matchLimit, head, chain, attempts, 0, bestAt);
       if (length < MIN_MATCH) {
         ip++;
         continue;
@@ -276,7 +289,7 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
       // Lazy: a longer match one byte on is worth a literal.
       if (ip + 1 < searchLimit) {
         inserted = hcInsert(src, inserted, ip + 1, head, chain);
-        const next = hcLongest(src, ip + 1, matchLimit, head, chain, attempts, bestAt);
+        const next = hcLongest(src, ip + 1, matchLimit, head, chain, attempts, 0, bestAt);
         if (next > length + 1) {
           ip++;
           length = next;
@@ -287,6 +300,178 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
       op = writeSequence(op, anchor, ip, match, matchEnd);
       ip = matchEnd;
       anchor = ip;
+    }
+  }
+  return <i32>(writeLastLiterals(op, anchor, srcEnd) - dst);
+}
+
+// Optimal parsing (the lz4 tool's levels 10-12, LZ4HC's "lz4opt"): from a
+// position with a match, the cheapest encoding (in output bytes) of the next
+// positions is found by dynamic programming over the matches found at each of
+// them, up to where no match reaches further; then that path is written. The
+// reference's parameters per level: searches per position, the match length
+// that is good enough to take at once, and whether every position is searched
+// (level 12) or only those the path could still improve.
+
+@inline function optPrice(opt: usize, i: i32): i32 { return load<i32>(opt + (<usize>i << 4)); }
+@inline function optOffset(opt: usize, i: i32): i32 { return load<i32>(opt + (<usize>i << 4), 4); }
+@inline function optMatchLength(opt: usize, i: i32): i32 { return load<i32>(opt + (<usize>i << 4), 8); }
+@inline function optLiteralLength(opt: usize, i: i32): i32 { return load<i32>(opt + (<usize>i << 4), 12); }
+
+@inline
+function setOpt(opt: usize, i: i32, price: i32, offset: i32, matchLength: i32, literalLength: i32): void {
+  const entry = opt + (<usize>i << 4);
+  store<i32>(entry, price);
+  store<i32>(entry, offset, 4);
+  store<i32>(entry, matchLength, 8);
+  store<i32>(entry, literalLength, 12);
+}
+
+/** Output bytes of `length` literals (with their length's 255-runs). */
+@inline
+function literalsPrice(length: i32): i32 {
+  return length >= 15 ? length + 1 + (length - 15) / 255 : length;
+}
+
+/** Output bytes of a sequence: token, offset, its literals, the match length's 255-runs. */
+@inline
+function sequencePrice(literalLength: i32, matchLength: i32): i32 {
+  const extra = matchLength >= 15 + MIN_MATCH ? 1 + (matchLength - 15 - MIN_MATCH) / 255 : 0;
+  return 3 + literalsPrice(literalLength) + extra;
+}
+
+/** Literal entries for the TRAILING_LITERALS positions after `last`. */
+@inline
+function setTrailingLiterals(opt: usize, last: i32): void {
+  for (let added = 1; added <= TRAILING_LITERALS; added++) setOpt(opt, last + added, optPrice(opt, last) + literalsPrice(added), 0, 1, added);
+}
+
+/**
+ * Compresses like lz4_compress_block_hc (same bound, same format, same
+ * scratch) with optimal parsing; `level` is the lz4 tool's 10, 11 or 12.
+ */
+export function lz4_compress_block_opt(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, scratch: usize, level: i32): i32 {
+  checkRange(src, srcLength, 1, 0);
+  checkRange(dst, dstCapacity, 1, 2);
+  checkRange(scratch, HC_SCRATCH_BYTES, 1, 4);
+  if (dstCapacity < lz4CompressBound(srcLength)) fail(E_BAD_DIMENSION, 3, <f64>dstCapacity);
+  if (level < 10 || level > 12) fail(E_BAD_DIMENSION, 5, <f64>level);
+  const searches = level == 10 ? 96 : level == 11 ? 512 : 16384;
+  const sufficient = level == 10 ? 64 : level == 11 ? 128 : OPT_NUM - 1;
+  const fullUpdate = level == 12;
+  const head = scratch;
+  const chain = scratch + <usize>HC_HEAD_BYTES;
+  const bestAt = scratch + <usize>HC_BEST_AT;
+  const opt = scratch + <usize>HC_OPT_AT;
+  memory.fill(head, 0, <usize>HC_HEAD_BYTES);
+  const srcEnd = src + <usize>srcLength;
+  let anchor = src;
+  let op = dst;
+  if (srcLength >= MFLIMIT + 1) {
+    const matchLimit = srcEnd - LAST_LITERALS;
+    const searchLimit = srcEnd - MFLIMIT;
+    let inserted = src;
+    let ip = src;
+    while (ip < searchLimit) {
+      const pending = <i32>(ip - anchor); // literals before ip, not yet written
+      inserted = hcInsert(src, inserted, ip, head, chain);
+      const firstLength = hcLongest(src, ip, matchLimit, head, chain, searches, 0, bestAt);
+      if (firstLength == 0) {
+        ip++;
+        continue;
+      }
+      const firstMatch = load<usize>(bestAt);
+      if (firstLength > sufficient) {
+        // Good enough: taken at once.
+        op = writeSequence(op, anchor, ip, firstMatch, ip + <usize>firstLength);
+        ip += <usize>firstLength;
+        anchor = ip;
+        continue;
+      }
+      // Prices of the positions the first match reaches: literals, then the match cut at each length.
+      for (let r = 0; r < MIN_MATCH; r++) setOpt(opt, r, literalsPrice(pending + r), 0, 1, pending + r);
+      const firstOffset = <i32>(ip - firstMatch);
+      for (let length = MIN_MATCH; length <= firstLength; length++) setOpt(opt, length, sequencePrice(pending, length), firstOffset, length, pending);
+      let last = firstLength;
+      setTrailingLiterals(opt, last);
+      let cur = 1;
+      let bestLength = 0;
+      let bestOffset = 0;
+      let takeNow = false;
+      for (; cur < last; cur++) {
+        const at = ip + <usize>cur;
+        if (at >= searchLimit) break;
+        const price = optPrice(opt, cur);
+        // Not worth a search where the next position costs no more (unless, at level 12, a short match could still pay).
+        if (optPrice(opt, cur + 1) <= price && (!fullUpdate || optPrice(opt, cur + MIN_MATCH) < price + 3)) continue;
+        inserted = hcInsert(src, inserted, at, head, chain);
+        const length = hcLongest(src, at, matchLimit, head, chain, searches, fullUpdate ? 0 : last - cur, bestAt);
+        if (length == 0) continue;
+        const offset = <i32>(at - load<usize>(bestAt));
+        if (length > sufficient || cur + length >= OPT_NUM) {
+          bestLength = length;
+          bestOffset = offset;
+          last = cur + 1;
+          takeNow = true;
+          break;
+        }
+        // Literals before the match.
+        const baseLiterals = optLiteralLength(opt, cur);
+        for (let added = 1; added < MIN_MATCH; added++) {
+          const literalPrice = price - literalsPrice(baseLiterals) + literalsPrice(baseLiterals + added);
+          if (literalPrice < optPrice(opt, cur + added)) setOpt(opt, cur + added, literalPrice, 0, 1, baseLiterals + added);
+        }
+        // The match at cur, cut at each length.
+        for (let matchLength = MIN_MATCH; matchLength <= length; matchLength++) {
+          const position = cur + matchLength;
+          let literals = 0;
+          let matchPrice: i32;
+          if (optMatchLength(opt, cur) == 1) {
+            literals = optLiteralLength(opt, cur);
+            matchPrice = (cur > literals ? optPrice(opt, cur - literals) : 0) + sequencePrice(literals, matchLength);
+          } else {
+            matchPrice = price + sequencePrice(0, matchLength);
+          }
+          if (position > last + TRAILING_LITERALS || matchPrice <= optPrice(opt, position)) {
+            if (matchLength == length && last < position) last = position;
+            setOpt(opt, position, matchPrice, offset, matchLength, literals);
+          }
+        }
+        setTrailingLiterals(opt, last);
+      }
+      if (!takeNow) {
+        bestLength = optMatchLength(opt, last);
+        bestOffset = optOffset(opt, last);
+        cur = last - bestLength;
+      }
+      // Walk the cheapest path back from its end, leaving at each of its steps the step taken from there.
+      let step = cur;
+      let stepLength = bestLength;
+      let stepOffset = bestOffset;
+      for (;;) {
+        const previousLength = optMatchLength(opt, step);
+        const previousOffset = optOffset(opt, step);
+        store<i32>(opt + (<usize>step << 4), stepOffset, 4);
+        store<i32>(opt + (<usize>step << 4), stepLength, 8);
+        stepLength = previousLength;
+        stepOffset = previousOffset;
+        if (previousLength > step) break;
+        step -= previousLength;
+      }
+      // Write the path's sequences in order.
+      for (let r = 0; r < last; ) {
+        const matchLength = optMatchLength(opt, r);
+        if (matchLength == 1) {
+          ip++;
+          r++;
+          continue;
+        }
+        const matchEnd = ip + <usize>matchLength;
+        op = writeSequence(op, anchor, ip, ip - <usize>optOffset(opt, r), matchEnd);
+        r += matchLength;
+        ip = matchEnd;
+        anchor = ip;
+      }
     }
   }
   return <i32>(writeLastLiterals(op, anchor, srcEnd) - dst);

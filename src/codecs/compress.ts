@@ -28,7 +28,7 @@ export interface CompressOptions extends TaskOptions {
   /**
    * DEFLATE codecs: 0 (stored) to 9 (smallest), as zlib's levels. @default 6.
    * LZ4: as the lz4 tool's levels: 1-2 the fast compressor, 3-12 high compression (slower to
-   * compress, smaller, as fast to decompress). @default 1
+   * compress, smaller, as fast to decompress; 10-12 parse optimally, as the tool). @default 1
    */
   level?: number;
   /** LZ4 levels 1-2: ≥ 1, higher trades ratio for speed (the lz4 tool's `--fast=N`). @default 1 */
@@ -63,14 +63,16 @@ export interface DecompressOptions extends TaskOptions {
 
 /**
  * The block compressor for an LZ4 level (the lz4 tool's: 1-2 fast, with
- * `acceleration`; 3-12 high compression, trying 2^(level − 1) earlier positions
- * per position, 4096 at 12, as LZ4HC's search depths) and its parameter.
+ * `acceleration`; 3-9 high compression, greedy with one lazy step, trying
+ * 2^(level − 1) earlier positions per position as LZ4HC's search depths;
+ * 10-12 optimal parsing, as LZ4HC's) and its parameter.
  */
 export function lz4BlockKernel(level: unknown, acceleration: unknown): { kernel: typeof kernels.lz4CompressBlock; parameter: number } {
   const lz4Level = checkInteger(level ?? 1, 'options.level', 1, 12);
   if (lz4Level >= 3) {
     if (acceleration !== undefined) throw new ArgumentRangeError('options.acceleration', `\`options.acceleration\` applies to the fast LZ4 levels 1-2; level ${lz4Level} is high compression`);
-    return { kernel: kernels.lz4CompressBlockHc, parameter: lz4Level === 12 ? 4096 : 2 ** (lz4Level - 1) };
+    if (lz4Level >= 10) return { kernel: kernels.lz4CompressBlockOpt, parameter: lz4Level };
+    return { kernel: kernels.lz4CompressBlockHc, parameter: 2 ** (lz4Level - 1) };
   }
   return { kernel: kernels.lz4CompressBlock, parameter: checkInteger(acceleration ?? 1, 'options.acceleration', 1, 65537) };
 }

@@ -29,6 +29,7 @@ export interface KernelExports {
   lz4_decompress_block(src: number, srcLength: number, dst: number, dstCapacity: number, prefix: number): number;
   lz4CompressBound(length: number): number;
   lz4_compress_block_hc(src: number, srcLength: number, dst: number, dstCapacity: number, scratch: number, attempts: number): number;
+  lz4_compress_block_opt(src: number, srcLength: number, dst: number, dstCapacity: number, scratch: number, level: number): number;
   lz4HcScratchBytes(): number;
   lz4HashBytes(): number;
   xxhash32(ptr: number, length: number, seed: number): number;
@@ -195,6 +196,15 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
         return exports.lz4_compress_block_hc(s.byteOffset, s.length, d.byteOffset, d.length, scratch(exports.lz4HcScratchBytes()), attempts);
       },
     },
+    /** LZ4 high compression with optimal parsing (the lz4 tool's levels 10-12; `level` is one of them). */
+    lz4CompressBlockOpt: {
+      argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'scratch', 'level'],
+      run: (src: Uint8Array, dst: Uint8Array, level: number): number => {
+        const s = shared(src, 'src', 'Uint8Array');
+        const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
+        return exports.lz4_compress_block_opt(s.byteOffset, s.length, d.byteOffset, d.length, scratch(exports.lz4HcScratchBytes()), level);
+      },
+    },
     /**
      * Decompresses an LZ4 block into `out` from `offset` (up to the end of
      * `out`); matches may reach back `prefix` ≤ offset bytes into `out` (linked
@@ -325,7 +335,7 @@ export type KernelName = keyof Definitions;
 // The index of a name here is its number on the wire: append, never reorder.
 const KERNEL_NAMES = [
   'sumF64', 'fillF64', 'axpyF64', 'conv2dF64', 'conv2dF32', 'matmulF64', 'matmulF32', 'lz4CompressBlock', 'lz4DecompressBlock', 'xxhash32',
-  'inflateRaw', 'adler32', 'crc32', 'deflateRaw', 'inflateStream', 'lz4CompressBlockHc',
+  'inflateRaw', 'adler32', 'crc32', 'deflateRaw', 'inflateStream', 'lz4CompressBlockHc', 'lz4CompressBlockOpt',
 ] as const satisfies readonly KernelName[];
 
 /** References to every built-in kernel, by name. */
