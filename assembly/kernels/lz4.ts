@@ -230,7 +230,7 @@ function hcInsert(src: usize, from: usize, to: usize, head: usize, chain: usize)
  * *bestAt. LZ4HC's LZ4HC_FindLongerMatch, without its repeated-pattern shortcuts.
  */
 @inline
-function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain: usize, attempts: i32, longerThan: i32, bestAt: usize): i32 {
+function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain: usize, attempts: i32, longerThan: i32, bestAt: usize, chainSwap: bool): i32 {
   const position = load<u32>(head + (hcHash(load<u32>(ip)) << 2));
   if (position == 0) return 0;
   const floor = longerThan > MIN_MATCH - 1 ? longerThan : MIN_MATCH - 1;
@@ -238,6 +238,8 @@ function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain:
   let candidate = src + <usize>(position - 1);
   const first = load<u32>(ip);
   let best = floor;
+  // The chain followed: that of the 4 bytes `chainAt` into the candidate (0 until a swap).
+  let chainAt: usize = 0;
   for (let n = 0; n < attempts && candidate < ip && ip - candidate <= <usize>MAX_DISTANCE; n++) {
     // A candidate must match at its first bytes, and at the byte past the best length so far to beat it.
     if (load<u32>(candidate) == first && load<u8>(candidate + <usize>best) == load<u8>(ip + <usize>best)) {
@@ -246,10 +248,31 @@ function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain:
         best = length;
         store<usize>(bestAt, candidate);
         if (ip + <usize>best >= matchLimit) break; // none can be longer
+        if (chainSwap && candidate + <usize>best <= ip) {
+          // A longer match must repeat every 4 bytes of this one: follow the chain, among theirs, that
+          // skips furthest back (LZ4HC's chain swap; sampled with a growing step, as there).
+          let farthest: usize = 1;
+          let step = 1;
+          let acceleration = 16;
+          for (let at = 0; at <= best - MIN_MATCH; at += step) {
+            const distance = <usize>load<u16>(chain + ((<usize>(candidate + <usize>at - src) & 0xffff) << 1));
+            step = acceleration++ >> 4;
+            if (distance > farthest) {
+              farthest = distance;
+              chainAt = <usize>at;
+              acceleration = 16;
+            }
+          }
+          if (farthest > 1) {
+            if (farthest > candidate - src) break;
+            candidate -= farthest;
+            continue;
+          }
+        }
       }
     }
-    const delta = <usize>load<u16>(chain + ((<usize>(candidate - src) & 0xffff) << 1));
-    if (delta == 0) break;
+    const delta = <usize>load<u16>(chain + ((<usize>(candidate + chainAt - src) & 0xffff) << 1));
+    if (delta == 0 || delta > candidate - src) break;
     candidate -= delta;
   }
   return best > floor ? best : 0;
@@ -280,7 +303,7 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
     let ip = src;
     while (ip < searchLimit) {
       inserted = hcInsert(src, inserted, ip, head, chain);
-      let length = hcLongest(src, ip, matchLimit, head, chain, attempts, 0, bestAt);
+      let length = hcLongest(src, ip, matchLimit, head, chain, attempts, 0, bestAt, false);
       if (length < MIN_MATCH) {
         ip++;
         continue;
@@ -289,7 +312,7 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
       // Lazy: a longer match one byte on is worth a literal.
       if (ip + 1 < searchLimit) {
         inserted = hcInsert(src, inserted, ip + 1, head, chain);
-        const next = hcLongest(src, ip + 1, matchLimit, head, chain, attempts, 0, bestAt);
+        const next = hcLongest(src, ip + 1, matchLimit, head, chain, attempts, 0, bestAt, false);
         if (next > length + 1) {
           ip++;
           length = next;
@@ -375,7 +398,7 @@ export function lz4_compress_block_opt(src: usize, srcLength: i32, dst: usize, d
     while (ip < searchLimit) {
       const pending = <i32>(ip - anchor); // literals before ip, not yet written
       inserted = hcInsert(src, inserted, ip, head, chain);
-      const firstLength = hcLongest(src, ip, matchLimit, head, chain, searches, 0, bestAt);
+      const firstLength = hcLongest(src, ip, matchLimit, head, chain, searches, 0, bestAt, true);
       if (firstLength == 0) {
         ip++;
         continue;
@@ -405,7 +428,7 @@ export function lz4_compress_block_opt(src: usize, srcLength: i32, dst: usize, d
         // Not worth a search where the next position costs no more (unless, at level 12, a short match could still pay).
         if (optPrice(opt, cur + 1) <= price && (!fullUpdate || optPrice(opt, cur + MIN_MATCH) < price + 3)) continue;
         inserted = hcInsert(src, inserted, at, head, chain);
-        const length = hcLongest(src, at, matchLimit, head, chain, searches, fullUpdate ? 0 : last - cur, bestAt);
+        const length = hcLongest(src, at, matchLimit, head, chain, searches, fullUpdate ? 0 : last - cur, bestAt, true);
         if (length == 0) continue;
         const offset = <i32>(at - load<usize>(bestAt));
         if (length > sufficient || cur + length >= OPT_NUM) {
