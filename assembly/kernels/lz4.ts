@@ -192,8 +192,9 @@ export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCa
 const HC_HASH_LOG: i32 = 15;
 const HC_HEAD_BYTES: i32 = 4 << HC_HASH_LOG; // u32 per hash: the latest position + 1 (0: none)
 const HC_CHAIN_BYTES: i32 = 2 << 16; // u16 per position mod 64 KiB: back to the previous one with its hash
-const HC_BEST_AT: i32 = HC_HEAD_BYTES + HC_CHAIN_BYTES; // the best match's start (a usize), as hcLongest leaves it
-const HC_OPT_AT: i32 = HC_BEST_AT + 8; // the optimal parser's table (levels 10-12)
+const HC_BEST_AT: i32 = HC_HEAD_BYTES + HC_CHAIN_BYTES; // the best match's start (a usize), as the searches leave it
+const HC_START_AT: i32 = HC_BEST_AT + 8; // where that match starts in the input (hcWider: at or before the position searched)
+const HC_OPT_AT: i32 = HC_START_AT + 8; // the optimal parser's table (levels 10-12)
 // Optimal parsing looks at most OPT_NUM positions ahead; its table has an entry per position (and a few
 // literals past the last match): price, offset, match length (1: a literal), literal length, i32 each.
 const OPT_NUM: i32 = 4096;
@@ -210,9 +211,10 @@ function hcHash(sequence: u32): u32 {
   return (sequence * 2654435761) >> (32 - HC_HASH_LOG);
 }
 
-/** Adds positions [from, to) to the chains; returns `to`. */
+/** Adds positions [from, to) to the chains; returns the new end of what is inserted (`from` when `to` is before it). */
 @inline
 function hcInsert(src: usize, from: usize, to: usize, head: usize, chain: usize): usize {
+  if (to <= from) return from;
   for (let p = from; p < to; p++) {
     const slot = head + (hcHash(load<u32>(p)) << 2);
     const previous = load<u32>(slot);
@@ -240,9 +242,13 @@ function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain:
   let best = floor;
   // The chain followed: that of the 4 bytes `chainAt` into the candidate (0 until a swap).
   let chainAt: usize = 0;
-  for (let n = 0; n < attempts && candidate < ip && ip - candidate <= <usize>MAX_DISTANCE; n++) {
-    // A candidate must match at its first bytes, and at the byte past the best length so far to beat it.
-    if (load<u32>(candidate) == first && load<u8>(candidate + <usize>best) == load<u8>(ip + <usize>best)) {
+  for (let n = 0; n < attempts; n++) {
+    if (candidate >= ip) {
+      // Inserted ahead of ip by an earlier search further on: not a match for ip.
+    } else if (ip - candidate > <usize>MAX_DISTANCE) {
+      break;
+    } else if (load<u32>(candidate) == first && load<u8>(candidate + <usize>best) == load<u8>(ip + <usize>best)) {
+      // A candidate must match at its first bytes, and at the byte past the best length so far to beat it.
       const length = <i32>(matchEndOf(ip, candidate, matchLimit) - ip);
       if (length > best) {
         best = length;
@@ -279,9 +285,57 @@ function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain:
 }
 
 /**
+ * LZ4HC's InsertAndGetWiderMatch (forward chains only): the longest match for
+ * the 4 bytes at ip among `attempts` chain entries, extended backwards while
+ * the bytes before agree (down to lowLimit), if longer than `longest`. Returns
+ * the new longest length, or `longest` when none is longer; leaves the match's
+ * start in *bestAt and where it starts in the input (≤ ip) in *startAt.
+ */
+@inline
+function hcWider(src: usize, ip: usize, lowLimit: usize, matchLimit: usize, head: usize, chain: usize, attempts: i32, longest: i32, bestAt: usize, startAt: usize): i32 {
+  const position = load<u32>(head + (hcHash(load<u32>(ip)) << 2));
+  if (position == 0) return longest;
+  const lookBack = ip - lowLimit;
+  let candidate = src + <usize>(position - 1);
+  const first = load<u32>(ip);
+  for (let n = 0; n < attempts; n++) {
+    if (candidate >= ip) {
+      // Inserted ahead of ip by an earlier search further on: not a match for ip.
+    } else if (ip - candidate > <usize>MAX_DISTANCE) {
+      break;
+    } else {
+      // The reference's filter: the two bytes that would end a longer match started at lowLimit.
+      const probe = candidate - lookBack + <usize>longest - 1;
+      if ((probe < src || load<u16>(lowLimit + <usize>longest - 1) == load<u16>(probe)) && load<u32>(candidate) == first) {
+        let back: usize = 0;
+        while (back < lookBack && candidate - back > src && load<u8>(ip - back - 1) == load<u8>(candidate - back - 1)) back++;
+        const end = matchEndOf(ip, candidate, matchLimit);
+        const length = <i32>(end - ip + back);
+        if (length > longest) {
+          longest = length;
+          store<usize>(bestAt, candidate - back);
+          store<usize>(startAt, ip - back);
+          if (end >= matchLimit && back == lookBack) break; // none can be longer
+        }
+      }
+    }
+    const delta = <usize>load<u16>(chain + ((<usize>(candidate - src) & 0xffff) << 1));
+    if (delta == 0 || delta > candidate - src) break;
+    candidate -= delta;
+  }
+  return longest;
+}
+
+/** Match lengths up to this are kept whole when the next match overlaps (LZ4HC's OPTIMAL_ML: the token's own length field). */
+const OPTIMAL_ML: i32 = 15 - 1 + MIN_MATCH;
+
+/**
  * Compresses like lz4_compress_block (same bound, same format) with the
- * high-compression search: up to `attempts` chain entries per position.
- * `scratch` holds HC_SCRATCH_BYTES (hash heads and chains).
+ * high-compression search of the lz4 tool's levels 3-9 (LZ4HC's hash chain
+ * parser): up to `attempts` chain entries per position; each match found is
+ * checked against wider ones found near its end (searched from 2 and 3 bytes
+ * before it, extended backwards), and overlapping matches are trimmed so the
+ * most bytes go into matches. `scratch` holds HC_SCRATCH_BYTES.
  */
 export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, scratch: usize, attempts: i32): i32 {
   checkRange(src, srcLength, 1, 0);
@@ -291,38 +345,161 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
   if (attempts < 1) fail(E_BAD_DIMENSION, 5, <f64>attempts);
   const head = scratch;
   const chain = scratch + <usize>HC_HEAD_BYTES;
+  const bestAt = scratch + <usize>HC_BEST_AT;
+  const startAt = scratch + <usize>HC_START_AT;
   memory.fill(head, 0, <usize>HC_HEAD_BYTES);
   const srcEnd = src + <usize>srcLength;
   let anchor = src;
   let op = dst;
   if (srcLength >= MFLIMIT + 1) {
     const matchLimit = srcEnd - LAST_LITERALS;
-    const searchLimit = srcEnd - MFLIMIT;
-    const bestAt = scratch + <usize>HC_BEST_AT;
+    const mflimit = srcEnd - MFLIMIT; // the last position a match may start at
     let inserted = src;
     let ip = src;
-    while (ip < searchLimit) {
+    // Up to three matches in flight: (ip, ref, ml) the next to write, then (start2, ref2, ml2) and
+    // (start3, ref3, ml3) further on; (start0, ref0, ml0) the first one as found, to fall back to.
+    let ref: usize = 0, ml = 0;
+    let start0: usize = 0, ref0: usize = 0, ml0 = 0;
+    let start2: usize = 0, ref2: usize = 0, ml2 = 0;
+    let start3: usize = 0, ref3: usize = 0, ml3 = 0;
+    while (ip <= mflimit) {
       inserted = hcInsert(src, inserted, ip, head, chain);
-      let length = hcLongest(src, ip, matchLimit, head, chain, attempts, 0, bestAt, false);
-      if (length < MIN_MATCH) {
+      ml = hcWider(src, ip, ip, matchLimit, head, chain, attempts, MIN_MATCH - 1, bestAt, startAt);
+      if (ml < MIN_MATCH) {
         ip++;
         continue;
       }
-      let match = load<usize>(bestAt);
-      // Lazy: a longer match one byte on is worth a literal.
-      if (ip + 1 < searchLimit) {
-        inserted = hcInsert(src, inserted, ip + 1, head, chain);
-        const next = hcLongest(src, ip + 1, matchLimit, head, chain, attempts, 0, bestAt, false);
-        if (next > length + 1) {
-          ip++;
-          length = next;
-          match = load<usize>(bestAt);
+      ref = load<usize>(bestAt);
+      start0 = ip;
+      ref0 = ref;
+      ml0 = ml;
+      let searchSecond = true;
+      for (;;) {
+        if (searchSecond) {
+          // A wider match from 2 bytes before this one's end?
+          ml2 = ml;
+          if (ip + <usize>ml <= mflimit) {
+            const at = ip + <usize>ml - 2;
+            inserted = hcInsert(src, inserted, at, head, chain);
+            ml2 = hcWider(src, at, ip, matchLimit, head, chain, attempts, ml, bestAt, startAt);
+            if (ml2 > ml) {
+              ref2 = load<usize>(bestAt);
+              start2 = load<usize>(startAt);
+            }
+          }
+          if (ml2 == ml) {
+            // None: write this one.
+            op = writeSequence(op, anchor, ip, ref, ip + <usize>ml);
+            ip += <usize>ml;
+            anchor = ip;
+            break;
+          }
+          if (start0 < ip && start2 < ip + <usize>ml0) {
+            // The first match was skipped, and the second starts inside it: restore the first.
+            ip = start0;
+            ref = ref0;
+            ml = ml0;
+          }
+          if (start2 - ip < 3) {
+            // The first match would be too short before the second: the second replaces it.
+            ip = start2;
+            ref = ref2;
+            ml = ml2;
+            continue;
+          }
+          searchSecond = false;
         }
+        // Here ml2 > ml and start2 ≥ ip + 3. Keep the first match whole up to OPTIMAL_ML by starting the second later.
+        if (start2 - ip < <usize>OPTIMAL_ML) {
+          let kept = ml > OPTIMAL_ML ? OPTIMAL_ML : ml;
+          if (ip + <usize>kept > start2 + <usize>ml2 - MIN_MATCH) kept = <i32>(start2 - ip) + ml2 - MIN_MATCH;
+          const correction = kept - <i32>(start2 - ip);
+          if (correction > 0) {
+            start2 += <usize>correction;
+            ref2 += <usize>correction;
+            ml2 -= correction;
+          }
+        }
+        // A wider match from 3 bytes before the second's end?
+        ml3 = ml2;
+        if (start2 + <usize>ml2 <= mflimit) {
+          const at = start2 + <usize>ml2 - 3;
+          inserted = hcInsert(src, inserted, at, head, chain);
+          ml3 = hcWider(src, at, start2, matchLimit, head, chain, attempts, ml2, bestAt, startAt);
+          if (ml3 > ml2) {
+            ref3 = load<usize>(bestAt);
+            start3 = load<usize>(startAt);
+          }
+        }
+        if (ml3 == ml2) {
+          // None: write the first (cut where the second starts) and the second.
+          if (start2 < ip + <usize>ml) ml = <i32>(start2 - ip);
+          op = writeSequence(op, anchor, ip, ref, ip + <usize>ml);
+          anchor = ip + <usize>ml;
+          ip = start2;
+          op = writeSequence(op, anchor, ip, ref2, ip + <usize>ml2);
+          ip += <usize>ml2;
+          anchor = ip;
+          break;
+        }
+        if (start3 < ip + <usize>ml + 3) {
+          // No room for the second between the first and the third.
+          if (start3 >= ip + <usize>ml) {
+            // The third starts after the first: write the first; the third goes on as the first,
+            // with what is left of the second as the one to fall back to.
+            if (start2 < ip + <usize>ml) {
+              const correction = <i32>(ip + <usize>ml - start2);
+              start2 += <usize>correction;
+              ref2 += <usize>correction;
+              ml2 -= correction;
+              if (ml2 < MIN_MATCH) {
+                start2 = start3;
+                ref2 = ref3;
+                ml2 = ml3;
+              }
+            }
+            op = writeSequence(op, anchor, ip, ref, ip + <usize>ml);
+            anchor = ip + <usize>ml;
+            ip = start3;
+            ref = ref3;
+            ml = ml3;
+            start0 = start2;
+            ref0 = ref2;
+            ml0 = ml2;
+            searchSecond = true;
+            continue;
+          }
+          // The third replaces the second.
+          start2 = start3;
+          ref2 = ref3;
+          ml2 = ml3;
+          continue;
+        }
+        // Three ascending matches: write the first, cut before the second (kept whole up to OPTIMAL_ML).
+        if (start2 < ip + <usize>ml) {
+          if (start2 - ip < <usize>OPTIMAL_ML) {
+            if (ml > OPTIMAL_ML) ml = OPTIMAL_ML;
+            if (ip + <usize>ml > start2 + <usize>ml2 - MIN_MATCH) ml = <i32>(start2 - ip) + ml2 - MIN_MATCH;
+            const correction = ml - <i32>(start2 - ip);
+            if (correction > 0) {
+              start2 += <usize>correction;
+              ref2 += <usize>correction;
+              ml2 -= correction;
+            }
+          } else {
+            ml = <i32>(start2 - ip);
+          }
+        }
+        op = writeSequence(op, anchor, ip, ref, ip + <usize>ml);
+        anchor = ip + <usize>ml;
+        // The second becomes the first, the third the second; look for a new third.
+        ip = start2;
+        ref = ref2;
+        ml = ml2;
+        start2 = start3;
+        ref2 = ref3;
+        ml2 = ml3;
       }
-      const matchEnd = ip + <usize>length;
-      op = writeSequence(op, anchor, ip, match, matchEnd);
-      ip = matchEnd;
-      anchor = ip;
     }
   }
   return <i32>(writeLastLiterals(op, anchor, srcEnd) - dst);

@@ -24,13 +24,15 @@ describe('LZ4 compress / decompress', () => {
   it('high-compression levels make smaller blocks than the fast one, and refuse what does not apply', async () => {
     const text = new TextEncoder().encode(Array.from({ length: 20_000 }, (_, i) => `id=${(i * 7919) % 1000} name=item${i % 313} tags=[${i % 7},${i % 11}]\n`).join(''));
     const sizes = new Map<number, number>();
-    for (const level of [1, 3, 9, 12]) {
+    for (const level of [1, 3, 6, 9, 10, 12]) {
       const packed = await compress(text, { pool, level });
       expect(sameBytes(await decompress(packed, { pool }), text)).toBe(true);
       sizes.set(level, packed.length);
     }
     expect(sizes.get(9)!).toBeLessThan(sizes.get(1)! * 0.9);
-    expect(sizes.get(12)!).toBeLessThan(sizes.get(3)!); // deeper searches, greedy: not always smaller level by level
+    // Deeper searches, then optimal parsing: smaller. (Not 6 → 9 here: lz4 -9 makes this text 1% larger
+    // than lz4 -6, and our levels make the tool's sizes, as the lz4-cli test checks.)
+    for (const [lower, higher] of [[3, 6], [9, 10], [10, 12]]) expect(sizes.get(higher)!, `level ${higher} vs ${lower}`).toBeLessThanOrEqual(sizes.get(lower)!);
     expect((await compress(text, { pool, acceleration: 8 })).length).toBeGreaterThan(sizes.get(1)!);
     await expect(compress(text, { pool, level: 13 })).rejects.toThrow(ArgumentRangeError);
     await expect(compress(text, { pool, level: 9, acceleration: 2 })).rejects.toThrow('`options.acceleration` applies to the fast LZ4 levels 1-2');
