@@ -38,8 +38,10 @@ export interface PoolOptions {
     maximumBytes?: number;
   };
   /**
-   * Microseconds an idle worker polls for work before it sleeps. Waking a
-   * sleeping thread costs ~60 µs on small VMs; polling costs a core.
+   * Microseconds an idle worker polls for work before it sleeps (8× as long
+   * right after its completion woke the main thread, whose reply, often the
+   * next task, takes that wake-up to come). Waking a sleeping thread costs
+   * ~60-200 µs on small VMs; polling costs a core. 0: never poll.
    * @default 50
    */
   spinMicros?: number;

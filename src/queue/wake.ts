@@ -59,18 +59,19 @@ export function wakeAllWorkers(words: Int32Array, workers: number): void {
  * the notifying worker, and with short tasks one wake per completion cost the
  * seed workload ~10% on two workers.
  */
-export function reportCompletion(words: Int32Array, moreQueued: () => boolean): void {
+export function reportCompletion(words: Int32Array, moreQueued: () => boolean): boolean {
   // The usual case first, and cheapest: the main thread is awake.
-  if (Atomics.load(words, CONTROL.MAIN_SLEEPING) !== 1) return;
-  if (Atomics.load(words, CONTROL.MAIN_POLLING) === 1 && moreQueued()) return;
-  wakeMain(words);
+  if (Atomics.load(words, CONTROL.MAIN_SLEEPING) !== 1) return false;
+  if (Atomics.load(words, CONTROL.MAIN_POLLING) === 1 && moreQueued()) return false;
+  return wakeMain(words);
 }
 
-/** Wakes the main thread if it sleeps on completions. */
-export function wakeMain(words: Int32Array): void {
-  if (Atomics.load(words, CONTROL.MAIN_SLEEPING) !== 1 || Atomics.compareExchange(words, CONTROL.MAIN_SLEEPING, 1, 0) !== 1) return;
+/** Wakes the main thread if it sleeps on completions. Returns whether it did. */
+export function wakeMain(words: Int32Array): boolean {
+  if (Atomics.load(words, CONTROL.MAIN_SLEEPING) !== 1 || Atomics.compareExchange(words, CONTROL.MAIN_SLEEPING, 1, 0) !== 1) return false;
   Atomics.add(words, CONTROL.MAIN_WAKE, 1);
   Atomics.notify(words, CONTROL.MAIN_WAKE, 1);
+  return true;
 }
 
 type WaitAsync = (words: Int32Array, index: number, value: number, timeoutMs?: number) => { async: boolean; value: Promise<string> | string };

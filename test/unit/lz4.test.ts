@@ -32,7 +32,7 @@ describe('LZ4 compress / decompress', () => {
     expect(sizes.get(9)!).toBeLessThan(sizes.get(1)! * 0.9);
     // Deeper searches, then optimal parsing: smaller. (Not 6 → 9 here: lz4 -9 makes this text 1% larger
     // than lz4 -6, and our levels make the tool's sizes, as the lz4-cli test checks.)
-    for (const [lower, higher] of [[3, 6], [9, 10], [10, 12]]) expect(sizes.get(higher)!, `level ${higher} vs ${lower}`).toBeLessThanOrEqual(sizes.get(lower)!);
+    for (const [lower, higher] of [[3, 6], [9, 10], [10, 12]] as const) expect(sizes.get(higher)!, `level ${higher} vs ${lower}`).toBeLessThanOrEqual(sizes.get(lower)!);
     expect((await compress(text, { pool, acceleration: 8 })).length).toBeGreaterThan(sizes.get(1)!);
     await expect(compress(text, { pool, level: 13 })).rejects.toThrow(ArgumentRangeError);
     await expect(compress(text, { pool, level: 9, acceleration: 2 })).rejects.toThrow('`options.acceleration` applies to the fast LZ4 levels 1-2');
