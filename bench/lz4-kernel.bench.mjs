@@ -1,10 +1,14 @@
 // The LZ4 block kernels alone, on one thread, over a text corpus already in
 // wasm memory: no frame, no copies, no checksum, no tasks. Separates the
-// codec's speed from the pipeline's (bench/compression.bench.mjs); then the same blocks as pool
-// tasks on 1 and N workers, for the scaling of chunked LZ4.
+// codec's speed from the pipeline's (bench/compression.bench.mjs); the high-compression levels next to
+// the lz4 tool (size and speed); then the same blocks as pool tasks on 1 and N workers, for the scaling
+// of chunked LZ4.
 //
 //   node bench/lz4-kernel.bench.mjs [--mib 32] [--repeats 5]
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { Pool, kernelVariant, kernels } from '../build/dist/node.js';
@@ -45,6 +49,54 @@ const mbps = (ms) => (SIZE / 1e6 / (median(ms) / 1000)).toFixed(0);
 const rows = [{ 'compress MB/s': mbps(compressMs), 'decompress MB/s': mbps(decompressMs), 'xxHash32 MB/s': mbps(hashMs), ratio: (SIZE / lengths.reduce((s, n) => s + n, 0)).toFixed(2) }];
 console.log(`\nLZ4 block kernels alone, ${values.mib} MiB text, 4 MiB blocks, one thread (${describeMachine()})\n`);
 printTable(rows);
+
+// High-compression levels, one thread, on the first 8 MiB of the text: the kernels next to the lz4 tool at
+// the same level (timed as a process reading a file, so a few ms of start-up are in its figure).
+const HC_SIZE = Math.min(SIZE, 8 << 20);
+const hcRows = [];
+const tool = (() => {
+  try {
+    execFileSync('lz4', ['--version'], { stdio: 'ignore' });
+    const dir = mkdtempSync(join(tmpdir(), 'wyvern-lz4hc-'));
+    writeFileSync(join(dir, 'text'), bytes.subarray(src, src + HC_SIZE));
+    return join(dir, 'text');
+  } catch {
+    return undefined;
+  }
+})();
+for (const level of [3, 6, 9, 10, 11, 12]) {
+  const scratch = out; // reused: the decompression area is free again
+  const times = [];
+  let length = 0;
+  for (let r = 0; r < 3; r++) {
+    const start = performance.now();
+    length = 0;
+    for (let i = 0; i * BLOCK < HC_SIZE; i++) {
+      const n = Math.min(BLOCK, HC_SIZE - i * BLOCK);
+      length += level >= 10 ? k.lz4_compress_block_opt(src + i * BLOCK, n, dst + i * bound, bound, scratch, level) : k.lz4_compress_block_hc(src + i * BLOCK, n, dst + i * bound, bound, scratch, 2 ** (level - 1));
+    }
+    times.push(performance.now() - start);
+  }
+  const row = { level, 'wyvern MB/s': (HC_SIZE / 1e6 / (median(times) / 1000)).toFixed(1), 'wyvern ratio': (HC_SIZE / length).toFixed(3) };
+  if (tool) {
+    const toolTimes = [];
+    let packed;
+    for (let r = 0; r < 3; r++) {
+      const start = performance.now();
+      packed = execFileSync('lz4', [`-${level}`, '-B7', '--no-frame-crc', '-c', tool], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+      toolTimes.push(performance.now() - start);
+    }
+    row['lz4 tool MB/s'] = (HC_SIZE / 1e6 / (median(toolTimes) / 1000)).toFixed(1);
+    row['lz4 tool ratio'] = (HC_SIZE / packed.length).toFixed(3);
+    // Ours as the same frame: a 7-byte header, a size word per block, the end mark.
+    const frame = length + 7 + 4 * Math.ceil(HC_SIZE / BLOCK) + 4;
+    row['size vs tool'] = `${((frame / packed.length - 1) * 100).toFixed(3)}%`;
+  }
+  hcRows.push(row);
+}
+if (tool) rmSync(dirname(tool), { recursive: true, force: true });
+console.log(`\nLZ4 high compression, ${HC_SIZE / 2 ** 20} MiB text, 4 MiB blocks, one thread${tool ? ', next to the lz4 tool' : ''}\n`);
+printTable(hcRows);
 
 // The same blocks as pool tasks on 1 and N workers, input and output already in the pool's memory (what
 // compress() does between copying in and copying out): how chunked LZ4 scales with workers.
@@ -91,4 +143,4 @@ printTable(scalingRows);
 rows.push(...scalingRows);
 console.log('\nanchors: lz4-wasm ~370 / 860 MB/s, native lz4 ~460 / 750; targets (text): one worker >= 450 compress, >= 1000 decompress; 2 workers >= 1.8x one');
 
-saveResults('lz4-kernel', rows);
+saveResults('lz4-kernel', { rows, highCompression: hcRows });
