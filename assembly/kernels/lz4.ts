@@ -304,9 +304,10 @@ function hcWider(src: usize, ip: usize, lowLimit: usize, matchLimit: usize, head
     } else if (ip - candidate > <usize>MAX_DISTANCE) {
       break;
     } else {
-      // The reference's filter: the two bytes that would end a longer match started at lowLimit.
-      const probe = candidate - lookBack + <usize>longest - 1;
-      if ((probe < src || load<u16>(lowLimit + <usize>longest - 1) == load<u16>(probe)) && load<u32>(candidate) == first) {
+      // The reference's filter: the two bytes that would end a longer match started at lowLimit (when that
+      // start lies in the block; written so that no address is computed below it).
+      const probed = candidate + <usize>longest - 1 >= src + lookBack;
+      if ((!probed || load<u16>(lowLimit + <usize>longest - 1) == load<u16>(candidate + <usize>longest - 1 - lookBack)) && load<u32>(candidate) == first) {
         let back: usize = 0;
         while (back < lookBack && candidate - back > src && load<u8>(ip - back - 1) == load<u8>(candidate - back - 1)) back++;
         const end = matchEndOf(ip, candidate, matchLimit);
