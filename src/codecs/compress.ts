@@ -10,6 +10,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
+import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
@@ -116,17 +117,32 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
 
   const scope = pool.scope();
   try {
-    const input = inHeap(pool, scope, data);
+    const local = await pool.mainThreadKernels();
+    const copying = !pool.isShared(data);
+    const input = copying ? scope.allocUninitialized(Uint8Array, data.length) : data;
     const blocks = Math.ceil(input.length / blockSize);
     // The worst case comes from the kernel itself, so the two cannot disagree.
-    const bound = (await pool.mainThreadKernels()).lz4CompressBound(blockSize);
+    const bound = local.lz4CompressBound(blockSize);
     const out = scope.allocUninitialized(Uint8Array, blocks * bound);
-    const calls = Array.from({ length: blocks }, (_, i) => [input.subarray(i * blockSize, Math.min(input.length, (i + 1) * blockSize)), out.subarray(i * bound, (i + 1) * bound), block.parameter] as [Uint8Array, Uint8Array, number]);
-    const [lengths, checksum, header] = await Promise.all([
-      pool.starmap(block.kernel, calls, taskOptions),
-      contentChecksum ? pool.apply(kernels.xxhash32, [input, 0], taskOptions) : undefined,
-      lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum }),
-    ]);
+    const state = contentChecksum ? scope.allocUninitialized(Uint8Array, local.xxhashStateBytes()) : undefined;
+    if (state) local.xxhash32_reset(state.byteOffset, 0);
+    // Block by block: copied into the pool's memory, its task started, then hashed here while the workers
+    // compress, so that the copy and the content checksum overlap the compression instead of preceding it.
+    const calls: [Uint8Array, Uint8Array, number][] = [];
+    const tasks: Promise<number>[] = [];
+    for (let i = 0; i < blocks; i++) {
+      const begin = i * blockSize;
+      const end = Math.min(input.length, begin + blockSize);
+      const source = input.subarray(begin, end);
+      if (copying) source.set(data.subarray(begin, end));
+      calls.push([source, out.subarray(i * bound, (i + 1) * bound), block.parameter]);
+      tasks.push(pool.apply(block.kernel, calls[i]!, taskOptions));
+      if (state) local.xxhash32_update(state.byteOffset, source.byteOffset, source.length);
+      await null; // the pool wakes a sleeping worker in a microtask: now, not after the loop
+    }
+    const header = await lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum });
+    const lengths = await allSettled(tasks);
+    const checksum = state ? local.xxhash32_digest(state.byteOffset) >>> 0 : undefined;
     // Incompressible blocks are stored as they are (the size word's high bit says so).
     const stored = lengths.map((length, i) => length >= calls[i]![0].length);
     const total = header.length + lengths.reduce((sum, length, i) => sum + 4 + (stored[i] ? calls[i]![0].length : length), 0) + 4 + (contentChecksum ? 4 : 0);
@@ -256,7 +272,7 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
     }
   }
   if (expected(frame.blocks.length) > 0) return undefined; // fewer blocks than the size needs
-  const lengths = await pool.starmap(kernels.lz4DecompressBlock, calls, taskOptions);
+  const lengths = await allSettled(calls.map((call) => pool.apply(kernels.lz4DecompressBlock, call, taskOptions)));
   for (let c = 0; c < lengths.length; c++) {
     const i = compressed[c]!;
     if (lengths[c]! === -2 || (lengths[c]! >= 0 && lengths[c] !== expected(i))) return undefined;

@@ -11,6 +11,7 @@
 
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
+import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import type { DeflateWrapping } from './inflate.js';
 
@@ -44,7 +45,7 @@ async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Arra
 export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
   if (wrapping === 'deflate') return (await deflateChunk(pool, scope, input, level, task)).slice();
   if (wrapping === 'zlib') {
-    const [body, adler] = await Promise.all([deflateChunk(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
+    const [body, adler] = (await allSettled<Uint8Array | number>([deflateChunk(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)])) as [Uint8Array, number];
     const result = new Uint8Array(2 + body.length + 4);
     // CMF: deflate, 32 KiB window; FLG: the level class, and check bits making (CMF·256 + FLG) a multiple of 31.
     const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
@@ -61,9 +62,9 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
   const chunkSize = Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, Math.ceil(input.length / pool.workers)));
   const chunks: Uint8Array[] = [];
   for (let at = 0; at < input.length || chunks.length === 0; at += chunkSize) chunks.push(input.subarray(at, Math.min(input.length, at + chunkSize)));
-  const members = await Promise.all(
+  const members = await allSettled(
     chunks.map(async (chunk) => {
-      const [body, crc] = await Promise.all([deflateChunk(pool, scope, chunk, level, task), pool.apply(kernels.crc32, [chunk], task)]);
+      const [body, crc] = (await allSettled<Uint8Array | number>([deflateChunk(pool, scope, chunk, level, task), pool.apply(kernels.crc32, [chunk], task)])) as [Uint8Array, number];
       return { body, crc, size: chunk.length };
     }),
   );

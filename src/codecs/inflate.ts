@@ -11,6 +11,7 @@
 import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
+import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import type { OutputSink } from './bytes.js';
 import { GZIP_MEMBER_SUBFIELD } from './deflate.js';
@@ -167,7 +168,7 @@ async function inflateIndexedMembers(pool: Pool, scope: AllocationScope, input: 
     calls.push([input.subarray(member.start + member.header, member.end - 8), whole.subarray(offset, offset + sizes[i]!), 2]);
     offset += sizes[i]!;
   });
-  const results = await pool.starmap(kernels.inflateRaw, calls, { chunksize: 1, ...task });
+  const results = await allSettled(calls.map((call) => pool.apply(kernels.inflateRaw, call, task)));
   results.forEach(([length, consumed, checksum], i) => {
     const member = members[i]!;
     // Output full: the member holds more than its ISIZE says.

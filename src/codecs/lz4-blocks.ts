@@ -9,6 +9,7 @@
 import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
+import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 
 /** A block's payload, in the pool's memory, and where it was in the input (for messages). */
@@ -40,7 +41,7 @@ export async function decodeIndependent(
     batch.forEach((block, i) => {
       if (!block.uncompressed) calls.push([block.payload, buffer.subarray(i * blockMaxSize, i * blockMaxSize + capacity), 0, 0]);
     });
-    const lengths = await pool.starmap(kernels.lz4DecompressBlock, calls, taskOptions);
+    const lengths = await allSettled(calls.map((call) => pool.apply(kernels.lz4DecompressBlock, call, taskOptions)));
     let call = 0;
     batch.forEach((block, i) => {
       let bytes = block.payload;

@@ -20,6 +20,7 @@ import { SharedMatrix } from '../memory/shared-array.js';
 import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
+import { allSettled } from '../pool/settle.js';
 import { kernels, packConv2dBand } from '../wasm/kernels.js';
 
 export type Conv2dMode = 'full' | 'same' | 'valid';
@@ -122,7 +123,8 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
   try {
     // One band (the common case when many images share the pool) is a plain call: less bookkeeping.
     if (calls.length === 1) await pool.apply(kernel as never, calls[0] as never, task);
-    else await pool.starmap(kernel as never, calls as never, { chunksize: 1, ...task });
+    // Every band settled before `out` may be freed: none still writes into it.
+    else await allSettled(calls.map((call) => pool.apply(kernel as never, call as never, task)));
   } catch (error) {
     if (options.out === undefined) pool.free(out);
     throw error;

@@ -10,6 +10,7 @@ import { SharedMatrix } from '../memory/shared-array.js';
 import { checkInteger, checkObject, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
+import { allSettled } from '../pool/settle.js';
 import { kernels, packMatmulBand } from '../wasm/kernels.js';
 
 type FloatArray = Float64Array | Float32Array;
@@ -78,7 +79,8 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
   }
   const kernel = Kind === Float64Array ? kernels.matmulF64 : kernels.matmulF32;
   try {
-    await pool.starmap(kernel as never, calls as never, { chunksize: 1, signal: options.signal, timeout: options.timeout });
+    // Every band settled before `out` may be freed: none still writes into it.
+    await allSettled(calls.map((call) => pool.apply(kernel as never, call as never, { signal: options.signal, timeout: options.timeout })));
   } catch (error) {
     if (options.out === undefined) pool.free(out);
     throw error;
