@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { runSeedWorkload } from '../examples/node/seed-workload.mjs';
+import { runSeedWorkloads } from '../examples/node/seed-workload.mjs';
 import { describeMachine, median, printTable, saveResults } from './lib.mjs';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, burns: { type: 'string', default: '2' }, 'skip-python': { type: 'boolean', default: false } } });
@@ -20,11 +20,11 @@ const counts = [...new Set([1, cores])];
 
 // All wyvern runs first, then the Python ones: a Python run leaves the machine busy for a while
 // (freeing hundreds of MB across processes), which would disturb a wyvern run right after it.
+// The worker counts' maps interleaved (runSeedWorkloads), so that drift in the machine's speed weighs on all alike.
 const rows = [];
-for (const workers of counts) {
-  const wyvern = await runSeedWorkload({ workers, iterations, burns });
+for (const wyvern of await runSeedWorkloads({ workerCounts: counts, iterations, burns })) {
   if (!wyvern.check.ok) throw new Error(`wyvern results differ from the reference (max error ${wyvern.check.maxError})`);
-  rows.push({ workers, wyvern });
+  rows.push({ workers: wyvern.workers, wyvern });
 }
 for (const row of rows) {
   if (values['skip-python'] || !existsSync('/usr/bin/python3')) break;

@@ -1,14 +1,14 @@
 // The main job (`npm start`): the seed's SciPy image-convolution workload
 // (33 images of 1000 × 1000, random 4 × 4 filters, convolve2d(...)[::5, ::5],
-// 2 burn-in and 10 timed maps) on one worker and on every core, with a
-// progress bar, then a summary: time per map, speedup, and a check of the
-// results against a plain-JS reference.
+// 2 burn-in and 10 timed maps) on one worker and on every core, their maps
+// interleaved, with a progress bar, then a summary: time per map, speedup,
+// and a check of the results against a plain-JS reference.
 //
 //   npm start                 node examples/node/main.mjs --iterations 20
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { runSeedWorkload } from './seed-workload.mjs';
+import { runSeedWorkloads } from './seed-workload.mjs';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, burns: { type: 'string', default: '2' }, size: { type: 'string', default: '1000' } } });
 const iterations = Number(values.iterations);
@@ -22,14 +22,18 @@ console.log(`wyvern: the seed image-convolution workload on ${cpus()[0]?.model ?
 const bars = process.stdout.isTTY
   ? new cliProgress.MultiBar({ format: '{label} |{bar}| {value}/{total} maps | last {last} s', hideCursor: true }, cliProgress.Presets.shades_classic)
   : undefined;
-const results = [];
-for (const workers of counts) {
-  const label = `${String(workers).padStart(2)} worker${workers > 1 ? 's' : ' '}`;
-  const bar = bars?.create(burns + iterations, 0, { label, last: '-' });
-  const result = await runSeedWorkload({ workers, iterations, burns, size, onIteration: (_, seconds) => bar?.increment(1, { last: seconds.toFixed(3) }) });
-  if (!bars) console.log(`${label}: ${burns + iterations} maps done, mean ${result.mean.toFixed(4)} s`);
-  results.push(result);
-}
+// Both pools run their maps in turn (map i on one worker, then on all), so that a machine whose speed
+// drifts weighs on both alike.
+const labels = new Map(counts.map((workers) => [workers, `${String(workers).padStart(2)} worker${workers > 1 ? 's' : ' '}`]));
+const progress = new Map(counts.map((workers) => [workers, bars?.create(burns + iterations, 0, { label: labels.get(workers), last: '-' })]));
+const results = await runSeedWorkloads({
+  workerCounts: counts,
+  iterations,
+  burns,
+  size,
+  onIteration: (workers, _, seconds) => progress.get(workers)?.increment(1, { last: seconds.toFixed(3) }),
+});
+if (!bars) for (const result of results) console.log(`${labels.get(result.workers)}: ${burns + iterations} maps done, mean ${result.mean.toFixed(4)} s`);
 bars?.stop();
 
 const base = results[0].mean;

@@ -2,7 +2,8 @@
 // convolve2d(image, random 4 × 4 filter)[::5, ::5] over size × size float64
 // images (mem / size² of them: 33 for the defaults). Images, filters and
 // outputs live in the pool's shared memory, allocated once; each map is one
-// conv2d task per image, computing only the kept (strided) outputs.
+// conv2d task per image, computing only the kept (strided) outputs. Several
+// worker counts can run interleaved (runSeedWorkloads), for fair ratios.
 import { Pool, conv2d } from '../../build/dist/node.js';
 
 /** A seeded normal generator (mulberry32 + Box–Muller), so runs are repeatable. */
@@ -30,49 +31,94 @@ export function referenceOutput(image, size, filter, i, j, stride = 5) {
 }
 
 /**
- * Runs `burns + iterations` maps and returns the timings (seconds) of the
- * timed ones and a check of sampled outputs against `referenceOutput`.
- * `onIteration(index, seconds)` is called after each map.
+ * A pool of `workers` with the seed's images, filters and outputs in its
+ * memory: `map()` runs one map (a conv2d task per image) and returns its
+ * seconds; `check()` compares sampled outputs with `referenceOutput`;
+ * `close()` ends the pool.
  */
-export async function runSeedWorkload({ workers, iterations = 10, burns = 2, size = 1000, mem = 32 * 1024 * 1024, onIteration = () => {} }) {
+export async function prepareSeedRun({ workers, size = 1000, mem = 32 * 1024 * 1024 }) {
   const nimages = Math.floor(mem / (size * size));
   const outSize = Math.ceil((size + 3) / 5);
   const bytes = nimages * (size * size + outSize * outSize) * 8;
   const pool = new Pool({ workers, memory: { initialBytes: bytes + 64 * 2 ** 20, maximumBytes: Math.min(2 ** 31 - 2 ** 16, bytes + 256 * 2 ** 20) } });
   try {
     await pool.ready;
-    const random = normalRandom(2026);
-    const images = Array.from({ length: nimages }, () => {
-      const image = pool.allocMatrix(Float64Array, size, size);
-      for (let k = 0; k < image.data.length; k++) image.data[k] = random();
-      return image;
-    });
-    const filters = Array.from({ length: nimages }, () => Array.from({ length: 4 }, () => Array.from({ length: 4 }, random)));
-    const outputs = images.map(() => pool.allocMatrix(Float64Array, outSize, outSize));
-    const times = [];
-    for (let iteration = 0; iteration < burns + iterations; iteration++) {
+  } catch (error) {
+    await pool.terminate();
+    throw error;
+  }
+  const random = normalRandom(2026);
+  const images = Array.from({ length: nimages }, () => {
+    const image = pool.allocMatrix(Float64Array, size, size);
+    for (let k = 0; k < image.data.length; k++) image.data[k] = random();
+    return image;
+  });
+  const filters = Array.from({ length: nimages }, () => Array.from({ length: 4 }, () => Array.from({ length: 4 }, random)));
+  const outputs = images.map(() => pool.allocMatrix(Float64Array, outSize, outSize));
+  return {
+    workers,
+    nimages,
+    async map() {
       const start = performance.now();
       await Promise.all(images.map((image, k) => conv2d(image, filters[k], { pool, stride: 5, out: outputs[k], bands: 1 })));
-      const seconds = (performance.now() - start) / 1000;
-      if (iteration >= burns) times.push(seconds);
-      onIteration(iteration, seconds);
+      return (performance.now() - start) / 1000;
+    },
+    check() {
+      // Every output of the first and last image, and a diagonal of the others.
+      let maxError = 0;
+      let checked = 0;
+      images.forEach((image, k) => {
+        for (let i = 0; i < outSize; i++)
+          for (let j = 0; j < outSize; j++) {
+            if (k !== 0 && k !== nimages - 1 && i !== j) continue;
+            const expected = referenceOutput(image.data, size, filters[k], i, j);
+            maxError = Math.max(maxError, Math.abs(outputs[k].get(i, j) - expected) / (1 + Math.abs(expected)));
+            checked++;
+          }
+      });
+      return { checked, maxError, ok: maxError < 1e-12 };
+    },
+    close: () => pool.terminate(),
+  };
+}
+
+function summary(run, times, check) {
+  const mean = times.reduce((s, t) => s + t, 0) / times.length;
+  const std = Math.sqrt(times.reduce((s, t) => s + (t - mean) ** 2, 0) / times.length);
+  return { workers: run.workers, nimages: run.nimages, times, mean, std, check };
+}
+
+/**
+ * Runs `burns + iterations` maps and returns the timings (seconds) of the
+ * timed ones and a check of sampled outputs against `referenceOutput`.
+ * `onIteration(index, seconds)` is called after each map.
+ */
+export async function runSeedWorkload({ workers, iterations = 10, burns = 2, size = 1000, mem = 32 * 1024 * 1024, onIteration = () => {} }) {
+  const [result] = await runSeedWorkloads({ workerCounts: [workers], iterations, burns, size, mem, onIteration: (_, index, seconds) => onIteration(index, seconds) });
+  return result;
+}
+
+/**
+ * The workload on a pool per entry of `workerCounts`, all prepared first and
+ * their maps interleaved (map i on every pool, then map i + 1): a machine
+ * whose speed drifts during the run (a shared VM) then weighs on every
+ * worker count alike, so their ratio stays fair. Returns one result per
+ * count, as runSeedWorkload's. `onIteration(workers, index, seconds)`.
+ */
+export async function runSeedWorkloads({ workerCounts, iterations = 10, burns = 2, size = 1000, mem = 32 * 1024 * 1024, onIteration = () => {} }) {
+  const runs = [];
+  try {
+    for (const workers of workerCounts) runs.push(await prepareSeedRun({ workers, size, mem }));
+    const times = runs.map(() => []);
+    for (let iteration = 0; iteration < burns + iterations; iteration++) {
+      for (const [r, run] of runs.entries()) {
+        const seconds = await run.map();
+        if (iteration >= burns) times[r].push(seconds);
+        onIteration(run.workers, iteration, seconds);
+      }
     }
-    // Check: every output of the first and last image, and a diagonal of the others.
-    let maxError = 0;
-    let checked = 0;
-    images.forEach((image, k) => {
-      for (let i = 0; i < outSize; i++)
-        for (let j = 0; j < outSize; j++) {
-          if (k !== 0 && k !== nimages - 1 && i !== j) continue;
-          const expected = referenceOutput(image.data, size, filters[k], i, j);
-          maxError = Math.max(maxError, Math.abs(outputs[k].get(i, j) - expected) / (1 + Math.abs(expected)));
-          checked++;
-        }
-    });
-    const mean = times.reduce((s, t) => s + t, 0) / times.length;
-    const std = Math.sqrt(times.reduce((s, t) => s + (t - mean) ** 2, 0) / times.length);
-    return { workers, nimages, times, mean, std, check: { checked, maxError, ok: maxError < 1e-12 } };
+    return runs.map((run, r) => summary(run, times[r], run.check()));
   } finally {
-    await pool.terminate();
+    await Promise.all(runs.map((run) => run.close()));
   }
 }
