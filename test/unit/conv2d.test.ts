@@ -69,6 +69,38 @@ describe('conv2d', () => {
     );
   });
 
+  it('4 × 4 filters with strides (their own unrolled path) agree with the reference, f64 and f32 (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          rows: fc.integer({ min: 4, max: 60 }),
+          cols: fc.integer({ min: 4, max: 90 }),
+          mode: fc.constantFrom<Conv2dMode>('full', 'same', 'valid'),
+          stride: fc.tuple(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 2, max: 7 })),
+          float32: fc.boolean(),
+          seed: fc.integer(),
+        }),
+        async (p) => {
+          let seed = p.seed;
+          const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
+          const Kind = p.float32 ? Float32Array : Float64Array;
+          const image = pool.allocMatrix(Kind, p.rows, p.cols);
+          for (let k = 0; k < image.data.length; k++) image.data[k] = random();
+          const filter = { rows: 4, cols: 4, data: Array.from({ length: 16 }, random) };
+          const options = { mode: p.mode, boundary: 'fill' as const, fillvalue: 0, stride: p.stride as [number, number] };
+          const result = await conv2d(image, filter, { ...options, pool });
+          const expected = convolve2dReference({ rows: p.rows, cols: p.cols, data: Array.from(image.data) }, filter, options);
+          expect([result.rows, result.cols]).toEqual([expected.rows, expected.cols]);
+          const tolerance = p.float32 ? 1e-4 : 1e-12;
+          expected.data.forEach((v, k) => expect(Math.abs(result.data[k]! - v)).toBeLessThanOrEqual(tolerance * (1 + Math.abs(v)) * 16));
+          pool.free(image);
+          pool.free(result);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('stride computes exactly the kept outputs of the full result, and writes nothing else', async () => {
     const image = pool.allocMatrix(Float64Array, 100, 100);
     image.data.forEach((_, k) => (image.data[k] = Math.sin(k)));
