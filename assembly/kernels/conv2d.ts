@@ -144,10 +144,9 @@ function convolve<T>(
     const rowInside = y0 >= 0 && y0 + kh <= rows;
     const interiorBegin = rowInside ? jFirst : outCols;
     const interiorEnd = rowInside ? jEnd : outCols;
-    // Edge path: the columns before the interior (and the whole row if it is not inside).
-    for (let j = 0; j < interiorBegin; j++) {
-      store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
-    }
+    // The interior first: its streams bring the rows' first and last bytes into the cache, where the
+    // edge columns after it find them (edges first began each row with cold misses: with a stride, a
+    // quarter of the seed workload's time).
     if (interiorBegin < interiorEnd) {
       const top = image + <usize>y0 * <usize>cols * size;
       if (sizeof<T>() == 8) {
@@ -157,6 +156,10 @@ function convolve<T>(
         if (strideCol == 1) interiorRowF32(top, cols, g, kh, kw, outRow, shift, interiorBegin, interiorEnd);
         else stridedRowF32(top, cols, g, kh, kw, outRow, shift, strideCol, interiorBegin, interiorEnd);
       }
+    }
+    // Edge path: the columns before and after the interior (the whole row if it is not inside).
+    for (let j = 0; j < interiorBegin; j++) {
+      store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
     }
     for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) {
       store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
