@@ -399,8 +399,8 @@ export class PoolEngine {
         continue;
       }
       if (this.spinForCompletion()) continue;
-      // Poll (a short sleep workers need not end) while tasks wait in the submit ring, so workers stay
-      // busy without us; not with a backlog (slots must come back promptly for it), nor after polls
+      // Poll (a short sleep workers need not end) while tasks wait in the rings: workers stay busy
+      // without us; not with a backlog (slots must come back promptly for it), nor after polls
       // found nothing (long tasks: a wake per completion is cheap next to them).
       const poll = this.quietPolls < QUIET_POLLS_BEFORE_SLEEP && this.backlogHead === this.backlog.length && this.hasQueuedTasks();
       const seq = Atomics.load(words, CONTROL.MAIN_WAKE);
@@ -426,17 +426,17 @@ export class PoolEngine {
    * workers that are busy with short tasks complete one every microsecond or
    * so. The event loop is held for at most MAIN_SPIN_MICROS.
    */
-  /** Whether a task waits in a ring for a worker to take it. */
-  private hasQueuedTasks(): boolean {
-    return !this.sharedRing.isEmpty() || this.privateRings.some((ring) => !ring.isEmpty());
-  }
-
   private spinForCompletion(): boolean {
     const until = performance.now() + MAIN_SPIN_MICROS / 1000;
     do {
       for (let i = 0; i < 32; i++) if (!this.doneRing.isEmpty()) return true;
     } while (performance.now() < until);
     return false;
+  }
+
+  /** Whether a task waits in a ring for a worker to take it. */
+  private hasQueuedTasks(): boolean {
+    return !this.sharedRing.isEmpty() || this.privateRings.some((ring) => !ring.isEmpty());
   }
 
   private drainCompletions(): boolean {
