@@ -64,9 +64,8 @@ export interface DecompressOptions extends TaskOptions {
 
 /**
  * The block compressor for an LZ4 level (the lz4 tool's: 1-2 fast, with
- * `acceleration`; 3-9 high compression, greedy with one lazy step, trying
- * 2^(level − 1) earlier positions per position as LZ4HC's search depths;
- * 10-12 optimal parsing, as LZ4HC's) and its parameter.
+ * `acceleration`; 3-9 LZ4HC's hash-chain parser, trying 2^(level − 1)
+ * earlier positions per position; 10-12 its optimal parser) and its parameter.
  */
 export function lz4BlockKernel(level: unknown, acceleration: unknown): { kernel: typeof kernels.lz4CompressBlock; parameter: number } {
   const lz4Level = checkInteger(level ?? 1, 'options.level', 1, 12);
@@ -140,8 +139,8 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
       if (state) local.xxhash32_update(state.byteOffset, source.byteOffset, source.length);
       await null; // the pool wakes a sleeping worker in a microtask: now, not after the loop
     }
-    const header = await lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum });
     const lengths = await allSettled(tasks);
+    const header = await lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum });
     const checksum = state ? local.xxhash32_digest(state.byteOffset) >>> 0 : undefined;
     // Incompressible blocks are stored as they are (the size word's high bit says so).
     const stored = lengths.map((length, i) => length >= calls[i]![0].length);
