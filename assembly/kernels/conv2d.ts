@@ -70,6 +70,40 @@ function edgeSample<T>(
   return acc;
 }
 
+/**
+ * One output by the edge path for boundary 'fill', without a branch per tap:
+ * the taps inside the image as a plain sum, those outside as fillValue times
+ * the sum of their weights (SciPy pads with fillValue: the same terms, added
+ * in another order; non-finite weights outside still make NaN or ±Inf).
+ */
+@inline
+function edgeSampleFill<T>(image: usize, rows: i32, cols: i32, g: usize, kh: i32, kw: i32, y0: i32, x0: i32, fillValue: T): T {
+  const size = <usize>sizeof<T>();
+  // Filter rows p in [pLo, pHi) and columns q in [qLo, qHi) fall inside the image (either may be empty).
+  const pLo = y0 < 0 ? -y0 : 0;
+  const pHi = rows - y0 < kh ? rows - y0 : kh;
+  const qLo = x0 < 0 ? -x0 : 0;
+  const qHi = cols - x0 < kw ? cols - x0 : kw;
+  let inside: T = <T>0;
+  let outsideWeights: T = <T>0;
+  let weightPtr = g;
+  for (let p = 0; p < kh; p++) {
+    if (p < pLo || p >= pHi || qLo >= qHi) {
+      for (let q = 0; q < kw; q++) outsideWeights += load<T>(weightPtr + <usize>q * size);
+    } else {
+      for (let q = 0; q < qLo; q++) outsideWeights += load<T>(weightPtr + <usize>q * size);
+      let sample = image + (<usize>(y0 + p) * <usize>cols + <usize>(x0 + qLo)) * size;
+      for (let q = qLo; q < qHi; q++) {
+        inside += load<T>(weightPtr + <usize>q * size) * load<T>(sample);
+        sample += size;
+      }
+      for (let q = qHi; q < kw; q++) outsideWeights += load<T>(weightPtr + <usize>q * size);
+    }
+    weightPtr += <usize>kw * size;
+  }
+  return inside + fillValue * outsideWeights;
+}
+
 /** Checks sizes and ranges shared by both element types; returns nothing, traps on error. */
 function checkArguments(
   image: usize, rows: i32, cols: i32, g: usize, kh: i32, kw: i32,
@@ -158,11 +192,12 @@ function convolve<T>(
       }
     }
     // Edge path: the columns before and after the interior (the whole row if it is not inside).
-    for (let j = 0; j < interiorBegin; j++) {
-      store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
-    }
-    for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) {
-      store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
+    if (boundary == BOUNDARY_FILL) {
+      for (let j = 0; j < interiorBegin; j++) store<T>(outRow + <usize>j * size, edgeSampleFill<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, fillValue));
+      for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) store<T>(outRow + <usize>j * size, edgeSampleFill<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, fillValue));
+    } else {
+      for (let j = 0; j < interiorBegin; j++) store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
+      for (let j = max(interiorEnd, interiorBegin); j < outCols; j++) store<T>(outRow + <usize>j * size, edgeSample<T>(image, rows, cols, g, kh, kw, y0, shift + j * strideCol, boundary, fillValue));
     }
   }
 }
