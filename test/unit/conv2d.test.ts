@@ -101,6 +101,22 @@ describe('conv2d', () => {
     );
   });
 
+  it("non-finite weights over the padding give what padding gives (0 × ∞ is NaN), at every edge, with boundary 'fill'", async () => {
+    const image = pool.allocMatrix(Float64Array, 6, 7);
+    image.data.forEach((_, k) => (image.data[k] = Math.cos(k)));
+    const filter = { rows: 3, cols: 3, data: [1, Infinity, 2, -1, 0.5, 3, 2, 1, -Infinity] };
+    for (const fillvalue of [0, 1.5]) {
+      const result = await conv2d(image, filter, { pool, fillvalue });
+      const expected = convolve2dReference({ rows: 6, cols: 7, data: Array.from(image.data) }, filter, { fillvalue });
+      expected.data.forEach((v, k) => {
+        const got = result.data[k]!;
+        if (Number.isFinite(v)) expect(Math.abs(got - v), `output ${k}`).toBeLessThan(1e-12 * (1 + Math.abs(v)));
+        else expect(got, `output ${k}`).toBe(v); // NaN, +Inf or -Inf, as the reference
+      });
+      pool.free(result);
+    }
+  });
+
   it('stride computes exactly the kept outputs of the full result, and writes nothing else', async () => {
     const image = pool.allocMatrix(Float64Array, 100, 100);
     image.data.forEach((_, k) => (image.data[k] = Math.sin(k)));
