@@ -331,6 +331,19 @@ function hcWider(src: usize, ip: usize, lowLimit: usize, matchLimit: usize, head
 const OPTIMAL_ML: i32 = 15 - 1 + MIN_MATCH;
 
 /**
+ * How much of the first match (at ip, ml long) to keep when the second (at
+ * start2, ml2 long) starts inside it: whole up to OPTIMAL_ML, and never so
+ * much that less than MIN_MATCH of the second is left. The second then starts
+ * where the kept part ends.
+ */
+@inline
+function keptBeforeSecond(ip: usize, ml: i32, start2: usize, ml2: i32): i32 {
+  const kept = ml > OPTIMAL_ML ? OPTIMAL_ML : ml;
+  const most = <i32>(start2 - ip) + ml2 - MIN_MATCH;
+  return kept > most ? most : kept;
+}
+
+/**
  * Compresses like lz4_compress_block (same bound, same format) with the
  * high-compression search of the lz4 tool's levels 3-9 (LZ4HC's hash chain
  * parser): up to `attempts` chain entries per position; each match found is
@@ -412,9 +425,7 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
         }
         // Here ml2 > ml and start2 ≥ ip + 3. Keep the first match whole up to OPTIMAL_ML by starting the second later.
         if (start2 - ip < <usize>OPTIMAL_ML) {
-          let kept = ml > OPTIMAL_ML ? OPTIMAL_ML : ml;
-          if (ip + <usize>kept > start2 + <usize>ml2 - MIN_MATCH) kept = <i32>(start2 - ip) + ml2 - MIN_MATCH;
-          const correction = kept - <i32>(start2 - ip);
+          const correction = keptBeforeSecond(ip, ml, start2, ml2) - <i32>(start2 - ip);
           if (correction > 0) {
             start2 += <usize>correction;
             ref2 += <usize>correction;
@@ -479,8 +490,7 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
         // Three ascending matches: write the first, cut before the second (kept whole up to OPTIMAL_ML).
         if (start2 < ip + <usize>ml) {
           if (start2 - ip < <usize>OPTIMAL_ML) {
-            if (ml > OPTIMAL_ML) ml = OPTIMAL_ML;
-            if (ip + <usize>ml > start2 + <usize>ml2 - MIN_MATCH) ml = <i32>(start2 - ip) + ml2 - MIN_MATCH;
+            ml = keptBeforeSecond(ip, ml, start2, ml2);
             const correction = ml - <i32>(start2 - ip);
             if (correction > 0) {
               start2 += <usize>correction;
