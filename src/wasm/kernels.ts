@@ -173,6 +173,16 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
         band.rowBegin, band.rowEnd, band.originRow, band.originCol, band.strideRow, band.strideCol, band.boundary, band.fillValue,
       );
     };
+  // The LZ4 block compressors share one call shape: source, destination (room for the worst case),
+  // scratch of the compressor's size, and one parameter (acceleration, attempts or level).
+  type Lz4CompressExport = (src: number, srcLength: number, dst: number, dstCapacity: number, scratch: number, parameter: number) => number;
+  const lz4Compressor =
+    (run: Lz4CompressExport, scratchBytes: () => number) =>
+    (src: Uint8Array, dst: Uint8Array, parameter: number): number => {
+      const s = shared(src, 'src', 'Uint8Array');
+      const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
+      return run(s.byteOffset, s.length, d.byteOffset, d.length, scratch(scratchBytes()), parameter);
+    };
   return {
     /** One row band of a 2-D convolution over float64 arrays (the filter already flipped). */
     conv2dF64: { argumentNames: CONV2D_ARGUMENT_NAMES, run: conv2d('Float64Array', exports.conv2d_f64) },
@@ -181,29 +191,17 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     /** LZ4-compresses `src` into `dst` (capacity ≥ lz4CompressBound); returns the compressed length. */
     lz4CompressBlock: {
       argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'hashTable', 'acceleration'],
-      run: (src: Uint8Array, dst: Uint8Array, acceleration: number): number => {
-        const s = shared(src, 'src', 'Uint8Array');
-        const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
-        return exports.lz4_compress_block(s.byteOffset, s.length, d.byteOffset, d.length, scratch(exports.lz4HashBytes()), acceleration);
-      },
+      run: lz4Compressor(exports.lz4_compress_block, exports.lz4HashBytes),
     },
-    /** LZ4 high compression (the lz4 tool's levels 3-12): up to `attempts` earlier positions tried per position. */
+    /** LZ4 high compression (the lz4 tool's levels 3-9): up to `attempts` earlier positions tried per position. */
     lz4CompressBlockHc: {
       argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'scratch', 'attempts'],
-      run: (src: Uint8Array, dst: Uint8Array, attempts: number): number => {
-        const s = shared(src, 'src', 'Uint8Array');
-        const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
-        return exports.lz4_compress_block_hc(s.byteOffset, s.length, d.byteOffset, d.length, scratch(exports.lz4HcScratchBytes()), attempts);
-      },
+      run: lz4Compressor(exports.lz4_compress_block_hc, exports.lz4HcScratchBytes),
     },
     /** LZ4 high compression with optimal parsing (the lz4 tool's levels 10-12; `level` is one of them). */
     lz4CompressBlockOpt: {
       argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'scratch', 'level'],
-      run: (src: Uint8Array, dst: Uint8Array, level: number): number => {
-        const s = shared(src, 'src', 'Uint8Array');
-        const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
-        return exports.lz4_compress_block_opt(s.byteOffset, s.length, d.byteOffset, d.length, scratch(exports.lz4HcScratchBytes()), level);
-      },
+      run: lz4Compressor(exports.lz4_compress_block_opt, exports.lz4HcScratchBytes),
     },
     /**
      * Decompresses an LZ4 block into `out` from `offset` (up to the end of
