@@ -24,6 +24,13 @@ export interface FuzzTarget {
 
 export const GUARD = 64;
 
+/** Where a fuzz test puts its inputs and outputs: a 64 KiB input area, and an output of `capacity` bytes between guards. */
+export function fuzzArea(heap: { allocate(bytes: number): number }, capacity: number): { srcPtr: number; outPtr: number; dst: number } {
+  const srcPtr = heap.allocate(1 << 16);
+  const outPtr = heap.allocate(capacity + 2 * GUARD);
+  return { srcPtr, outPtr, dst: outPtr + GUARD };
+}
+
 /** Runs `inputs` cases; returns how many decoded successfully. */
 export function fuzzDecoder(target: FuzzTarget, inputs: number, seed: number): number {
   let state = seed >>> 0 || 1;

@@ -4,7 +4,7 @@
 // bytes on both sides stay intact).
 import * as fflate from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { GUARD, fuzzDecoder } from '../fuzz-harness.js';
+import { fuzzArea, fuzzDecoder } from '../fuzz-harness.js';
 import { bareKernels } from '../helpers.js';
 
 const FUZZ_INPUTS = 500_000;
@@ -13,10 +13,8 @@ describe('DEFLATE decoder fuzz', () => {
   it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated streams without writing outside its output`, { timeout: 180_000 }, async () => {
     const { views, heap, kernels: k } = await bareKernels();
     const scratch = heap.allocate(k.inflateScratchBytes());
-    const srcPtr = heap.allocate(1 << 16);
     const capacity = 8192;
-    const outPtr = heap.allocate(capacity + 2 * GUARD);
-    const dst = outPtr + GUARD;
+    const { srcPtr, outPtr, dst } = fuzzArea(heap, capacity);
     const seeds = [0, 1, 6, 9].flatMap((level) =>
       [12, 200, 3000].map((n) => fflate.deflateSync(new TextEncoder().encode(`seed ${n}: ` + 'abcabd xyz '.repeat(n / 10) + String(level).repeat(n % 97)), { level: level as 0 | 1 | 6 | 9 })),
     );

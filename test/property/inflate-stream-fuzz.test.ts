@@ -8,7 +8,7 @@
 // inside a block the boundary it reports lies within what it was given.
 import * as fflate from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { GUARD, fuzzDecoder } from '../fuzz-harness.js';
+import { GUARD, fuzzArea, fuzzDecoder } from '../fuzz-harness.js';
 import { bareKernels } from '../helpers.js';
 
 const FUZZ_INPUTS = 300_000;
@@ -17,10 +17,8 @@ describe('streaming DEFLATE decoder fuzz', () => {
   it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated parts without writing outside its output`, { timeout: 180_000 }, async () => {
     const { views, heap, kernels: k } = await bareKernels();
     const scratch = heap.allocate(k.inflateScratchBytes());
-    const srcPtr = heap.allocate(1 << 16);
     const capacity = 8192;
-    const outPtr = heap.allocate(capacity + 2 * GUARD);
-    const dst = outPtr + GUARD;
+    const { srcPtr, outPtr, dst } = fuzzArea(heap, capacity);
     // The harness fills the guards with 0xa5: as history, they are this dictionary.
     const dictionary = new Uint8Array(GUARD).fill(0xa5);
     const text = (n: number, level: number) => new TextEncoder().encode(`part ${n}: ` + '\u00a5\u00a5 abcabd xyz '.repeat(n / 10) + String(level).repeat(n % 97));

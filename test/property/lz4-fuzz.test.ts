@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, Pool, compress, decompress } from '../../src/index.js';
-import { GUARD, fuzzDecoder } from '../fuzz-harness.js';
+import { fuzzArea, fuzzDecoder } from '../fuzz-harness.js';
 import { bareKernels } from '../helpers.js';
 
 const FUZZ_INPUTS = 500_000;
@@ -15,10 +15,8 @@ describe('LZ4 block decoder fuzz', () => {
   it(`survives ${FUZZ_INPUTS.toLocaleString('en-US')} random and mutated blocks without writing outside its output`, { timeout: 180_000 }, async () => {
     const { views, heap, kernels: k } = await bareKernels();
     const hashTable = heap.allocate(k.lz4HashBytes());
-    const srcPtr = heap.allocate(1 << 16);
     const capacity = 4096;
-    const outPtr = heap.allocate(capacity + 2 * GUARD);
-    const dst = outPtr + GUARD;
+    const { srcPtr, outPtr, dst } = fuzzArea(heap, capacity);
     const u8 = () => views.u8;
     // Seeds: valid blocks of text-like data.
     const seeds: Uint8Array[] = [];
