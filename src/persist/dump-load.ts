@@ -39,10 +39,8 @@ type DumpCodec = keyof typeof CODEC_IDS;
 const PREFIX_BYTES = 12;
 /** dump() writes array sections to files in pieces of this many bytes. */
 const WRITE_PIECE = 8 << 20;
-/** Bytes outside the pool's memory are hashed in pieces of this many bytes. */
-const HASH_PIECE = 4 << 20;
-/** load() reads raw sections into ordinary arrays through pieces of the pool's memory of this many bytes. */
-const READ_PIECE = 8 << 20;
+/** Bytes outside the pool's memory are hashed (and raw sections loaded into ordinary arrays) in pieces of this many bytes. */
+const HASH_PIECE = 8 << 20;
 
 export interface DumpOptions {
   /** How array sections are stored: LZ4 (fast), zlib or gzip (smaller), or raw (`false`). @default 'lz4' */
@@ -292,52 +290,45 @@ function pick(arrays: TypedArray[], index: unknown): TypedArray {
 /**
  * Reads a raw section into `target` and returns its xxHash32. An array in the
  * pool's memory is read straight into and hashed by a worker. An ordinary
- * array is filled piece by piece through a reused piece of the pool's memory,
- * hashed on the way: one pass over the new array, not a read into it and then
- * a second pass to hash it. (On VMs where the first touch of memory is slow,
- * memory filled by the OS's read is slow again on its first read from user
- * space: 167 MB loaded in 1.0-1.1 s by read-then-hash, 0.7 s by pieces.)
+ * array is filled piece by piece through the pool's memory, hashed on the way:
+ * one pass over the new array, not a read into it and then a second pass to
+ * hash it. (On VMs where the first touch of memory is slow, memory filled by
+ * the OS's read is slow again on its first read from user space: 167 MB
+ * loaded in 1.0-1.1 s by read-then-hash, 0.7 s by pieces.)
  */
 async function readRawSection(reader: ByteSource, pool: Pool, offset: number, target: Uint8Array): Promise<number> {
   if (pool.isShared(target)) {
     await reader.read(offset, target);
     return checksumOf(pool, target);
   }
-  const local = await pool.mainThreadKernels();
-  const scope = pool.scope();
-  try {
-    const state = scope.allocUninitialized(Uint8Array, local.xxhashStateBytes());
-    const piece = scope.allocUninitialized(Uint8Array, Math.min(target.length, READ_PIECE));
-    local.xxhash32_reset(state.byteOffset, 0);
-    for (let at = 0; at < target.length; at += READ_PIECE) {
-      const part = piece.subarray(0, Math.min(READ_PIECE, target.length - at));
-      await reader.read(offset + at, part);
-      local.xxhash32_update(state.byteOffset, part.byteOffset, part.length);
-      target.set(part, at);
-    }
-    return local.xxhash32_digest(state.byteOffset) >>> 0;
-  } finally {
-    scope.release();
-  }
+  return hashInPieces(pool, target.length, async (piece, at) => {
+    await reader.read(offset + at, piece);
+    target.set(piece, at);
+  });
+}
+
+/** xxHash32 of bytes: in a worker when they are in the pool's memory; otherwise on this thread, piece by piece. */
+async function checksumOf(pool: Pool, bytes: Uint8Array): Promise<number> {
+  if (pool.isShared(bytes)) return pool.apply(kernels.xxhash32, [bytes, 0]);
+  return hashInPieces(pool, bytes.length, (piece, at) => piece.set(bytes.subarray(at, at + piece.length)));
 }
 
 /**
- * xxHash32 of bytes: in a worker when they are in the pool's memory; otherwise
- * on this thread, through a reused 4 MiB piece of the pool's memory, so that a
- * large array is not copied whole into the heap to be hashed.
+ * xxHash32 of `length` bytes that `fill` puts, piece after piece, into a
+ * reused piece of the pool's memory (the kernels read only that memory), so
+ * that large data is never copied whole into the heap.
  */
-async function checksumOf(pool: Pool, bytes: Uint8Array): Promise<number> {
-  if (pool.isShared(bytes)) return pool.apply(kernels.xxhash32, [bytes, 0]);
+async function hashInPieces(pool: Pool, length: number, fill: (piece: Uint8Array, at: number) => void | Promise<void>): Promise<number> {
   const local = await pool.mainThreadKernels();
   const scope = pool.scope();
   try {
     const state = scope.allocUninitialized(Uint8Array, local.xxhashStateBytes());
-    const piece = scope.allocUninitialized(Uint8Array, Math.min(bytes.length, HASH_PIECE));
+    const piece = scope.allocUninitialized(Uint8Array, Math.min(length, HASH_PIECE));
     local.xxhash32_reset(state.byteOffset, 0);
-    for (let at = 0; at < bytes.length; at += HASH_PIECE) {
-      const part = bytes.subarray(at, at + HASH_PIECE);
-      piece.set(part);
-      local.xxhash32_update(state.byteOffset, piece.byteOffset, part.length);
+    for (let at = 0; at < length; at += HASH_PIECE) {
+      const part = piece.subarray(0, Math.min(HASH_PIECE, length - at));
+      await fill(part, at);
+      local.xxhash32_update(state.byteOffset, part.byteOffset, part.length);
     }
     return local.xxhash32_digest(state.byteOffset) >>> 0;
   } finally {
