@@ -45,7 +45,7 @@ async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Arra
 export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
   if (wrapping === 'deflate') return (await deflateChunk(pool, scope, input, level, task)).slice();
   if (wrapping === 'zlib') {
-    const [body, adler] = (await allSettled<Uint8Array | number>([deflateChunk(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)])) as [Uint8Array, number];
+    const [body, adler] = await allSettled([deflateChunk(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
     const result = new Uint8Array(2 + body.length + 4);
     // CMF: deflate, 32 KiB window; FLG: the level class, and check bits making (CMF·256 + FLG) a multiple of 31.
     const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
@@ -64,7 +64,7 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
   for (let at = 0; at < input.length || chunks.length === 0; at += chunkSize) chunks.push(input.subarray(at, Math.min(input.length, at + chunkSize)));
   const members = await allSettled(
     chunks.map(async (chunk) => {
-      const [body, crc] = (await allSettled<Uint8Array | number>([deflateChunk(pool, scope, chunk, level, task), pool.apply(kernels.crc32, [chunk], task)])) as [Uint8Array, number];
+      const [body, crc] = await allSettled([deflateChunk(pool, scope, chunk, level, task), pool.apply(kernels.crc32, [chunk], task)]);
       return { body, crc, size: chunk.length };
     }),
   );

@@ -8,10 +8,10 @@
  * someone else. `allSettled` waits for every task first.
  */
 
-/** The values of `promises` in order once every one has settled, or the first failure (in input order) once they all have. */
-export async function allSettled<T>(promises: readonly Promise<T>[]): Promise<T[]> {
-  const outcomes = await Promise.allSettled(promises);
+/** As Promise.all (tuples keep their types): the values in order once every promise has settled, or the first failure (in input order) once they all have. */
+export async function allSettled<T extends readonly unknown[] | []>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const outcomes = (await Promise.allSettled(promises)) as PromiseSettledResult<unknown>[];
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) throw failure.reason;
-  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
