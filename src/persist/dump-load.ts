@@ -28,6 +28,7 @@ import { ArgumentTypeError, CorruptDataError, OutputLimitError, SerializationErr
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
 import { checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
+import { allSettled } from '../pool/settle.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 
@@ -213,7 +214,7 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
   });
   const arrays: TypedArray[] = [];
   // Settled, not raced: shared arrays are freed on failure only once no read or decode still writes into them.
-  const outcomes = await Promise.allSettled(
+  const loading = allSettled(
     sections.map(async ({ entry, Kind, offset, byteLength }, i) => {
       const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
       arrays[i] = array;
@@ -237,10 +238,11 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
       }
     }),
   );
-  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
-  if (failure) {
+  try {
+    await loading;
+  } catch (error) {
     if (options.shared) for (const array of arrays) if (array) pool.free(array);
-    throw failure.reason;
+    throw error;
   }
   return unflatten(header.value, arrays);
 }
