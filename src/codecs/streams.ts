@@ -16,7 +16,6 @@ import { ArgumentRangeError } from '../errors.js';
 import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
-import { kernels } from '../wasm/kernels.js';
 import { ChunkAccumulator, inHeap } from './bytes.js';
 import { CODECS, compress, lz4BlockKernel, lz4FrameHeader, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
@@ -132,12 +131,14 @@ export function decompressStream(options: DecompressStreamOptions = {}): Transfo
 async function lz4Block(pool: Pool, chunk: Uint8Array, compressor: ReturnType<typeof lz4BlockKernel>): Promise<Uint8Array> {
   const scope = pool.scope();
   try {
+    const local = await pool.mainThreadKernels();
     const source = inHeap(pool, scope, chunk);
-    const out = scope.allocUninitialized(Uint8Array, (await pool.mainThreadKernels()).lz4CompressBound(chunk.length));
+    const out = scope.allocUninitialized(Uint8Array, local.lz4CompressBound(chunk.length));
     const length = await pool.apply(compressor.kernel, [source, out, compressor.parameter]);
     const stored = length >= chunk.length;
     const payload = stored ? source : out.subarray(0, length);
-    const checksum = await pool.apply(kernels.xxhash32, [payload, 0]);
+    // Hashed here, as compress() does: a second task per block would cost a round trip to a worker.
+    const checksum = local.xxhash32(payload.byteOffset, payload.length, 0) >>> 0;
     const block = new Uint8Array(4 + payload.length + 4);
     const view = new DataView(block.buffer);
     view.setUint32(0, blockSizeWord(payload.length, stored), true);
