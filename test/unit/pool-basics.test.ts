@@ -41,6 +41,26 @@ describe('Pool basics', () => {
     }
   });
 
+  it("starts a burst's first task while the submitting thread is still busy, not when it yields", async () => {
+    // The worker sleeps (idle well past its polling time); the first task is submitted and this thread
+    // then stays busy, as it is while it dispatches a long burst (33 conv2d calls take ~0.5 ms): the task
+    // must start meanwhile, woken at its submission rather than at the burst's end.
+    const single = new Pool({ workers: 1 });
+    try {
+      await single.ready;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = single.alloc(Int32Array, 1);
+      const done = single.apply((flag: Int32Array) => Atomics.store(flag, 0, 1), [started]);
+      const until = performance.now() + 2000;
+      while (Atomics.load(started, 0) === 0 && performance.now() < until);
+      expect(Atomics.load(started, 0)).toBe(1);
+      await done;
+      single.free(started);
+    } finally {
+      await single.terminate();
+    }
+  });
+
   it('maps an empty list to an empty list', async () => {
     expect(await pool.map((x: number) => x, [])).toEqual([]);
   });
