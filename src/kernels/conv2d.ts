@@ -117,7 +117,7 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
   };
   const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
   for (let rowBegin = 0; rowBegin < outRows; rowBegin += bandRows) {
-    calls.push([image.data, flipped, out.data, packConv2dBand({ ...geometry, rowBegin, rowEnd: Math.min(outRows, rowBegin + bandRows) })]);
+    calls.push([image.data, flipped, out.data, packConv2dBand(geometry, rowBegin, Math.min(outRows, rowBegin + bandRows))]);
   }
   const task = { signal: options.signal, timeout: options.timeout };
   try {

@@ -75,7 +75,7 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
   const geometry = { m, n, k, lda: a.cols, ldb: b.cols, ldc: n, transA, transB, alpha, beta };
   const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
   for (let rowBegin = 0; rowBegin < m; rowBegin += bandRows) {
-    calls.push([a.data, b.data, out.data, packMatmulBand({ ...geometry, rowBegin, rowEnd: Math.min(m, rowBegin + bandRows) })]);
+    calls.push([a.data, b.data, out.data, packMatmulBand(geometry, rowBegin, Math.min(m, rowBegin + bandRows))]);
   }
   const kernel = Kind === Float64Array ? kernels.matmulF64 : kernels.matmulF32;
   try {

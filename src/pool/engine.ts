@@ -401,6 +401,9 @@ export class PoolEngine {
 
   /** Settles completions until nothing is in flight, sleeping on MAIN_WAKE while the completion ring is empty. */
   private async pumpLoop(): Promise<void> {
+    // Started by a burst's first submission: let the rest of the burst be dispatched before polling
+    // (the poll's spin would otherwise hold up every submission after the first).
+    await null;
     const words = this.views.i32;
     let lastYield = performance.now();
     while (this.inFlight > 0) {

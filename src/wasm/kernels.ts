@@ -72,15 +72,23 @@ export interface MatmulBand {
   rowEnd: number;
 }
 
+/** A band's geometry without its rows: what every band of one call shares. */
+export type MatmulGeometry = Omit<MatmulBand, 'rowBegin' | 'rowEnd'>;
+
 /**
- * Bands travel as flat lists of numbers, in these orders: an argument list
- * without keys fits in a task slot (an object with keys would spill to the
- * heap on every call).
+ * Bands travel as flat lists of numbers: an argument list without keys fits
+ * in a task slot (an object with keys would spill to the heap on every call).
+ * Pack and unpack name every field (no loops over key lists, no spread): they
+ * run once per task, on the main thread and in the worker. They must agree on
+ * the order; a test round-trips them.
  */
-const MATMUL_FIELDS = ['m', 'n', 'k', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'rowBegin', 'rowEnd'] as const satisfies readonly (keyof MatmulBand)[];
-export const packMatmulBand = (band: MatmulBand): number[] => MATMUL_FIELDS.map((field) => Number(band[field]));
-const unpackMatmulBand = (values: readonly number[]): MatmulBand =>
-  Object.fromEntries(MATMUL_FIELDS.map((field, i) => [field, field === 'transA' || field === 'transB' ? values[i] === 1 : values[i]])) as unknown as MatmulBand;
+export const packMatmulBand = (g: MatmulGeometry, rowBegin: number, rowEnd: number): number[] => [
+  g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.transA ? 1 : 0, g.transB ? 1 : 0, g.alpha, g.beta, rowBegin, rowEnd,
+];
+export const unpackMatmulBand = (v: readonly number[]): MatmulBand => ({
+  m: v[0]!, n: v[1]!, k: v[2]!, lda: v[3]!, ldb: v[4]!, ldc: v[5]!, transA: v[6] === 1, transB: v[7] === 1,
+  alpha: v[8]!, beta: v[9]!, rowBegin: v[10]!, rowEnd: v[11]!,
+});
 
 const MATMUL_ARGUMENT_NAMES = ['a', 'b', 'c', 'm', 'n', 'k', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'rowBegin', 'rowEnd', 'scratch'] as const;
 
@@ -113,13 +121,18 @@ export interface Conv2dBand {
   fillValue: number;
 }
 
-const CONV2D_FIELDS = [
-  'rows', 'cols', 'filterRows', 'filterCols', 'outRows', 'outCols', 'rowBegin', 'rowEnd',
-  'originRow', 'originCol', 'strideRow', 'strideCol', 'boundary', 'fillValue',
-] as const satisfies readonly (keyof Conv2dBand)[];
-export const packConv2dBand = (band: Conv2dBand): number[] => CONV2D_FIELDS.map((field) => band[field]);
-const unpackConv2dBand = (values: readonly number[]): Conv2dBand =>
-  Object.fromEntries(CONV2D_FIELDS.map((field, i) => [field, values[i]])) as unknown as Conv2dBand;
+/** A band's geometry without its rows: what every band of one call shares. */
+export type Conv2dGeometry = Omit<Conv2dBand, 'rowBegin' | 'rowEnd'>;
+
+/** As packMatmulBand: a flat list, every field named, pack and unpack in one order. */
+export const packConv2dBand = (g: Conv2dGeometry, rowBegin: number, rowEnd: number): number[] => [
+  g.rows, g.cols, g.filterRows, g.filterCols, g.outRows, g.outCols, rowBegin, rowEnd,
+  g.originRow, g.originCol, g.strideRow, g.strideCol, g.boundary, g.fillValue,
+];
+export const unpackConv2dBand = (v: readonly number[]): Conv2dBand => ({
+  rows: v[0]!, cols: v[1]!, filterRows: v[2]!, filterCols: v[3]!, outRows: v[4]!, outCols: v[5]!, rowBegin: v[6]!, rowEnd: v[7]!,
+  originRow: v[8]!, originCol: v[9]!, strideRow: v[10]!, strideCol: v[11]!, boundary: v[12]!, fillValue: v[13]!,
+});
 
 const CONV2D_ARGUMENT_NAMES = [
   'image', 'rows', 'cols', 'filter', 'filterRows', 'filterCols', 'out', 'outRows', 'outCols',

@@ -103,12 +103,12 @@ describe('matmul', () => {
   it('the kernel itself refuses dimensions that do not fit the arrays it was given', async () => {
     const a = pool.alloc(Float64Array, 4);
     const error = (await pool
-      .apply(kernels.matmulF64, [a, a, a, packMatmulBand({ m: 3, n: 3, k: 3, lda: 3, ldb: 3, ldc: 3, transA: false, transB: false, alpha: 1, beta: 0, rowBegin: 0, rowEnd: 3 })])
+      .apply(kernels.matmulF64, [a, a, a, packMatmulBand({ m: 3, n: 3, k: 3, lda: 3, ldb: 3, ldc: 3, transA: false, transB: false, alpha: 1, beta: 0 }, 0, 3)])
       .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ArgumentRangeError);
     expect(error.message).toMatch(/`a` must hold at least 9 elements/);
     const bad = (await pool
-      .apply(kernels.matmulF64, [a, a, a, packMatmulBand({ m: 2, n: 2, k: 2, lda: 1, ldb: 2, ldc: 2, transA: false, transB: false, alpha: 1, beta: 0, rowBegin: 0, rowEnd: 2 })])
+      .apply(kernels.matmulF64, [a, a, a, packMatmulBand({ m: 2, n: 2, k: 2, lda: 1, ldb: 2, ldc: 2, transA: false, transB: false, alpha: 1, beta: 0 }, 0, 2)])
       .catch((e: unknown) => e)) as Error;
     expect(bad).toBeInstanceOf(KernelError);
     expect(bad.message).toMatch(/kernel matmulF64: `lda` is out of range; got 1/);
