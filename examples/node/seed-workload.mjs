@@ -100,28 +100,38 @@ export async function runSeedWorkload({ workers, iterations = 10, burns = 2, siz
 
 /**
  * The workload on a pool per entry of `workerCounts`, all prepared first and
- * their maps interleaved (map i on every pool, then map i + 1): a machine
- * whose speed drifts during the run (a shared VM) then weighs on every
- * worker count alike, so their ratio stays fair. Returns one result per
- * count, as runSeedWorkload's. `onIteration(workers, index, seconds)`.
+ * their maps interleaved (see interleaveRuns). Returns one result per count,
+ * as runSeedWorkload's. `onIteration(workers, index, seconds)`.
  */
 export async function runSeedWorkloads({ workerCounts, iterations = 10, burns = 2, size = 1000, mem = 32 * 1024 * 1024, onIteration = () => {} }) {
   const runs = [];
   try {
     for (const workers of workerCounts) runs.push(await prepareSeedRun({ workers, size, mem }));
-    const times = runs.map(() => []);
-    for (let iteration = 0; iteration < burns + iterations; iteration++) {
-      for (const [r, run] of runs.entries()) {
-        // A pause between pools: the other pool's workers poll for a while after their last task (see
-        // spinMicros) and would compete with this map for the cores.
-        if (runs.length > 1) await new Promise((resolve) => setTimeout(resolve, 5));
-        const seconds = await run.map();
-        if (iteration >= burns) times[r].push(seconds);
-        onIteration(run.workers, iteration, seconds);
-      }
-    }
-    return runs.map((run, r) => summary(run, times[r], run.check()));
+    return await interleaveRuns(runs, { iterations, burns, onIteration: (run, index, seconds) => onIteration(run.workers, index, seconds) });
   } finally {
     await Promise.all(runs.map((run) => run.close()));
   }
+}
+
+/**
+ * Runs `burns + iterations` maps of each prepared run (prepareSeedRun's
+ * interface: map(), check(), workers, nimages), interleaved: map i on every
+ * run, then map i + 1. A machine whose speed drifts during the run (a shared
+ * VM) then weighs on every run alike, so their ratios stay fair. Returns one
+ * result per run (timed maps' seconds, mean, std, check); does not close them.
+ * `onIteration(run, index, seconds)` is called after each map.
+ */
+export async function interleaveRuns(runs, { iterations = 10, burns = 2, onIteration = () => {} } = {}) {
+  const times = runs.map(() => []);
+  for (let iteration = 0; iteration < burns + iterations; iteration++) {
+    for (const [r, run] of runs.entries()) {
+      // A pause between runs: the previous run's workers poll for a while after their last task (see
+      // spinMicros) and would compete with this map for the cores.
+      if (runs.length > 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      const seconds = await run.map();
+      if (iteration >= burns) times[r].push(seconds);
+      onIteration(run, iteration, seconds);
+    }
+  }
+  return runs.map((run, r) => summary(run, times[r], run.check()));
 }
