@@ -35,15 +35,12 @@ export function wakeWorker(words: Int32Array, index: number): boolean {
   return true;
 }
 
-/** Wakes up to `count` sleeping workers among the first `workers`, starting at `from` (for fairness). Returns how many it woke. */
-export function wakeSleepingWorkers(words: Int32Array, workers: number, count: number, from: number): number {
-  let woken = 0;
-  for (let k = 0; k < workers && woken < count; k++) {
-    if (wakeWorker(words, (from + k) % workers)) woken++;
+/** Wakes up to `count` sleeping workers among the first `workers`, starting at `from` (for fairness). */
+export function wakeSleepingWorkers(words: Int32Array, workers: number, count: number, from: number): void {
+  for (let k = 0; k < workers && count > 0; k++) {
+    if (wakeWorker(words, (from + k) % workers)) count--;
   }
-  return woken;
 }
-
 /** Wakes every worker (shutdown). */
 export function wakeAllWorkers(words: Int32Array, workers: number): void {
   for (let i = 0; i < workers; i++) {

@@ -43,7 +43,7 @@ describe('Pool basics', () => {
 
   it("starts a burst's first task while the submitting thread is still busy, not when it yields", async () => {
     // The worker sleeps (idle well past its polling time); the first task is submitted and this thread
-    // then stays busy, as it is while it dispatches a long burst (33 conv2d calls take ~0.5 ms): the task
+    // then stays busy, as it is while it dispatches a long burst (33 conv2d calls take 0.2-0.3 ms): the task
     // must start meanwhile, woken at its submission rather than at the burst's end.
     const single = new Pool({ workers: 1 });
     try {
@@ -58,6 +58,29 @@ describe('Pool basics', () => {
       single.free(started);
     } finally {
       await single.terminate();
+    }
+  });
+
+  it("wakes a second worker for a burst's shared task when the worker woken for it also got private tasks", async () => {
+    // Fresh pool, both workers asleep. The shared task's early wake-up goes to worker 0; a static map then
+    // gives worker 0 a long private task, which it takes first (its own ring before the shared one). The
+    // shared task must still start at once, on worker 1, not wait for worker 0.
+    const two = new Pool({ workers: 2 });
+    try {
+      await two.ready;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const busy = (ms: number) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until);
+        return ms;
+      };
+      const start = performance.now();
+      const shared = two.apply(busy, [0]).then(() => performance.now() - start);
+      const pinned = two.map(busy, [600], { schedule: 'static' });
+      expect(await shared).toBeLessThan(400);
+      expect(await pinned).toEqual([600]);
+    } finally {
+      await two.terminate();
     }
   });
 
