@@ -22,11 +22,15 @@ export function machine() {
     platform: `${os.platform()} ${os.arch()}`,
     commit,
     date: new Date().toISOString(),
+    // Settings that change what new memory costs (README, docs/performance.md): a run under them is not
+    // comparable with one without.
+    memoryEnvironment: Object.fromEntries(Object.entries(process.env).filter(([key]) => key === 'GLIBC_TUNABLES' || key.startsWith('MALLOC_'))),
   };
 }
 
 export function describeMachine(m = machine()) {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.runtime}, ${m.kernels} kernels, commit ${m.commit}`;
+  const environment = Object.entries(m.memoryEnvironment ?? {}).map(([key, value]) => `${key}=${value}`);
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.runtime}, ${m.kernels} kernels, commit ${m.commit}${environment.length ? `, ${environment.join(' ')}` : ''}`;
 }
 
 export const median = (values) => {
