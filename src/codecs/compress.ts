@@ -137,7 +137,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
       calls.push([source, out.subarray(i * bound, (i + 1) * bound), block.parameter]);
       tasks.push(pool.apply(block.kernel, calls[i]!, taskOptions));
       if (state) local.xxhash32_update(state.byteOffset, source.byteOffset, source.length);
-      await null; // the pool wakes a sleeping worker in a microtask: now, not after the loop
+      await null; // ends the burst: the next block's submission wakes another sleeping worker at once, not after the loop
     }
     const lengths = await allSettled(tasks);
     const header = await lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum });
