@@ -3,6 +3,13 @@ import { Pool, task } from '../../src/index.js';
 
 const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
 
+/** A task that keeps its worker busy for `ms` milliseconds (self-contained: it runs in the worker). */
+const busy = (ms: number): number => {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+  return ms;
+};
+
 describe('Pool basics', () => {
   const pool = new Pool({ workers: 2 });
   afterAll(() => pool.terminate());
@@ -25,11 +32,6 @@ describe('Pool basics', () => {
     const single = new Pool({ workers: 1 });
     try {
       await single.ready;
-      const busy = (ms: number) => {
-        const until = Date.now() + ms;
-        while (Date.now() < until);
-        return ms;
-      };
       const start = performance.now();
       const quick = single.apply(busy, [0]);
       const slow = [300, 300, 300].map((ms) => single.apply(busy, [ms]));
@@ -69,11 +71,6 @@ describe('Pool basics', () => {
     try {
       await two.ready;
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const busy = (ms: number) => {
-        const until = Date.now() + ms;
-        while (Date.now() < until);
-        return ms;
-      };
       const start = performance.now();
       const shared = two.apply(busy, [0]).then(() => performance.now() - start);
       const pinned = two.map(busy, [600], { schedule: 'static' });
