@@ -40,7 +40,7 @@ import { spawnWorker } from '#platform';
 import { kernelModule } from '../wasm/kernel-module.js';
 import type { SpawnOptions, WorkerHandle, WorkerInit } from '../platform/types.js';
 import { SlotRing } from '../queue/ring.js';
-import { MAIN_POLL_MS, wakeAllWorkers, wakeSleepingWorkers, wakeWorker, waitForChange } from '../queue/wake.js';
+import { MAIN_POLL_MS, wakeAllWorkers, wakeOneSleepingWorker, wakeSleepingWorkers, wakeWorker, waitForChange } from '../queue/wake.js';
 import { WireReader, WireWriter, type ErrorRecord } from '../wire/codec.js';
 import { rebuildError } from '../wire/errors.js';
 import { FunctionRegistry } from './task-function.js';
@@ -377,16 +377,8 @@ export class PoolEngine {
       if (wakeWorker(words, worker)) this.wakeTargets.delete(worker);
       return;
     }
-    const workers = this.options.workers;
-    const from = this.wakeCursor++;
-    for (let k = 0; k < workers; k++) {
-      const index = (from + k) % workers;
-      if (wakeWorker(words, index)) {
-        this.wakeShared--;
-        this.wokenForShared = index;
-        return;
-      }
-    }
+    this.wokenForShared = wakeOneSleepingWorker(words, this.options.workers, this.wakeCursor++);
+    if (this.wokenForShared >= 0) this.wakeShared--;
   }
 
   /**

@@ -41,6 +41,16 @@ export function wakeSleepingWorkers(words: Int32Array, workers: number, count: n
     if (wakeWorker(words, (from + k) % workers)) count--;
   }
 }
+
+/** Wakes the first sleeping worker among the first `workers`, starting at `from`. Returns its index, or -1 if none slept. */
+export function wakeOneSleepingWorker(words: Int32Array, workers: number, from: number): number {
+  for (let k = 0; k < workers; k++) {
+    const index = (from + k) % workers;
+    if (wakeWorker(words, index)) return index;
+  }
+  return -1;
+}
+
 /** Wakes every worker (shutdown). */
 export function wakeAllWorkers(words: Int32Array, workers: number): void {
   for (let i = 0; i < workers; i++) {
