@@ -1,7 +1,9 @@
 // The seed's image-convolution benchmark (seed 002) side by side: wyvern
 // (conv2d over shared memory) and the Python original (multiprocessing Pool
 // with spawn, scipy.signal.convolve2d; bench/reference/scipy_seed.py, run
-// when Debian's /usr/bin/python3 has SciPy), with 1 and N workers.
+// when Debian's /usr/bin/python3 has SciPy), with 1 and N workers, and the
+// same kernel on bare threads (bench/peers/bare-seed.mjs): what the machine
+// allows from 1 to N workers, measured in the same run.
 // 33 images of 1000 × 1000, 2 burn-in and 10 timed maps: mean and std.
 //
 //   node bench/seed-convolution.bench.mjs [--iterations 10] [--burns 2] [--skip-python]
