@@ -378,7 +378,6 @@ export class PoolEngine {
       return;
     }
     this.wokenForShared = wakeOneSleepingWorker(words, this.options.workers, this.wakeCursor++);
-    if (this.wokenForShared >= 0) this.wakeShared--;
   }
 
   /**
@@ -390,13 +389,13 @@ export class PoolEngine {
   private readonly wakeForNewWork = (): void => {
     this.wakeScheduled = false;
     const words = this.views.i32;
-    // The worker woken for the burst's first shared task also got private tasks, which it takes first:
-    // the shared task needs another worker after all.
-    if (this.wokenForShared >= 0 && this.wakeTargets.has(this.wokenForShared)) this.wakeShared++;
+    // The worker woken for the burst's first shared task counts for one of them, unless it also got
+    // private tasks: it takes those first, and the shared task needs another worker after all.
+    const wokenEarly = this.wokenForShared >= 0 && !this.wakeTargets.has(this.wokenForShared) ? 1 : 0;
     this.wokenForShared = -1;
     for (const worker of this.wakeTargets) wakeWorker(words, worker);
     this.wakeTargets.clear();
-    if (this.wakeShared > 0) wakeSleepingWorkers(words, this.options.workers, this.wakeShared, this.wakeCursor++);
+    if (this.wakeShared > wokenEarly) wakeSleepingWorkers(words, this.options.workers, this.wakeShared - wokenEarly, this.wakeCursor++);
     this.wakeShared = 0;
   };
 
