@@ -168,26 +168,7 @@ export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCa
         ip--;
         match--;
       }
-      // Extend forwards: eight bytes at a time, then byte by byte near the limit.
-      let matchEnd = ip + MIN_MATCH;
-      let ref = match + MIN_MATCH;
-      let mismatchFound = false;
-      while (matchEnd + 8 <= matchLimit) {
-        const diff = load<u64>(matchEnd) ^ load<u64>(ref);
-        if (diff) {
-          matchEnd += <usize>(ctz<u64>(diff) >> 3);
-          mismatchFound = true; // `ref` no longer follows matchEnd: do not compare further
-          break;
-        }
-        matchEnd += 8;
-        ref += 8;
-      }
-      if (!mismatchFound) {
-        while (matchEnd < matchLimit && load<u8>(matchEnd) == load<u8>(ref)) {
-          matchEnd++;
-          ref++;
-        }
-      }
+      const matchEnd = matchEndOf(ip, match, matchLimit);
       op = writeSequence(op, anchor, ip, match, matchEnd, srcEnd, dstEnd);
       ip = matchEnd;
       anchor = ip;
