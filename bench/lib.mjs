@@ -2,6 +2,7 @@
 import { execSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import v8 from 'node:v8';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelVariant } from '../build/dist/node.js';
@@ -26,6 +27,16 @@ export function machine() {
     // comparable with one without.
     memoryEnvironment: Object.fromEntries(Object.entries(process.env).filter(([key]) => key === 'GLIBC_TUNABLES' || key.startsWith('MALLOC_'))),
   };
+}
+
+/**
+ * The kernels' module as the pools run it: the same build (kernelVariant()),
+ * compiled with V8's optimising tier up front as src/platform/node.ts does. For
+ * benchmarks that call the kernels' exports without a pool.
+ */
+export function poolKernelModule() {
+  v8.setFlagsFromString('--no-wasm-dynamic-tiering');
+  return new WebAssembly.Module(readFileSync(new URL(`../build/wasm/${kernelVariant() === 'relaxed' ? 'kernels-relaxed' : 'kernels'}.wasm`, import.meta.url)));
 }
 
 export function describeMachine(m = machine()) {

@@ -6,18 +6,18 @@
 //
 //   node bench/lz4-kernel.bench.mjs [--mib 32] [--repeats 5]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
-import { Pool, kernelVariant, kernels } from '../build/dist/node.js';
-import { describeMachine, median, printTable, saveResults, textCorpusInto } from './lib.mjs';
+import { Pool, kernels } from '../build/dist/node.js';
+import { describeMachine, median, poolKernelModule, printTable, saveResults, textCorpusInto } from './lib.mjs';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '32' }, repeats: { type: 'string', default: '5' } } });
 const SIZE = Number(values.mib) * 2 ** 20;
-// The build pools run here (kernelVariant() also turns on what the engine needs for it).
-const module = new WebAssembly.Module(readFileSync(new URL(`../build/wasm/${kernelVariant() === 'relaxed' ? 'kernels-relaxed' : 'kernels'}.wasm`, import.meta.url)));
+// The build pools run here, compiled as they compile it.
+const module = poolKernelModule();
 const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
 const { exports: k } = new WebAssembly.Instance(module, { env: { memory }, wyvern: { kernelError: (code) => { throw new Error(`kernel error ${code}`); } } });
 const HEAP_START = k.heapStart();

@@ -7,13 +7,10 @@
 //
 // prepareBareSeedRun() returns the interface of prepareSeedRun() in
 // examples/node/seed-workload.mjs, so both interleave in one run.
-import { readFileSync } from 'node:fs';
-import v8 from 'node:v8';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { kernelVariant } from '../../build/dist/node.js';
 import { normalRandom, referenceOutput } from '../../examples/node/seed-workload.mjs';
+import { poolKernelModule } from '../lib.mjs';
 
-const KERNEL_FILES = { relaxed: 'kernels-relaxed.wasm', baseline: 'kernels.wasm' };
 // Control words: [0] map number (workers wait on it), [1] next image, [2] images done.
 const MAP = 0;
 const NEXT = 1;
@@ -45,8 +42,7 @@ export async function prepareBareSeedRun({ workers, size = 1000, mem = 32 * 1024
   const filters = Array.from({ length: nimages }, () => Array.from({ length: 4 }, () => Array.from({ length: 4 }, random)));
   filters.forEach((filter, k) => filter.flat().forEach((value, i) => (f64[filterBase / 8 + k * 16 + 15 - i] = value)));
 
-  v8.setFlagsFromString('--no-wasm-dynamic-tiering'); // as the pools compile their kernels
-  const module = await WebAssembly.compile(readFileSync(new URL(`../../build/wasm/${KERNEL_FILES[kernelVariant()]}`, import.meta.url)));
+  const module = poolKernelModule();
   const control = new Int32Array(new SharedArrayBuffer(64));
   const layout = { nimages, size, outSize, imageBase, imageBytes, outBase, outBytes, filterBase };
   // A thread that fails (or exits) after starting ends the map in progress with its error, not a hang.
