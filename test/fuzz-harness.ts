@@ -23,6 +23,8 @@ export interface FuzzTarget {
 }
 
 export const GUARD = 64;
+/** What the guards are filled with: any other byte there was written by the code under test. */
+export const GUARD_BYTE = 0xa5;
 
 /** Where a fuzz test puts its inputs and outputs: a 64 KiB input area, and an output of `capacity` bytes between guards. */
 export function fuzzArea(heap: { allocate(bytes: number): number }, capacity: number): { srcPtr: number; outPtr: number; dst: number } {
@@ -51,7 +53,7 @@ export function fuzzDecoder(target: FuzzTarget, inputs: number, seed: number): n
       }
       if (next() % 4 === 0) input = input.subarray(0, next() % (input.length + 1));
     }
-    views.u8.fill(0xa5, outPtr, outPtr + capacity + 2 * GUARD);
+    views.u8.fill(GUARD_BYTE, outPtr, outPtr + capacity + 2 * GUARD);
     views.u8.set(input, srcPtr);
     const cap = next() % (capacity + 1);
     const result = target.decode(input.length, cap);
@@ -64,9 +66,9 @@ export function fuzzDecoder(target: FuzzTarget, inputs: number, seed: number): n
     }
     const memory = views.u8;
     for (let g = 0; g < GUARD; g++) {
-      if (memory[outPtr + g] !== 0xa5 || memory[dst + capacity + g] !== 0xa5) throw new Error(`write outside the output for input #${n}: ${Array.from(input)}`);
+      if (memory[outPtr + g] !== GUARD_BYTE || memory[dst + capacity + g] !== GUARD_BYTE) throw new Error(`write outside the output for input #${n}: ${Array.from(input)}`);
     }
-    for (let i = dst + cap; i < dst + capacity; i++) if (memory[i] !== 0xa5) throw new Error(`write past the capacity for input #${n}: ${Array.from(input)}`);
+    for (let i = dst + cap; i < dst + capacity; i++) if (memory[i] !== GUARD_BYTE) throw new Error(`write past the capacity for input #${n}: ${Array.from(input)}`);
   }
   return decoded;
 }

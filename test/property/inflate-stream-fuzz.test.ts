@@ -8,7 +8,7 @@
 // inside a block the boundary it reports lies within what it was given.
 import * as fflate from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { GUARD, fuzzArea, fuzzDecoder } from '../fuzz-harness.js';
+import { GUARD, GUARD_BYTE, fuzzArea, fuzzDecoder } from '../fuzz-harness.js';
 import { bareKernels } from '../helpers.js';
 
 const FUZZ_INPUTS = 300_000;
@@ -19,8 +19,8 @@ describe('streaming DEFLATE decoder fuzz', () => {
     const scratch = heap.allocate(k.inflateScratchBytes());
     const capacity = 8192;
     const { srcPtr, outPtr, dst } = fuzzArea(heap, capacity);
-    // The harness fills the guards with 0xa5: as history, they are this dictionary.
-    const dictionary = new Uint8Array(GUARD).fill(0xa5);
+    // The harness fills the guards with GUARD_BYTE: as history, they are this dictionary.
+    const dictionary = new Uint8Array(GUARD).fill(GUARD_BYTE);
     const text = (n: number, level: number) => new TextEncoder().encode(`part ${n}: ` + '\u00a5\u00a5 abcabd xyz '.repeat(n / 10) + String(level).repeat(n % 97));
     const seeds = [0, 1, 6, 9].flatMap((level) =>
       [12, 200, 3000].flatMap((n) => [

@@ -6,10 +6,8 @@
 // and write a block that decodes back to the input.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { GUARD, GUARD_BYTE } from '../fuzz-harness.js';
 import { bareKernels } from '../helpers.js';
-
-const GUARD = 64;
-const GUARD_BYTE = 0xa5;
 
 /** Inputs with the literal runs and matches of every length the copies must handle, near both ends. */
 const inputs = fc.oneof(

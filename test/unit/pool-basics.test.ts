@@ -3,6 +3,21 @@ import { Pool, task } from '../../src/index.js';
 
 const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
 
+/**
+ * Runs `body` on a pool of its own, once it is ready and, after `idleMs`, its
+ * workers have stopped polling and sleep; terminates the pool afterwards.
+ */
+async function withOwnPool(workers: number, idleMs: number, body: (pool: Pool) => Promise<void>): Promise<void> {
+  const own = new Pool({ workers });
+  try {
+    await own.ready;
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
+    await body(own);
+  } finally {
+    await own.terminate();
+  }
+}
+
 /** A task that keeps its worker busy for `ms` milliseconds (self-contained: it runs in the worker). */
 const busy = (ms: number): number => {
   const until = Date.now() + ms;
@@ -29,28 +44,21 @@ describe('Pool basics', () => {
   it('reports a finished task while its worker goes on with queued ones, not when the queue drains', async () => {
     // One worker: a quick task, then three 300 ms ones queued behind it. The quick one's completion is
     // left for the main thread's poll (the worker has more queued work): it must still arrive at once.
-    const single = new Pool({ workers: 1 });
-    try {
-      await single.ready;
+    await withOwnPool(1, 0, async (single) => {
       const start = performance.now();
       const quick = single.apply(busy, [0]);
       const slow = [300, 300, 300].map((ms) => single.apply(busy, [ms]));
       expect(await quick).toBe(0);
       expect(performance.now() - start).toBeLessThan(250);
       expect(await Promise.all(slow)).toEqual([300, 300, 300]);
-    } finally {
-      await single.terminate();
-    }
+    });
   });
 
   it("starts a burst's first task while the submitting thread is still busy, not when it yields", async () => {
     // The worker sleeps (idle well past its polling time); the first task is submitted and this thread
     // then stays busy, as it is while it dispatches a long burst (33 conv2d calls take 0.2-0.3 ms): the task
     // must start meanwhile, woken at its submission rather than at the burst's end.
-    const single = new Pool({ workers: 1 });
-    try {
-      await single.ready;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await withOwnPool(1, 50, async (single) => {
       const started = single.alloc(Int32Array, 1);
       const done = single.apply((flag: Int32Array) => Atomics.store(flag, 0, 1), [started]);
       const until = performance.now() + 2000;
@@ -58,27 +66,20 @@ describe('Pool basics', () => {
       expect(Atomics.load(started, 0)).toBe(1);
       await done;
       single.free(started);
-    } finally {
-      await single.terminate();
-    }
+    });
   });
 
   it("wakes a second worker for a burst's shared task when the worker woken for it also got private tasks", async () => {
     // Fresh pool, both workers asleep. The shared task's early wake-up goes to worker 0; a static map then
     // gives worker 0 a long private task, which it takes first (its own ring before the shared one). The
     // shared task must still start at once, on worker 1, not wait for worker 0.
-    const two = new Pool({ workers: 2 });
-    try {
-      await two.ready;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await withOwnPool(2, 50, async (two) => {
       const start = performance.now();
       const shared = two.apply(busy, [0]).then(() => performance.now() - start);
       const pinned = two.map(busy, [600], { schedule: 'static' });
       expect(await shared).toBeLessThan(400);
       expect(await pinned).toEqual([600]);
-    } finally {
-      await two.terminate();
-    }
+    });
   });
 
   it('maps an empty list to an empty list', async () => {
