@@ -42,19 +42,38 @@ export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHan
   }
   const scriptUrl = new URL('../../build/worker/browser.js', import.meta.url);
   const worker = new Worker(scriptUrl, { type: 'module', name: `wyvern-${init.workerIndex}` });
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  const lifeLock = locks ? `wyvern-worker-${crypto.randomUUID()}` : undefined;
   const exitListeners: ((code: number, error?: Error) => void)[] = [];
   let exited = false;
-  const exit = (code: number, error?: Error): void => {
+  // terminate() returns at once, but the worker's thread may run on for a while (a busy one until it is
+  // interrupted): the pool must not reuse the slots it was running before then, or that thread's late
+  // finish lands in a task that took the slot since (seen in Chromium: a new task resolved with the
+  // abandoned one's result). The worker holds a Web Lock for its life; it is granted here once the
+  // worker is gone; the page then keeps it, so that a worker terminated before it took the lock never
+  // gets past its start. Without Web Locks, the exit is reported at once.
+  let reported = false;
+  const report = (code: number, error?: Error): void => {
+    if (reported) return;
+    reported = true;
+    for (const listener of exitListeners) listener(code, error);
+  };
+  const exit = (code: number, error?: Error, immediately = false): void => {
+    if (immediately) queueMicrotask(() => report(code, error));
     if (exited) return;
     exited = true;
     worker.terminate();
-    for (const listener of exitListeners) listener(code, error);
+    if (!locks || !lifeLock) return queueMicrotask(() => report(code, error));
+    void locks.request(lifeLock, () => {
+      report(code, error);
+      return new Promise<never>(() => {});
+    });
   };
   worker.addEventListener('error', (event) => {
     event.preventDefault();
     exit(1, new Error(event.message || 'worker failed'));
   });
-  worker.postMessage(init);
+  worker.postMessage({ ...init, lifeLock } satisfies WorkerInit);
   return {
     onMessage: (listener) =>
       worker.addEventListener('message', (event) => {
@@ -64,8 +83,8 @@ export function spawnWorker(init: WorkerInit, _options: SpawnOptions): WorkerHan
         else listener(message);
       }),
     onExit: (listener) => void exitListeners.push(listener),
-    // terminate() is synchronous in browsers: report the exit ourselves.
-    terminate: () => queueMicrotask(() => exit(0)),
+    // Browsers send no exit event: exit() reports it once the worker is gone (or at once, if asked).
+    terminate: (immediately) => exit(0, undefined, immediately),
     setKeepAlive: () => {},
   };
 }

@@ -15,6 +15,12 @@ export interface WorkerInit {
   /** Microseconds an idle worker polls the rings before it sleeps. */
   spinMicros: number;
   initializer?: { kind: 'inline'; source: string; args: unknown[] } | { kind: 'module'; url: string; exportName: string; args: unknown[] };
+  /**
+   * Browsers: the name of a Web Lock the worker holds for its whole life, so
+   * that the page learns when a terminated worker is really gone (its locks go
+   * with it). Set by the platform module, not by the pool.
+   */
+  lifeLock?: string;
 }
 
 /** Messages on the control channel, worker → main. The hot path never uses it. */
@@ -31,7 +37,13 @@ export interface WorkerHandle {
   onMessage(listener: (message: WorkerMessage) => void): void;
   /** Called once when the worker is gone, with a reason when it did not leave by itself. */
   onExit(listener: (exitCode: number, error?: Error) => void): void;
-  terminate(): void;
+  /**
+   * Stops the worker. Its exit is reported once its thread is gone, which in
+   * browsers can be seconds later (a busy or sleeping worker runs on until
+   * the browser forces it to stop); `immediately` reports it at once, for a
+   * pool shutting down that reuses nothing the worker could still write.
+   */
+  terminate(immediately?: boolean): void;
   /** Node: whether the worker keeps the process alive. Browsers: no-op. */
   setKeepAlive(keepAlive: boolean): void;
 }

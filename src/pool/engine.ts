@@ -141,6 +141,8 @@ export class PoolEngine {
   /** Polls in a row that found no completion (see pumpLoop). */
   private quietPolls = 0;
   private inFlight = 0;
+  /** Slots of tasks given up on (settled already) whose worker has not exited yet: in flight, not pending. */
+  private abandonedSlots = 0;
   private pumping = false;
   private nextTag = MAIN_THREAD_TAG + 1;
   private wakeCursor = 0;
@@ -209,7 +211,7 @@ export class PoolEngine {
 
   /** Tasks submitted and not finished (queued, running, or waiting for a slot). */
   get pendingCount(): number {
-    return this.inFlight;
+    return this.inFlight - this.abandonedSlots;
   }
 
   /** Queues `fn(...args)` (or, with `chunk`, `fn` over each argument list) and returns its handle. */
@@ -305,6 +307,7 @@ export class PoolEngine {
         );
         this.reclaim(slot);
       } else if (state === SlotState.ABANDONED) {
+        this.abandonedSlots--;
         this.reclaim(slot); // its task was already rejected (timeout, abort): the slot is safe to reuse now
       }
     }
@@ -561,6 +564,7 @@ export class PoolEngine {
     const words = this.views.i32;
     const base = slotPtr(slot) >> 2;
     if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.RUNNING, SlotState.ABANDONED) !== SlotState.RUNNING) return false;
+    this.abandonedSlots++;
     this.settle(this.records[slot], reason);
     const owner = words[base + SLOT.OWNER];
     this.workers.find((w) => w.tag === owner)?.handle.terminate();
@@ -601,8 +605,10 @@ export class PoolEngine {
     this.backlogHead = 0;
     // Alive until the workers are gone: terminate() resolves on their exit.
     this.setKeepAlive(true);
-    for (const worker of this.workers) worker?.handle.terminate();
+    // The pool reuses nothing after this: no need to wait until each thread is really gone.
+    for (const worker of this.workers) worker?.handle.terminate(true);
     this.inFlight = 0;
+    this.abandonedSlots = 0;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 

@@ -52,6 +52,23 @@ describe('Pool failures: every task ends as a result or an error', () => {
     await expect(pool.apply((x: number) => x, [1], { signal: AbortSignal.abort() })).rejects.toThrow();
   });
 
+  it("a task given up on never writes into the task that reuses its slot", async () => {
+    // One worker busy with a 300 ms task that is aborted at 50 ms: its thread may run on until the
+    // platform stops it (in Chromium, seconds), and its late finish must not land in the tasks that
+    // follow in the same slot (it did, before the slot waited for the thread to be really gone).
+    const single = new Pool({ workers: 1 });
+    try {
+      await single.ready;
+      const controller = new AbortController();
+      const abandoned = single.apply(busy, [300, -1], { signal: controller.signal });
+      setTimeout(() => controller.abort(new Error('given up')), 50);
+      await expect(abandoned).rejects.toThrow('given up');
+      for (let i = 0; i < 100; i++) expect(await single.apply(busy, [5, i])).toBe(i);
+    } finally {
+      await single.terminate();
+    }
+  });
+
   it('an error thrown by one map item rejects the map; other items are not lost', async () => {
     await expect(
       pool.map(
