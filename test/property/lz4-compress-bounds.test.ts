@@ -22,6 +22,14 @@ const inputs = fc.oneof(
       }
       return Uint8Array.from(bytes);
     }),
+  // Runs of one byte value between short pieces (a sparse array's zeros): the searches' shortcut through runs.
+  fc
+    .array(fc.record({ piece: fc.uint8Array({ maxLength: 12 }), byte: fc.constantFrom(0, 0, 0x20, 0xff), run: fc.integer({ min: 0, max: 700 }) }), { maxLength: 30 })
+    .map((pieces) => {
+      const bytes: number[] = [];
+      for (const { piece, byte, run } of pieces) bytes.push(...piece, ...new Array<number>(run).fill(byte));
+      return Uint8Array.from(bytes);
+    }),
 );
 
 describe('LZ4 block compressors: bounds', () => {
@@ -33,6 +41,8 @@ describe('LZ4 block compressors: bounds', () => {
       ['fast', (src, length, dst, capacity) => k.lz4_compress_block(src, length, dst, capacity, hashTable, 1)],
       ['fast, acceleration 8', (src, length, dst, capacity) => k.lz4_compress_block(src, length, dst, capacity, hashTable, 8)],
       ['hash chains, 8 attempts', (src, length, dst, capacity) => k.lz4_compress_block_hc(src, length, dst, capacity, scratch, 8)],
+      ['hash chains, 256 attempts', (src, length, dst, capacity) => k.lz4_compress_block_hc(src, length, dst, capacity, scratch, 256)],
+      ['optimal, level 10', (src, length, dst, capacity) => k.lz4_compress_block_opt(src, length, dst, capacity, scratch, 10)],
       ['optimal, level 12', (src, length, dst, capacity) => k.lz4_compress_block_opt(src, length, dst, capacity, scratch, 12)],
     ];
     fc.assert(
