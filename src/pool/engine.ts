@@ -33,7 +33,9 @@ import {
   SlotFlags,
   SlotState,
   slotPtr,
+  workerRetiredIndex,
   workerRingPtr,
+  workerWakeIndex,
 } from '../memory/layout.js';
 import { MemoryViews } from '../memory/views.js';
 import { spawnWorker } from '#platform';
@@ -116,6 +118,8 @@ interface WorkerEntry {
   tag: number;
   handle: WorkerHandle;
   ready: boolean;
+  /** Terminated after a task given up on, and replaced already: its exit only frees its slots. */
+  retired: boolean;
   exited: Promise<void>;
 }
 
@@ -267,7 +271,7 @@ export class PoolEngine {
       this.options.spawn,
     );
     let markExited!: () => void;
-    const entry: WorkerEntry = { index, tag, handle, ready: false, exited: new Promise((resolve) => (markExited = resolve)) };
+    const entry: WorkerEntry = { index, tag, handle, ready: false, retired: false, exited: new Promise((resolve) => (markExited = resolve)) };
     this.workers[index] = entry;
     // Starting up keeps the process alive (someone may await `ready`); after that only work in flight does.
     handle.setKeepAlive(true);
@@ -311,12 +315,35 @@ export class PoolEngine {
         this.reclaim(slot); // its task was already rejected (timeout, abort): the slot is safe to reuse now
       }
     }
-    if (this.stopping || this.failure) return;
+    if (this.stopping || this.failure || worker.retired) return;
     if (!worker.ready) {
       this.fail(new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) before it was ready${reason}`, { cause: error }));
       return;
     }
-    void kernelModule().then((module) => this.startWorker(worker.index, module));
+    this.replace(worker);
+  }
+
+  /** Starts a worker in `worker`'s place (same index), unless the pool stops meanwhile. */
+  private replace(worker: WorkerEntry): void {
+    void kernelModule().then((module) => {
+      if (!this.stopping && !this.failure) this.startWorker(worker.index, module);
+    });
+  }
+
+  /**
+   * Terminates a worker running a task given up on, and replaces it at once. Its thread may run on
+   * after terminate() (a browser stops a busy worker up to seconds later): the retired tag tells it to
+   * take no more tasks from the rings it now shares with its replacement, and the slot it was running
+   * stays ABANDONED, unused, until its exit is reported.
+   */
+  private retire(worker: WorkerEntry): void {
+    worker.retired = true;
+    const words = this.views.i32;
+    Atomics.store(words, workerRetiredIndex(worker.index), worker.tag);
+    Atomics.add(words, workerWakeIndex(worker.index), 1);
+    Atomics.notify(words, workerWakeIndex(worker.index));
+    worker.handle.terminate();
+    if (!this.stopping && !this.failure) this.replace(worker);
   }
 
   /** Encodes the task's arguments into `slot` and pushes it on its ring. */
@@ -567,7 +594,8 @@ export class PoolEngine {
     this.abandonedSlots++;
     this.settle(this.records[slot], reason);
     const owner = words[base + SLOT.OWNER];
-    this.workers.find((w) => w.tag === owner)?.handle.terminate();
+    const worker = this.workers.find((w) => w?.tag === owner);
+    if (worker && !worker.retired) this.retire(worker);
     return true;
   }
 

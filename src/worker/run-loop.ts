@@ -24,6 +24,7 @@ import {
   SlotFlags,
   SlotState,
   slotPtr,
+  workerRetiredIndex,
   workerRingPtr,
   workerSleepingIndex,
   workerWakeIndex,
@@ -107,6 +108,11 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
   const words = views.i32;
   const wakeIndex = workerWakeIndex(init.workerIndex);
   const sleepingIndex = workerSleepingIndex(init.workerIndex);
+  const retiredIndex = workerRetiredIndex(init.workerIndex);
+  // Set when the pool gave up on this worker (timeout, abort) and terminated it: its replacement
+  // serves this index already, and a task this thread took now could be cut off when the platform
+  // finally stops it. Checked wherever the loop would take a task or sleep.
+  const retired = (): boolean => Atomics.load(words, retiredIndex) === init.threadTag;
 
   const moreQueued = (): boolean => !privateRing.isEmpty() || !sharedRing.isEmpty();
   // Set when this worker's last completion woke the main thread: its reply (often the next task of a
@@ -114,10 +120,11 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
   let wokeMain = false;
 
   /**
-   * Next slot to run, or -1 at shutdown. Polls for spinMicros (AFTER_WAKE_SPIN × as long when it just
-   * woke the main thread), then sleeps on this worker's futex.
+   * Next slot to run, or -1 at shutdown or once retired. Polls for spinMicros (AFTER_WAKE_SPIN × as
+   * long when it just woke the main thread), then sleeps on this worker's futex.
    */
   const take = (): number => {
+    if (retired()) return -1;
     let slot = privateRing.pop();
     if (slot >= 0) return slot;
     slot = sharedRing.pop();
@@ -130,7 +137,7 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
         if (slot < 0) slot = sharedRing.pop();
         if (slot >= 0) return slot;
       }
-      if (Atomics.load(words, CONTROL.SHUTDOWN)) return -1;
+      if (Atomics.load(words, CONTROL.SHUTDOWN) || retired()) return -1;
       if (performance.now() > spinUntil) break;
     }
     for (;;) {
@@ -143,6 +150,9 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
         return slot;
       }
       Atomics.wait(words, wakeIndex, seq);
+      // Retired while asleep: the flag is the replacement's now (a stale 1 costs it a spurious wake-up,
+      // a 0 written over its 1 would leave it asleep with work queued).
+      if (retired()) return -1;
       Atomics.store(words, sleepingIndex, 0);
     }
   };
