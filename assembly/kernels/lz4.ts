@@ -257,10 +257,41 @@ function runLengthBefore(p: usize, floor: usize, byte: u32): usize {
   return end - p;
 }
 
-// hcLongest's knowledge of whether ip starts a run of one byte value.
+// The searches' shortcut through runs of one byte value (LZ4HC's pattern analysis). Its state for
+// the search in progress, reset by each (wasm globals: one set per instance, so per worker): whether
+// ip starts such a run, and its length then.
 const RUN_UNTESTED: i32 = 0;
 const RUN_NOT: i32 = 1;
 const RUN_CONFIRMED: i32 = 2;
+let runAtIp = RUN_UNTESTED;
+let runAtIpLength: usize = 0;
+/** Set by runShortcut when it returns a run's start: the match that start offers ip (its run's length, at most ip's). */
+let runStartMatch: i32 = 0;
+
+/**
+ * For a candidate whose chain steps back a single byte: if ip starts a run of one byte value and the
+ * byte before the candidate does too, measures that earlier run once and returns where the search
+ * goes on: the copy of ip's run that ends where that run ends (runStartMatch = 0: a match that may go
+ * on past the run, to search as any candidate), or else the run's start (runStartMatch set). Returns 0
+ * where the shortcut does not apply. Never before `lowest` (the window's start).
+ */
+@inline
+function runShortcut(ip: usize, candidate: usize, lowest: usize, matchLimit: usize, first: u32): usize {
+  if (runAtIp == RUN_UNTESTED) {
+    runAtIp = first == (first & 0xff) * 0x01010101 ? RUN_CONFIRMED : RUN_NOT;
+    if (runAtIp == RUN_CONFIRMED) runAtIpLength = <usize>MIN_MATCH + runLengthFrom(ip + <usize>MIN_MATCH, matchLimit, first & 0xff);
+  }
+  const next = candidate - 1;
+  if (runAtIp != RUN_CONFIRMED || next < lowest || load<u32>(next) != first) return 0;
+  const forward = <usize>MIN_MATCH + runLengthFrom(next + <usize>MIN_MATCH, matchLimit, first & 0xff);
+  const back = runLengthBefore(next, lowest, first & 0xff);
+  if (back + forward >= runAtIpLength && forward <= runAtIpLength) {
+    runStartMatch = 0;
+    return next + forward - runAtIpLength;
+  }
+  runStartMatch = <i32>(back + forward < runAtIpLength ? back + forward : runAtIpLength);
+  return next - back;
+}
 
 /**
  * The longest match for ip among `attempts` chain entries that is longer than
@@ -285,8 +316,7 @@ function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain:
   let chainAt: usize = 0;
   // The earliest start a match may have; whether ip starts a run of one byte value, and its length then.
   const lowest = ip - src > <usize>MAX_DISTANCE ? ip - <usize>MAX_DISTANCE : src;
-  let run = RUN_UNTESTED;
-  let sourceRun: usize = 0;
+  runAtIp = RUN_UNTESTED;
   for (let n = 0; n < attempts; n++) {
     if (candidate >= ip) {
       // Inserted ahead of ip by an earlier search further on: not a match for ip.
@@ -324,29 +354,12 @@ function hcLongest(src: usize, ip: usize, matchLimit: usize, head: usize, chain:
     }
     const delta = <usize>load<u16>(chain + ((<usize>(candidate + chainAt - src) & 0xffff) << 1));
     if (delta == 1 && chainAt == 0) {
-      // The chain steps back one byte: candidate may be inside a run of one byte value.
-      if (run == RUN_UNTESTED) {
-        if (first == (first & 0xff) * 0x01010101) {
-          run = RUN_CONFIRMED;
-          sourceRun = <usize>MIN_MATCH + runLengthFrom(ip + <usize>MIN_MATCH, matchLimit, first & 0xff);
-        } else {
-          run = RUN_NOT;
-        }
-      }
-      const next = candidate - 1;
-      if (run == RUN_CONFIRMED && next >= lowest && load<u32>(next) == first) {
-        // Measure next's run once, then jump: to the copy of ip's run that ends where that run ends (a
-        // match that may go on past it), or else to the run's start, a match of min(run, ip's run).
-        const forward = <usize>MIN_MATCH + runLengthFrom(next + <usize>MIN_MATCH, matchLimit, first & 0xff);
-        const back = runLengthBefore(next, lowest, first & 0xff);
-        if (back + forward >= sourceRun && forward <= sourceRun) {
-          candidate = next + forward - sourceRun;
-          continue;
-        }
-        candidate = next - back;
-        const length = <i32>(back + forward < sourceRun ? back + forward : sourceRun);
-        if (length > best) {
-          best = length;
+      const jump = runShortcut(ip, candidate, lowest, matchLimit, first);
+      if (jump) {
+        candidate = jump;
+        if (runStartMatch == 0) continue;
+        if (runStartMatch > best) {
+          best = runStartMatch;
           store<usize>(bestAt, candidate);
           if (ip + <usize>best >= matchLimit) break;
         }
@@ -379,8 +392,7 @@ function hcWider(src: usize, ip: usize, lowLimit: usize, matchLimit: usize, head
   const first = load<u32>(ip);
   const lowest = ip - src > <usize>MAX_DISTANCE ? ip - <usize>MAX_DISTANCE : src;
   const runs = attempts > 128;
-  let run = RUN_UNTESTED;
-  let sourceRun: usize = 0;
+  runAtIp = RUN_UNTESTED;
   for (let n = 0; n < attempts; n++) {
     if (candidate >= ip) {
       // Inserted ahead of ip by an earlier search further on: not a match for ip.
@@ -405,29 +417,14 @@ function hcWider(src: usize, ip: usize, lowLimit: usize, matchLimit: usize, head
     }
     const delta = <usize>load<u16>(chain + ((<usize>(candidate - src) & 0xffff) << 1));
     if (delta == 1 && runs) {
-      // hcLongest's shortcut through runs of one byte value (the reference takes it above 128 attempts).
-      if (run == RUN_UNTESTED) {
-        if (first == (first & 0xff) * 0x01010101) {
-          run = RUN_CONFIRMED;
-          sourceRun = <usize>MIN_MATCH + runLengthFrom(ip + <usize>MIN_MATCH, matchLimit, first & 0xff);
-        } else {
-          run = RUN_NOT;
-        }
-      }
-      const next = candidate - 1;
-      if (run == RUN_CONFIRMED && next >= lowest && load<u32>(next) == first) {
-        const forward = <usize>MIN_MATCH + runLengthFrom(next + <usize>MIN_MATCH, matchLimit, first & 0xff);
-        const back = runLengthBefore(next, lowest, first & 0xff);
-        if (back + forward >= sourceRun && forward <= sourceRun) {
-          candidate = next + forward - sourceRun;
-          continue;
-        }
-        candidate = next - back;
-        // Looking back, the run's start is searched as any candidate; else it is a match of min(run, ip's run).
-        if (lookBack != 0) continue;
-        const length = <i32>(back + forward < sourceRun ? back + forward : sourceRun);
-        if (length > longest) {
-          longest = length;
+      // hcLongest's shortcut (the reference takes it above 128 attempts). Looking back, a run's start is
+      // searched as any candidate; else it is the match runShortcut measured.
+      const jump = runShortcut(ip, candidate, lowest, matchLimit, first);
+      if (jump) {
+        candidate = jump;
+        if (runStartMatch == 0 || lookBack != 0) continue;
+        if (runStartMatch > longest) {
+          longest = runStartMatch;
           store<usize>(bestAt, candidate);
           store<usize>(startAt, ip);
         }
