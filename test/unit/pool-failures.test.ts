@@ -52,39 +52,44 @@ describe('Pool failures: every task ends as a result or an error', () => {
     await expect(pool.apply((x: number) => x, [1], { signal: AbortSignal.abort() })).rejects.toThrow();
   });
 
-  it("a task given up on never writes into the task that reuses its slot", async () => {
-    // One worker busy with a 300 ms task that is aborted at 50 ms: its thread may run on until the
-    // platform stops it (in Chromium, seconds), and its late finish must not land in the tasks that
-    // follow in the same slot (it did, before the slot waited for the thread to be really gone).
+  /**
+   * On a pool of its own with one worker: a 300 ms task aborted at 50 ms, whose thread may run on until
+   * the platform stops it (in Chromium, by force ~2 s after terminate()); `queue` submits tasks behind
+   * it before the abort, `after` runs once the abort has rejected it.
+   */
+  async function afterAbortedTask<Q>(queue: (pool: Pool) => Q, after: (pool: Pool, queued: Q) => Promise<void>): Promise<void> {
     const single = new Pool({ workers: 1 });
     try {
       await single.ready;
       const controller = new AbortController();
       const abandoned = single.apply(busy, [300, -1], { signal: controller.signal });
+      const queued = queue(single);
       setTimeout(() => controller.abort(new Error('given up')), 50);
       await expect(abandoned).rejects.toThrow('given up');
-      for (let i = 0; i < 100; i++) expect(await single.apply(busy, [5, i])).toBe(i);
+      await after(single, queued);
     } finally {
       await single.terminate();
     }
+  }
+
+  it('a task given up on never writes into the task that reuses its slot', async () => {
+    // Its late finish landed in the tasks that followed in the same slot, before the slot waited for
+    // the thread to be really gone.
+    await afterAbortedTask(
+      () => undefined,
+      async (single) => {
+        for (let i = 0; i < 100; i++) expect(await single.apply(busy, [5, i])).toBe(i);
+      },
+    );
   });
 
   it("tasks queued behind a task given up on all run, none taken by that task's thread", async () => {
-    // The terminated thread of the aborted task runs on in Chromium until it is stopped by force, ~2 s
-    // later: it took the queued tasks meanwhile, and the one it was running then failed with
-    // WorkerExitError. Now it takes none (it is retired) and its replacement serves them.
-    const single = new Pool({ workers: 1 });
-    try {
-      await single.ready;
-      const controller = new AbortController();
-      const abandoned = single.apply(busy, [300, -1], { signal: controller.signal });
-      const queued = Array.from({ length: 40 }, (_, i) => single.apply(busy, [60, i]));
-      setTimeout(() => controller.abort(new Error('given up')), 50);
-      await expect(abandoned).rejects.toThrow('given up');
-      expect(await Promise.all(queued)).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    } finally {
-      await single.terminate();
-    }
+    // Its thread took the queued tasks while it ran on, and the one it was running when stopped failed
+    // with WorkerExitError. Now it takes none (it is retired) and its replacement serves them.
+    await afterAbortedTask(
+      (single) => Array.from({ length: 40 }, (_, i) => single.apply(busy, [60, i])),
+      async (_, queued) => expect(await Promise.all(queued)).toEqual(Array.from({ length: 40 }, (_, i) => i)),
+    );
   });
 
   it('an error thrown by one map item rejects the map; other items are not lost', async () => {
