@@ -92,18 +92,12 @@ export const CONTROL = {
    * a worker that finishes a task while more are queued then leaves the completion for the poll.
    */
   MAIN_POLLING: CONTROL_PTR / 4 + 34,
-  /** Per-worker futexes, one 64-byte line each: [wake counter, sleeping flag, retired tag]. */
+  /** Per-worker futexes, one 64-byte line each: [wake counter, sleeping flag]. */
   WORKER_WAKE_BASE: CONTROL_PTR / 4 + 48,
 } as const;
 export const WORKER_WAKE_STRIDE = 16; // words: one cache line per worker
 export const workerWakeIndex = (worker: number): number => CONTROL.WORKER_WAKE_BASE + worker * WORKER_WAKE_STRIDE;
 export const workerSleepingIndex = (worker: number): number => workerWakeIndex(worker) + 1;
-/**
- * The thread tag of a worker at this index that was terminated and must take no more tasks: its
- * thread may run on for a while after `terminate()` (a browser stops a busy worker seconds later),
- * next to the replacement that already serves the index.
- */
-export const workerRetiredIndex = (worker: number): number => workerWakeIndex(worker) + 2;
 
 /**
  * A task slot, SLOT_BYTES long. Word offsets (Int32) from the slot's first word:

@@ -33,9 +33,7 @@ import {
   SlotFlags,
   SlotState,
   slotPtr,
-  workerRetiredIndex,
   workerRingPtr,
-  workerWakeIndex,
 } from '../memory/layout.js';
 import { MemoryViews } from '../memory/views.js';
 import { spawnWorker } from '#platform';
@@ -332,16 +330,12 @@ export class PoolEngine {
 
   /**
    * Terminates a worker running a task given up on, and replaces it at once. Its thread may run on
-   * after terminate() (a browser stops a busy worker up to seconds later): the retired tag tells it to
-   * take no more tasks from the rings it now shares with its replacement, and the slot it was running
-   * stays ABANDONED, unused, until its exit is reported.
+   * after terminate() (a browser stops a busy worker up to seconds later), but takes no more tasks: it
+   * leaves its loop when it finds the slot ABANDONED (see run-loop.ts). The slot stays unused until
+   * its exit is reported.
    */
   private retire(worker: WorkerEntry): void {
     worker.retired = true;
-    const words = this.views.i32;
-    Atomics.store(words, workerRetiredIndex(worker.index), worker.tag);
-    Atomics.add(words, workerWakeIndex(worker.index), 1);
-    Atomics.notify(words, workerWakeIndex(worker.index));
     worker.handle.terminate();
     if (!this.stopping && !this.failure) this.replace(worker);
   }

@@ -7,7 +7,11 @@
  * completion ring and wake the main thread if it sleeps. The finish is
  * claimed before the result is written so that a slot the main thread has
  * abandoned (timeout, abort) is never written again: the main thread reuses
- * it once this worker is terminated.
+ * it once this worker is terminated. A worker whose finish fails so has been
+ * given up on, and leaves the loop at once: its thread may run on for a while
+ * after terminate() (a browser stops a busy worker by force seconds later),
+ * and a task it took then would be cut off, while its replacement already
+ * serves the rings.
  *
  * Tasks that return promises are awaited, one task at a time per worker.
  */
@@ -24,7 +28,6 @@ import {
   SlotFlags,
   SlotState,
   slotPtr,
-  workerRetiredIndex,
   workerRingPtr,
   workerSleepingIndex,
   workerWakeIndex,
@@ -108,11 +111,6 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
   const words = views.i32;
   const wakeIndex = workerWakeIndex(init.workerIndex);
   const sleepingIndex = workerSleepingIndex(init.workerIndex);
-  const retiredIndex = workerRetiredIndex(init.workerIndex);
-  // Set when the pool gave up on this worker (timeout, abort) and terminated it: its replacement
-  // serves this index already, and a task this thread took now could be cut off when the platform
-  // finally stops it. Checked wherever the loop would take a task or sleep.
-  const retired = (): boolean => Atomics.load(words, retiredIndex) === init.threadTag;
 
   const moreQueued = (): boolean => !privateRing.isEmpty() || !sharedRing.isEmpty();
   // Set when this worker's last completion woke the main thread: its reply (often the next task of a
@@ -120,11 +118,10 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
   let wokeMain = false;
 
   /**
-   * Next slot to run, or -1 at shutdown or once retired. Polls for spinMicros (AFTER_WAKE_SPIN × as
-   * long when it just woke the main thread), then sleeps on this worker's futex.
+   * Next slot to run, or -1 at shutdown. Polls for spinMicros (AFTER_WAKE_SPIN × as long when it just
+   * woke the main thread), then sleeps on this worker's futex.
    */
   const take = (): number => {
-    if (retired()) return -1;
     let slot = privateRing.pop();
     if (slot >= 0) return slot;
     slot = sharedRing.pop();
@@ -137,7 +134,7 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
         if (slot < 0) slot = sharedRing.pop();
         if (slot >= 0) return slot;
       }
-      if (Atomics.load(words, CONTROL.SHUTDOWN) || retired()) return -1;
+      if (Atomics.load(words, CONTROL.SHUTDOWN)) return -1;
       if (performance.now() > spinUntil) break;
     }
     for (;;) {
@@ -150,16 +147,14 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
         return slot;
       }
       Atomics.wait(words, wakeIndex, seq);
-      // Retired while asleep: the flag is the replacement's now (a stale 1 costs it a spurious wake-up,
-      // a 0 written over its 1 would leave it asleep with work queued).
-      if (retired()) return -1;
       Atomics.store(words, sleepingIndex, 0);
     }
   };
 
-  const finish = (slot: number, base: number, failed: boolean): void => {
+  /** Writes the task's result; false (nothing written) when the main thread gave up on it and on this worker. */
+  const finish = (slot: number, base: number, failed: boolean): boolean => {
     // Claim the finish first: if the main thread abandoned the slot, leave it untouched.
-    if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.RUNNING, SlotState.DONE) !== SlotState.RUNNING) return;
+    if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.RUNNING, SlotState.DONE) !== SlotState.RUNNING) return false;
     let bytes = writer.encoded;
     let flags = words[base + SLOT.FLAGS]! & ~SlotFlags.ERROR;
     let spill = 0;
@@ -181,6 +176,7 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     words[base + SLOT.SPILL_PTR] = spill;
     doneRing.pushOrWait(slot);
     wokeMain = reportCompletion(words, moreQueued);
+    return true;
   };
 
   for (;;) {
@@ -222,6 +218,6 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
       const explained = functions.isInline(functionId) ? explainMissingVariable(error) : error;
       writer.reset().write(explained instanceof Error ? explained : new WyvernError('ERR_TASK_THREW', `task threw a non-Error value: ${String(explained)}`));
     }
-    finish(slot, base, failed);
+    if (!finish(slot, base, failed)) return; // given up on: terminated and replaced already
   }
 }
