@@ -84,11 +84,22 @@ describe('Pool failures: every task ends as a result or an error', () => {
   });
 
   it("tasks queued behind a task given up on all run, none taken by that task's thread", async () => {
-    // Its thread took the queued tasks while it ran on, and the one it was running when stopped failed
-    // with WorkerExitError. Now it takes none (it is retired) and its replacement serves them.
+    // Its thread took queued tasks while it ran on (and the one it was running when stopped failed
+    // with WorkerExitError). Now it leaves at its failed finish: one thread, the replacement, runs them.
+    const onSomeThread = (value: number): [number, number] => {
+      const thread = globalThis as { threadId?: number };
+      thread.threadId ??= Math.random();
+      const end = Date.now() + 20;
+      while (Date.now() < end);
+      return [value, thread.threadId];
+    };
     await afterAbortedTask(
-      (single) => Array.from({ length: 40 }, (_, i) => single.apply(busy, [60, i])),
-      async (_, queued) => expect(await Promise.all(queued)).toEqual(Array.from({ length: 40 }, (_, i) => i)),
+      (single) => Array.from({ length: 40 }, (_, i) => single.apply(onSomeThread, [i])),
+      async (_, queued) => {
+        const results = await Promise.all(queued);
+        expect(results.map(([value]) => value)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+        expect(new Set(results.map(([, thread]) => thread)).size).toBe(1);
+      },
     );
   });
 
