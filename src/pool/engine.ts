@@ -116,8 +116,6 @@ interface WorkerEntry {
   tag: number;
   handle: WorkerHandle;
   ready: boolean;
-  /** Terminated after a task given up on, and replaced already: its exit only frees its slots. */
-  retired: boolean;
   exited: Promise<void>;
 }
 
@@ -269,7 +267,7 @@ export class PoolEngine {
       this.options.spawn,
     );
     let markExited!: () => void;
-    const entry: WorkerEntry = { index, tag, handle, ready: false, retired: false, exited: new Promise((resolve) => (markExited = resolve)) };
+    const entry: WorkerEntry = { index, tag, handle, ready: false, exited: new Promise((resolve) => (markExited = resolve)) };
     this.workers[index] = entry;
     // Starting up keeps the process alive (someone may await `ready`); after that only work in flight does.
     handle.setKeepAlive(true);
@@ -313,31 +311,16 @@ export class PoolEngine {
         this.reclaim(slot); // its task was already rejected (timeout, abort): the slot is safe to reuse now
       }
     }
-    if (this.stopping || this.failure || worker.retired) return;
+    if (this.stopping || this.failure) return;
     if (!worker.ready) {
       this.fail(new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) before it was ready${reason}`, { cause: error }));
       return;
     }
-    this.replace(worker);
-  }
-
-  /** Starts a worker in `worker`'s place (same index), unless the pool stops meanwhile. */
-  private replace(worker: WorkerEntry): void {
+    // The replacement gets the same index only now, once the old thread is gone: code that keeps
+    // per-worker state by `workerIndex` never sees two live threads with one index.
     void kernelModule().then((module) => {
       if (!this.stopping && !this.failure) this.startWorker(worker.index, module);
     });
-  }
-
-  /**
-   * Terminates a worker running a task given up on, and replaces it at once. Its thread may run on
-   * after terminate() (a browser stops a busy worker up to seconds later), but takes no more tasks: it
-   * leaves its loop when it finds the slot ABANDONED (see run-loop.ts). The slot stays unused until
-   * its exit is reported.
-   */
-  private retire(worker: WorkerEntry): void {
-    worker.retired = true;
-    worker.handle.terminate();
-    if (!this.stopping && !this.failure) this.replace(worker);
   }
 
   /** Encodes the task's arguments into `slot` and pushes it on its ring. */
@@ -588,8 +571,7 @@ export class PoolEngine {
     this.abandonedSlots++;
     this.settle(this.records[slot], reason);
     const owner = words[base + SLOT.OWNER];
-    const worker = this.workers.find((w) => w?.tag === owner);
-    if (worker && !worker.retired) this.retire(worker);
+    this.workers.find((w) => w.tag === owner)?.handle.terminate();
     return true;
   }
 

@@ -10,8 +10,7 @@
  * it once this worker is terminated. A worker whose finish fails so has been
  * given up on, and leaves the loop at once: its thread may run on for a while
  * after terminate() (a browser stops a busy worker by force seconds later),
- * and a task it took then would be cut off, while its replacement already
- * serves the rings.
+ * and a task it took then would be cut off when it is stopped.
  *
  * Tasks that return promises are awaited, one task at a time per worker.
  */
@@ -183,14 +182,16 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     const slot = take();
     if (slot < 0) return;
     const base = slotPtr(slot) >> 2;
+    // Owner and start time before the claim: the main thread reads them once it sees RUNNING (a timeout
+    // that read the start time between the two saw the slot's previous task's and fired at once).
     words[base + SLOT.OWNER] = init.threadTag;
+    views.f64[(slotPtr(slot) >> 3) + SLOT.STARTED_AT_F64] = Date.now();
     if (Atomics.compareExchange(words, base + SLOT.STATE, SlotState.QUEUED, SlotState.RUNNING) !== SlotState.QUEUED) {
       // Cancelled while queued: hand it back untouched.
       doneRing.pushOrWait(slot);
       wakeMain(words);
       continue;
     }
-    views.f64[(slotPtr(slot) >> 3) + SLOT.STARTED_AT_F64] = Date.now();
     const functionId = words[base + SLOT.FUNCTION]!;
     let failed = false;
     try {
@@ -218,6 +219,6 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
       const explained = functions.isInline(functionId) ? explainMissingVariable(error) : error;
       writer.reset().write(explained instanceof Error ? explained : new WyvernError('ERR_TASK_THREW', `task threw a non-Error value: ${String(explained)}`));
     }
-    if (!finish(slot, base, failed)) return; // given up on: terminated and replaced already
+    if (!finish(slot, base, failed)) return; // given up on: being terminated
   }
 }
