@@ -114,6 +114,16 @@ export class OutputLimitError extends WyvernError {
   }
 }
 
+/**
+ * The shared heap's lock stayed taken longer than any allocation takes: its holder died or was
+ * terminated inside one (the pool releases it when that worker's exit is reported), or never lets go.
+ */
+export class HeapLockedError extends WyvernError {
+  constructor(message: string) {
+    super('ERR_HEAP_LOCKED', message);
+  }
+}
+
 /** Classes rebuilt by name when an error crosses a worker boundary. */
 export const WYVERN_ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   OutOfMemoryError,
@@ -127,6 +137,7 @@ export const WYVERN_ERROR_CLASSES: Record<string, new (message: string) => Error
   SerializationError,
   CorruptDataError,
   OutputLimitError,
+  HeapLockedError,
 };
 
 /** Describes a received value for error messages: `1.5`, `"abc"`, `an object`, `a Float32Array`. */

@@ -36,4 +36,5 @@ export {
   SerializationError,
   CorruptDataError,
   OutputLimitError,
+  HeapLockedError,
 } from './errors.js';

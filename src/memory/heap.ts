@@ -18,12 +18,15 @@
  * One spin lock (CONTROL.HEAP_LOCK) guards the block list. It holds the
  * holder's thread tag, so when a worker dies holding it the pool can release
  * it (`releaseIfHeldBy`). Spinning, not `Atomics.wait`, because the browser's
- * main thread may not block and critical sections are a few hundred ns.
+ * main thread may not block and critical sections are a few hundred ns. The
+ * spin gives up after `lockPatienceMs` with HeapLockedError: the release of a
+ * dead holder's lock comes with its exit event, which the main thread could
+ * never receive while it spins.
  * When no block fits, the holder grows the memory; other threads see the new
  * length through `MemoryViews.refresh`.
  */
 
-import { InvalidFreeError, OutOfMemoryError } from '../errors.js';
+import { HeapLockedError, InvalidFreeError, OutOfMemoryError } from '../errors.js';
 import { CONTROL, HEAP_START, PAGE_BYTES } from './layout.js';
 import type { MemoryViews } from './views.js';
 
@@ -145,10 +148,22 @@ export class SharedHeap {
     return Atomics.compareExchange(words, CONTROL.HEAP_LOCK, threadTag, 0) === threadTag;
   }
 
+  /** How long lock() spins before it gives up (a critical section takes well under a millisecond). */
+  static lockPatienceMs = 2000;
+
   private lock(): void {
     const words = this.views.i32;
-    while (Atomics.compareExchange(words, CONTROL.HEAP_LOCK, 0, this.threadTag) !== 0) {
-      // Critical sections are short; a tight retry is cheaper than any sleep.
+    let deadline = 0;
+    for (let attempt = 1; Atomics.compareExchange(words, CONTROL.HEAP_LOCK, 0, this.threadTag) !== 0; attempt++) {
+      // Critical sections are short; a tight retry is cheaper than any sleep. The clock is read rarely.
+      if ((attempt & 0xfff) !== 0) continue;
+      const now = performance.now();
+      if (deadline === 0) deadline = now + SharedHeap.lockPatienceMs;
+      else if (now > deadline) {
+        throw new HeapLockedError(
+          `the shared heap's lock has been held for over ${SharedHeap.lockPatienceMs} ms by thread tag ${Atomics.load(words, CONTROL.HEAP_LOCK)}: a worker that died or was terminated inside an allocation holds it until its exit is reported (try again then)`,
+        );
+      }
     }
   }
 

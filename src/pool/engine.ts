@@ -19,7 +19,7 @@
  * `postMessage` only to start them.
  */
 
-import { InitializerError, TaskTimeoutError, WorkerExitError, WyvernError } from '../errors.js';
+import { HeapLockedError, InitializerError, TaskTimeoutError, WorkerExitError, WyvernError } from '../errors.js';
 import { SharedAllocator } from '../memory/allocator.js';
 import { SharedHeap } from '../memory/heap.js';
 import {
@@ -505,8 +505,18 @@ export class PoolEngine {
       }
     }
     // DONE: `spill` holds the result; CANCELLED: the arguments, which no worker read.
-    if (spill) this.heap.free(spill);
+    if (spill) this.freeSpill(spill);
     this.reclaim(slot);
+  }
+
+  /** Frees a payload block; while a dead worker holds the heap's lock, again once its exit released it. */
+  private freeSpill(ptr: number): void {
+    try {
+      this.heap.free(ptr);
+    } catch (error) {
+      if (!(error instanceof HeapLockedError)) throw error;
+      setTimeout(() => this.freeSpill(ptr), 50);
+    }
   }
 
   private flushBacklog(): void {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidFreeError, OutOfMemoryError } from '../../src/errors.js';
-import { HEAP_START } from '../../src/memory/layout.js';
+import { HeapLockedError, InvalidFreeError, OutOfMemoryError } from '../../src/errors.js';
+import { SharedHeap } from '../../src/memory/heap.js';
+import { CONTROL, HEAP_START } from '../../src/memory/layout.js';
 import { bareHeap } from '../helpers.js';
 
 type Op = { kind: 'alloc'; bytes: number } | { kind: 'free'; pick: number };
@@ -70,5 +71,23 @@ describe('SharedHeap (property: random alloc/free sequences against a model)', (
     expect(() => heap.free(12)).toThrow(InvalidFreeError);
     heap.free(ptr);
     expect(() => heap.free(ptr)).toThrow(/freed twice/);
+  });
+
+  it('gives up with HeapLockedError when the lock stays taken (a holder that died inside an allocation)', () => {
+    const { views, heap } = bareHeap();
+    const ptr = heap.allocate(100);
+    const patience = SharedHeap.lockPatienceMs;
+    SharedHeap.lockPatienceMs = 50;
+    try {
+      Atomics.store(views.i32, CONTROL.HEAP_LOCK, 99); // a thread tag no live thread has
+      expect(() => heap.allocate(64)).toThrow(HeapLockedError);
+      expect(() => heap.free(ptr)).toThrow(/held for over 50 ms by thread tag 99/);
+      // Released (as the pool does when that worker's exit is reported): the heap is intact.
+      expect(SharedHeap.releaseIfHeldBy(views.i32, 99)).toBe(true);
+      heap.free(ptr);
+      expect(heap.statistics().usedBytes).toBe(0);
+    } finally {
+      SharedHeap.lockPatienceMs = patience;
+    }
   });
 });
