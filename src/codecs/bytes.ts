@@ -1,5 +1,6 @@
 /** Byte-buffer helpers shared by the codecs. */
 
+import { OutOfMemoryError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 
@@ -148,4 +149,19 @@ export function inHeap(pool: Pool, scope: AllocationScope, data: Uint8Array): Ui
   const copy = scope.allocUninitialized(Uint8Array, data.length);
   copy.set(data);
   return copy;
+}
+
+/**
+ * `count` areas of `bytesEach` bytes, in one block of the pool's memory (freed with the scope); when
+ * they do not fit, half as many, down to one (OutOfMemoryError if not even one fits). Returns the
+ * block and how many areas it holds.
+ */
+export function allocAreas(scope: AllocationScope, count: number, bytesEach: number): { areas: Uint8Array; count: number } {
+  for (let n = Math.max(1, count); ; n >>= 1) {
+    try {
+      return { areas: scope.allocUninitialized(Uint8Array, n * bytesEach), count: n };
+    } catch (error) {
+      if (!(error instanceof OutOfMemoryError) || n === 1) throw error;
+    }
+  }
 }

@@ -5,7 +5,7 @@
  * DEFLATE streams (raw, zlib, gzip) are in deflate.ts and inflate.ts.
  */
 
-import { ArgumentRangeError, CorruptDataError, OutputLimitError, describe, ArgumentTypeError } from '../errors.js';
+import { ArgumentRangeError, CorruptDataError, OutOfMemoryError, OutputLimitError, describe, ArgumentTypeError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
@@ -14,7 +14,7 @@ import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
-import { IntoArraySink, NewArraySink, inHeap, type OutputSink } from './bytes.js';
+import { IntoArraySink, NewArraySink, allocAreas, inHeap, type OutputSink } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
@@ -102,6 +102,8 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     const scope = pool.scope();
     try {
       return await deflateWrapped(pool, scope, inHeap(pool, scope, data), codec, deflateLevel, { signal: options.signal, timeout: options.timeout });
+    } catch (error) {
+      throw explainDeflateMemory(error, 'compress');
     } finally {
       scope.release();
     }
@@ -117,51 +119,157 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   const scope = pool.scope();
   try {
     const local = await pool.mainThreadKernels();
-    const copying = !pool.isShared(data);
-    const input = copying ? scope.allocUninitialized(Uint8Array, data.length) : data;
-    const blocks = Math.ceil(input.length / blockSize);
-    // The worst case comes from the kernel itself, so the two cannot disagree.
-    const bound = local.lz4CompressBound(blockSize);
-    const out = scope.allocUninitialized(Uint8Array, blocks * bound);
-    const state = contentChecksum ? scope.allocUninitialized(Uint8Array, local.xxhashStateBytes()) : undefined;
-    if (state) local.xxhash32_reset(state.byteOffset, 0);
-    // Block by block: copied into the pool's memory, its task started, then hashed here while the workers
-    // compress, so that the copy and the content checksum overlap the compression instead of preceding it.
-    const calls: [Uint8Array, Uint8Array, number][] = [];
-    const tasks: Promise<number>[] = [];
-    for (let i = 0; i < blocks; i++) {
-      const begin = i * blockSize;
-      const end = Math.min(input.length, begin + blockSize);
-      const source = input.subarray(begin, end);
-      if (copying) source.set(data.subarray(begin, end));
-      calls.push([source, out.subarray(i * bound, (i + 1) * bound), block.parameter]);
-      tasks.push(pool.apply(block.kernel, calls[i]!, taskOptions));
-      if (state) local.xxhash32_update(state.byteOffset, source.byteOffset, source.length);
-      await null; // ends the burst: the next block's submission wakes another sleeping worker at once, not after the loop
+    const frame: Lz4FrameJob = {
+      pool, scope, local, data, kernel: block, blockSize, blockSizeId, contentChecksum, taskOptions,
+      // The worst case comes from the kernel itself, so the two cannot disagree.
+      bound: local.lz4CompressBound(blockSize),
+      blocks: Math.ceil(data.length / blockSize),
+    };
+    let parts: FrameParts;
+    try {
+      parts = await compressAllBlocks(frame);
+    } catch (error) {
+      if (!(error instanceof OutOfMemoryError)) throw error;
+      // The input and its blocks' outputs do not fit in the pool's memory at once: a few blocks at a time.
+      scope.release();
+      parts = await compressBlocksInTurn(frame);
     }
-    const lengths = await allSettled(tasks);
-    const header = await lz4FrameHeader(pool, blockSizeId, { contentSize: input.length, contentChecksum });
-    const checksum = state ? local.xxhash32_digest(state.byteOffset) >>> 0 : undefined;
-    // Incompressible blocks are stored as they are (the size word's high bit says so).
-    const stored = lengths.map((length, i) => length >= calls[i]![0].length);
-    const total = header.length + lengths.reduce((sum, length, i) => sum + 4 + (stored[i] ? calls[i]![0].length : length), 0) + 4 + (contentChecksum ? 4 : 0);
-    const result = new Uint8Array(total);
-    const view = new DataView(result.buffer);
-    result.set(header, 0);
-    let at = header.length;
-    lengths.forEach((length, i) => {
-      const [source, compressed] = calls[i]!;
-      const payload = stored[i] ? source : compressed.subarray(0, length);
-      view.setUint32(at, blockSizeWord(payload.length, stored[i]!), true);
-      result.set(payload, at + 4);
-      at += 4 + payload.length;
-    });
-    view.setUint32(at, 0, true); // end mark
-    if (contentChecksum) view.setUint32(at + 4, checksum!, true);
-    return result;
+    return assembleFrame(await lz4FrameHeader(pool, blockSizeId, { contentSize: data.length, contentChecksum }), parts);
   } finally {
     scope.release();
   }
+}
+
+/** What compressing `data` into one LZ4 frame needs. */
+interface Lz4FrameJob {
+  pool: Pool;
+  scope: AllocationScope;
+  local: Awaited<ReturnType<Pool['mainThreadKernels']>>;
+  data: Uint8Array;
+  kernel: ReturnType<typeof lz4BlockKernel>;
+  blockSize: number;
+  blockSizeId: number;
+  contentChecksum: boolean;
+  taskOptions: TaskOptions & { chunksize: number };
+  bound: number;
+  blocks: number;
+}
+
+/** Each block's payload (a view valid until the job's scope is released), whether it is stored as is, and the content checksum. */
+interface FrameParts {
+  payloads: Uint8Array[];
+  stored: boolean[];
+  checksum: number | undefined;
+}
+
+/** An xxHash32 state in the pool's memory, updated here on the main thread, or undefined without a content checksum. */
+function contentHasher(job: Lz4FrameJob): { update(bytes: Uint8Array): void; digest(): number | undefined } {
+  const state = job.contentChecksum ? job.scope.allocUninitialized(Uint8Array, job.local.xxhashStateBytes()) : undefined;
+  if (state) job.local.xxhash32_reset(state.byteOffset, 0);
+  return {
+    update: (bytes) => state && job.local.xxhash32_update(state.byteOffset, bytes.byteOffset, bytes.length),
+    digest: () => (state ? job.local.xxhash32_digest(state.byteOffset) >>> 0 : undefined),
+  };
+}
+
+/** Block i of the input: its byte range. */
+function blockRange(job: Lz4FrameJob, i: number): [number, number] {
+  const begin = i * job.blockSize;
+  return [begin, Math.min(job.data.length, begin + job.blockSize)];
+}
+
+/**
+ * Every block at once: the input copied into the pool's memory (unless it is there already) and
+ * an output area per block. Throws OutOfMemoryError, before any task starts, when they do not fit.
+ */
+async function compressAllBlocks(job: Lz4FrameJob): Promise<FrameParts> {
+  const { pool, scope, data } = job;
+  const copying = !pool.isShared(data);
+  const input = copying ? scope.allocUninitialized(Uint8Array, data.length) : data;
+  const out = scope.allocUninitialized(Uint8Array, job.blocks * job.bound);
+  const hasher = contentHasher(job);
+  // Block by block: copied into the pool's memory, its task started, then hashed here while the workers
+  // compress, so that the copy and the content checksum overlap the compression instead of preceding it.
+  const sources: Uint8Array[] = [];
+  const tasks: Promise<number>[] = [];
+  for (let i = 0; i < job.blocks; i++) {
+    const [begin, end] = blockRange(job, i);
+    const source = input.subarray(begin, end);
+    if (copying) source.set(data.subarray(begin, end));
+    sources.push(source);
+    tasks.push(pool.apply(job.kernel.kernel, [source, out.subarray(i * job.bound, (i + 1) * job.bound), job.kernel.parameter], job.taskOptions));
+    hasher.update(source);
+    await null; // ends the burst: the next block's submission wakes another sleeping worker at once, not after the loop
+  }
+  const lengths = await allSettled(tasks);
+  // Incompressible blocks are stored as they are (the size word's high bit says so).
+  const stored = lengths.map((length, i) => length >= sources[i]!.length);
+  return {
+    payloads: lengths.map((length, i) => (stored[i] ? sources[i]! : out.subarray(i * job.bound, i * job.bound + length))),
+    stored,
+    checksum: hasher.digest(),
+  };
+}
+
+/**
+ * A few blocks at a time (two per worker, fewer if memory is short), for inputs whose whole copy and
+ * outputs do not fit in the pool's memory: each block copied into one of the window's areas,
+ * compressed, and its output copied out before the area takes the next block. Same frame as
+ * compressAllBlocks, byte for byte.
+ */
+async function compressBlocksInTurn(job: Lz4FrameJob): Promise<FrameParts> {
+  const { pool, scope, data } = job;
+  const copying = !pool.isShared(data);
+  // Area k: [a block's copy (when the input is not in the pool's memory) | its output]; fewer areas if memory is short.
+  const areaBytes = (copying ? job.blockSize : 0) + job.bound;
+  const { areas, count: window } = allocAreas(scope, Math.min(job.blocks, 2 * pool.workers), areaBytes);
+  const hasher = contentHasher(job);
+  const payloads: Uint8Array[] = new Array(job.blocks);
+  const stored: boolean[] = new Array(job.blocks);
+  const tasks: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < job.blocks; i++) {
+      const area = i % window;
+      if (i >= window) await tasks[i - window]; // the block that used this area is out of it
+      const [begin, end] = blockRange(job, i);
+      const original = data.subarray(begin, end);
+      const at = area * areaBytes;
+      const source = copying ? areas.subarray(at, at + original.length) : original;
+      if (copying) source.set(original);
+      const output = areas.subarray(at + areaBytes - job.bound, at + areaBytes);
+      tasks.push(
+        pool.apply(job.kernel.kernel, [source, output, job.kernel.parameter], job.taskOptions).then((length) => {
+          stored[i] = length >= original.length;
+          payloads[i] = stored[i] ? original : output.slice(0, length);
+        }),
+      );
+      hasher.update(source);
+      await null;
+    }
+    await allSettled(tasks);
+  } catch (error) {
+    // Tasks still running write into the window: the caller frees it only once they have ended.
+    await Promise.allSettled(tasks);
+    throw error;
+  }
+  return { payloads, stored, checksum: hasher.digest() };
+}
+
+/** The frame: header, each block's size word and payload, the end mark, the content checksum. */
+function assembleFrame(header: Uint8Array, { payloads, stored, checksum }: FrameParts): Uint8Array {
+  const total = header.length + payloads.reduce((sum, payload) => sum + 4 + payload.length, 0) + 4 + (checksum !== undefined ? 4 : 0);
+  const result = new Uint8Array(total);
+  const view = new DataView(result.buffer);
+  result.set(header, 0);
+  let at = header.length;
+  payloads.forEach((payload, i) => {
+    view.setUint32(at, blockSizeWord(payload.length, stored[i]!), true);
+    result.set(payload, at + 4);
+    at += 4 + payload.length;
+  });
+  view.setUint32(at, 0, true); // end mark
+  if (checksum !== undefined) view.setUint32(at + 4, checksum, true);
+  return result;
 }
 
 /** Decompresses `data` (LZ4 frames, or a raw/zlib/gzip DEFLATE stream); the result is an ordinary Uint8Array, or a view of `options.out`. */
@@ -188,10 +296,19 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     const input = inHeap(pool, scope, data);
     if (codec !== 'lz4') {
       const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
-      await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sink, sizeHint);
+      try {
+        await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sink, sizeHint);
+      } catch (error) {
+        throw explainDeflateMemory(error, 'decompress');
+      }
       return sink.result();
     }
     const frames = parseFrames(input);
+    const declared = frames.length === 1 ? frames[0]!.contentSize : undefined;
+    if (sink instanceof NewArraySink && declared !== undefined && declared <= maxOutputLength) {
+      // One frame of known size: its blocks go straight into the result (not into pieces joined at the end).
+      sink = new IntoArraySink(new Uint8Array(declared), () => new CorruptDataError(`LZ4 frame declares ${declared} bytes of content but its blocks hold more`));
+    }
     const local = await pool.mainThreadKernels();
     const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
     for (const frame of frames) {
@@ -250,11 +367,18 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
  * block i (all full but the last, as lz4 and wyvern write them) decodes
  * straight into its place in one buffer, all blocks at once. Returns
  * undefined when a block turns out shorter than that layout needs (a valid
- * but unusual frame): the caller then takes the general path.
+ * but unusual frame), or when the pool's memory cannot hold the whole
+ * output: the caller then takes the general path.
  */
 async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, taskOptions: TaskSettings): Promise<Uint8Array | undefined> {
   const size = frame.contentSize!;
-  const whole = scope.allocUninitialized(Uint8Array, size);
+  let whole: Uint8Array;
+  try {
+    whole = scope.allocUninitialized(Uint8Array, size);
+  } catch (error) {
+    if (error instanceof OutOfMemoryError) return undefined; // more than the pool's memory holds: in waves instead
+    throw error;
+  }
   const expected = (i: number): number => Math.max(0, Math.min(frame.blockMaxSize, size - i * frame.blockMaxSize));
   const calls: [Uint8Array, Uint8Array, number, number][] = [];
   const compressed: number[] = [];
@@ -278,6 +402,15 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
     if (lengths[c]! < 0) throw blockError(lengths[c]!, frame.blocks[i]!.offset, false, 0);
   }
   return whole;
+}
+
+/** An OutOfMemoryError of the DEFLATE codecs, saying why they need that memory and what else to do. */
+function explainDeflateMemory(error: unknown, call: 'compress' | 'decompress'): unknown {
+  if (!(error instanceof OutOfMemoryError)) return error;
+  return new OutOfMemoryError(
+    `${call}() with a DEFLATE codec holds its whole input and output in the pool's memory, and they do not fit: ${error.message}. ` +
+      `LZ4 has no such limit, nor does ${call === 'compress' ? 'compressStream()' : 'decompressStream()'}`,
+  );
 }
 
 function checkBytes(data: unknown, path: string): asserts data is Uint8Array {

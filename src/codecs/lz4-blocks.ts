@@ -11,6 +11,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
+import { allocAreas } from './bytes.js';
 
 /** A block's payload, in the pool's memory, and where it was in the input (for messages). */
 export interface HeapBlock {
@@ -27,12 +28,12 @@ export type TaskSettings = { chunksize: number; signal?: AbortSignal; timeout?: 
 /** The last 64 KiB of output, which linked blocks may refer to. */
 const HISTORY = 64 * 1024;
 
-/** Independent blocks in waves of a few per worker, each into its own slot of `blockMaxSize`. */
+/** Independent blocks in waves of a few per worker (fewer if memory is short), each into its own slot of `blockMaxSize`. */
 export async function decodeIndependent(
   pool: Pool, scope: AllocationScope, blocks: readonly HeapBlock[], blockMaxSize: number, emit: (view: Uint8Array) => void, limits: OutputLimits, taskOptions: TaskSettings,
 ): Promise<void> {
-  const wave = pool.workers * 4;
-  const buffer = scope.allocUninitialized(Uint8Array, Math.min(blocks.length, wave) * blockMaxSize);
+  // Fewer blocks per wave, down to one, when the pool's memory cannot hold that many outputs.
+  const { areas: buffer, count: wave } = allocAreas(scope, Math.min(blocks.length, pool.workers * 4), blockMaxSize);
   let produced = 0;
   for (let first = 0; first < blocks.length; first += wave) {
     const batch = blocks.slice(first, first + wave);

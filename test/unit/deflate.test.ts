@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import * as fflate from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentRangeError, Pool, compress, decompress } from '../../src/index.js';
+import { ArgumentRangeError, OutOfMemoryError, Pool, compress, decompress } from '../../src/index.js';
 
 // What wyvern's DEFLATE encoder writes, read back by an independent decoder (fflate, both platforms) and
 // by wyvern's own; Node's zlib and gzip(1) read it in deflate-zlib.node.test.ts.
@@ -61,5 +61,19 @@ describe('DEFLATE compression (raw, zlib, gzip)', () => {
   it('refuses a level outside 0-9 by name', async () => {
     await expect(compress(new Uint8Array(4), { pool, codec: 'gzip', level: 10 })).rejects.toThrow(ArgumentRangeError);
     await expect(compress(new Uint8Array(4), { pool, codec: 'gzip', level: 10 })).rejects.toThrow('`options.level` must be an integer from 0 to 9; got 10');
+  });
+
+  it('past the pool\'s memory, says that DEFLATE needs it all at once and what has no such limit', async () => {
+    const small = new Pool({ workers: 1, memory: { maximumBytes: 16 * 2 ** 20 } });
+    try {
+      const data = new Uint8Array(20 * 2 ** 20);
+      await expect(compress(data, { pool: small, codec: 'gzip' })).rejects.toThrow(OutOfMemoryError);
+      await expect(compress(data, { pool: small, codec: 'gzip' })).rejects.toThrow(/DEFLATE codec holds its whole input and output.*compressStream/);
+      const packed = await compress(data, { pool, codec: 'gzip' });
+      await expect(decompress(packed, { pool: small, codec: 'gzip', sizeHint: data.length })).rejects.toThrow(/DEFLATE codec.*decompressStream/);
+      expect(sameBytes(await compress(data.subarray(0, 2 ** 20), { pool: small, codec: 'gzip' }), await compress(data.subarray(0, 2 ** 20), { pool, codec: 'gzip' }))).toBe(true);
+    } finally {
+      await small.terminate();
+    }
   });
 });

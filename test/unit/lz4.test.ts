@@ -51,6 +51,25 @@ describe('LZ4 compress / decompress', () => {
     expect(sameBytes(back, data)).toBe(true);
   });
 
+  it('compresses and decompresses more than the pool\'s memory holds, a few blocks at a time, to the same frame', async () => {
+    // 40 MiB through a pool of 24 MiB: neither the input's copy with its blocks' outputs, nor the whole
+    // output, fits. An incompressible first block (stored as it is), then compressible bytes.
+    const small = new Pool({ workers: 2, memory: { maximumBytes: 24 * 2 ** 20 } });
+    try {
+      const data = new Uint8Array(40 * 2 ** 20);
+      for (let i = 0; i < data.length; i++) data[i] = i < 4 * 2 ** 20 ? (Math.imul(i, 2654435761) >>> 24) ^ (i >>> 13) : (i % 251) & (i >>> 20);
+      const inTurn = await compress(data, { pool: small });
+      expect(sameBytes(inTurn, await compress(data, { pool }))).toBe(true);
+      expect(sameBytes(await decompress(inTurn, { pool: small }), data)).toBe(true);
+      for (const level of [3, 10]) {
+        const packed = await compress(data.subarray(0, 12 * 2 ** 20), { pool: small, level });
+        expect(sameBytes(await decompress(packed, { pool: small }), data.subarray(0, 12 * 2 ** 20)), `level ${level}`).toBe(true);
+      }
+    } finally {
+      await small.terminate();
+    }
+  });
+
   it('stores incompressible blocks as they are, so output grows by a few bytes at most', async () => {
     const random = new Uint8Array(200_000).map((_, i) => (i * 2246822519 + 7) >>> 24 ^ (i * 31));
     const packed = await compress(random, { pool, blockSize: 65536 });
