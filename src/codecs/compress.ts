@@ -305,7 +305,10 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     }
     const frames = parseFrames(input);
     const declared = frames.length === 1 ? frames[0]!.contentSize : undefined;
-    if (sink instanceof NewArraySink && declared !== undefined && declared <= maxOutputLength) {
+    // LZ4 expands at most ~255:1 (a length byte of 255 adds 255 bytes): memory is reserved for a declared
+    // size only below that, so that a few bytes declaring a gigabyte reserve nothing before they fail.
+    const plausible = (size: number): boolean => size <= input.length * 256;
+    if (sink instanceof NewArraySink && declared !== undefined && declared <= maxOutputLength && plausible(declared)) {
       // One frame of known size: its blocks go straight into the result (not into pieces joined at the end).
       sink = new IntoArraySink(new Uint8Array(declared), () => new CorruptDataError(`LZ4 frame declares ${declared} bytes of content but its blocks hold more`));
     }
@@ -324,7 +327,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
       if (frame.contentSize !== undefined && sink.length + frame.contentSize > maxOutputLength) {
         throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${maxOutputLength})`);
       }
-      if (frame.independent && frame.contentSize !== undefined) {
+      if (frame.independent && frame.contentSize !== undefined && plausible(frame.contentSize)) {
         const whole = await decodeKnownSize(pool, scope, input, frame, taskOptions);
         if (whole) {
           if (frame.contentChecksum !== undefined && (await pool.apply(kernels.xxhash32, [whole, 0], taskOptions)) !== frame.contentChecksum) {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError, CorruptDataError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
+import { lz4FrameHeader } from '../../src/codecs/compress.js';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -106,6 +107,23 @@ describe('LZ4 compress / decompress', () => {
     const packed = await compress(new Uint8Array(100_000).fill(7), { pool });
     await expect(decompress(packed, { pool, maxOutputLength: 99_999 })).rejects.toBeInstanceOf(OutputLimitError);
     expect((await decompress(packed, { pool, maxOutputLength: 100_000 })).length).toBe(100_000);
+  });
+
+  it('a frame declaring far more content than its blocks can hold fails without reserving memory for it', async () => {
+    // A real block of 1 KiB behind a header that declares 512 MiB (header checksum right, no content
+    // checksum), to a pool whose memory could grow that far.
+    const fresh = new Pool({ workers: 1, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } });
+    try {
+      const body = await compress(new Uint8Array(1024).fill(7), { pool: fresh, contentChecksum: false });
+      const header = await lz4FrameHeader(fresh, 7, { contentSize: 2 ** 29, contentChecksum: false });
+      const liar = new Uint8Array(header.length + body.length - 15);
+      liar.set(header);
+      liar.set(body.subarray(15), header.length); // the block and the end mark, after the original 15-byte header
+      await expect(decompress(liar, { pool: fresh })).rejects.toThrow(/declares 536870912 bytes of content but its blocks hold 1024/);
+      expect(fresh.heapStatistics().heapBytes).toBeLessThan(64 * 2 ** 20);
+    } finally {
+      await fresh.terminate();
+    }
   });
 
   it('every truncation of a frame is a CorruptDataError', async () => {
