@@ -153,15 +153,21 @@ export function inHeap(pool: Pool, scope: AllocationScope, data: Uint8Array): Ui
 
 /**
  * `count` areas of `bytesEach` bytes, in one block of the pool's memory (freed with the scope); when
- * they do not fit, half as many, down to one (OutOfMemoryError if not even one fits). Returns the
- * block and how many areas it holds.
+ * they do not fit with `headroom` bytes left free beside them (the workers' kernel scratch, taken on
+ * first use), half as many, down to one (OutOfMemoryError if not even one fits). Returns the block and
+ * how many areas it holds.
  */
-export function allocAreas(scope: AllocationScope, count: number, bytesEach: number): { areas: Uint8Array; count: number } {
+export function allocAreas(pool: Pool, scope: AllocationScope, count: number, bytesEach: number, headroom = 0): { areas: Uint8Array; count: number } {
   for (let n = Math.max(1, count); ; n >>= 1) {
+    let spare: Uint8Array | undefined;
     try {
+      // Held while the areas are placed, so that the heap has that much left once it is freed.
+      if (headroom > 0) spare = pool.alloc(Uint8Array, headroom);
       return { areas: scope.allocUninitialized(Uint8Array, n * bytesEach), count: n };
     } catch (error) {
       if (!(error instanceof OutOfMemoryError) || n === 1) throw error;
+    } finally {
+      if (spare) pool.free(spare);
     }
   }
 }

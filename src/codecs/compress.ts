@@ -185,6 +185,8 @@ function blockRange(job: Lz4FrameJob, i: number): [number, number] {
 async function compressAllBlocks(job: Lz4FrameJob): Promise<FrameParts> {
   const { pool, scope, data } = job;
   const copying = !pool.isShared(data);
+  const needed = (copying ? data.length : 0) + job.blocks * job.bound;
+  if (needed > pool.heapStatistics().maximumBytes) throw new OutOfMemoryError(`${needed} bytes at once are more than the pool's memory can ever hold`);
   const input = copying ? scope.allocUninitialized(Uint8Array, data.length) : data;
   const out = scope.allocUninitialized(Uint8Array, job.blocks * job.bound);
   const hasher = contentHasher(job);
@@ -220,10 +222,12 @@ async function compressAllBlocks(job: Lz4FrameJob): Promise<FrameParts> {
 async function compressBlocksInTurn(job: Lz4FrameJob): Promise<FrameParts> {
   const { pool, scope, data } = job;
   const copying = !pool.isShared(data);
-  // Area k: [a block's copy (when the input is not in the pool's memory) | its output]; fewer areas if memory is short.
-  const areaBytes = (copying ? job.blockSize : 0) + job.bound;
-  const { areas, count: window } = allocAreas(scope, Math.min(job.blocks, 2 * pool.workers), areaBytes);
   const hasher = contentHasher(job);
+  // Area k: [a block's copy (when the input is not in the pool's memory) | its output]; fewer areas if
+  // memory is short, leaving room for each worker's compressor scratch.
+  const areaBytes = (copying ? job.blockSize : 0) + job.bound;
+  const scratch = pool.workers * (Math.max(job.local.lz4HcScratchBytes(), job.local.lz4HashBytes()) + 1024);
+  const { areas, count: window } = allocAreas(pool, scope, Math.min(job.blocks, 2 * pool.workers), areaBytes, scratch);
   const payloads: Uint8Array[] = new Array(job.blocks);
   const stored: boolean[] = new Array(job.blocks);
   const tasks: Promise<void>[] = [];
@@ -237,12 +241,13 @@ async function compressBlocksInTurn(job: Lz4FrameJob): Promise<FrameParts> {
       const source = copying ? areas.subarray(at, at + original.length) : original;
       if (copying) source.set(original);
       const output = areas.subarray(at + areaBytes - job.bound, at + areaBytes);
-      tasks.push(
-        pool.apply(job.kernel.kernel, [source, output, job.kernel.parameter], job.taskOptions).then((length) => {
-          stored[i] = length >= original.length;
-          payloads[i] = stored[i] ? original : output.slice(0, length);
-        }),
-      );
+      const task = pool.apply(job.kernel.kernel, [source, output, job.kernel.parameter], job.taskOptions).then((length) => {
+        stored[i] = length >= original.length;
+        payloads[i] = stored[i] ? original : output.slice(0, length);
+      });
+      // Awaited in turn below; a failure of a later one while an earlier one is awaited is not unhandled.
+      task.catch(() => {});
+      tasks.push(task);
       hasher.update(source);
       await null;
     }

@@ -32,8 +32,9 @@ const HISTORY = 64 * 1024;
 export async function decodeIndependent(
   pool: Pool, scope: AllocationScope, blocks: readonly HeapBlock[], blockMaxSize: number, emit: (view: Uint8Array) => void, limits: OutputLimits, taskOptions: TaskSettings,
 ): Promise<void> {
+  if (blocks.length === 0) return;
   // Fewer blocks per wave, down to one, when the pool's memory cannot hold that many outputs.
-  const { areas: buffer, count: wave } = allocAreas(scope, Math.min(blocks.length, pool.workers * 4), blockMaxSize);
+  const { areas: buffer, count: wave } = allocAreas(pool, scope, Math.min(blocks.length, pool.workers * 4), blockMaxSize);
   let produced = 0;
   for (let first = 0; first < blocks.length; first += wave) {
     const batch = blocks.slice(first, first + wave);

@@ -380,6 +380,9 @@ export function bindKernels(module: WebAssembly.Module, views: MemoryViews, allo
   const scratch = (bytes: number): number => {
     if (bytes > scratchBytes) {
       if (scratchPtr) release(scratchPtr);
+      // Forgotten before the allocation, which may fail: a later call must not use (or free) the old block.
+      scratchPtr = 0;
+      scratchBytes = 0;
       scratchPtr = allocate(bytes);
       scratchBytes = bytes;
     }
