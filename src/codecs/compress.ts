@@ -103,6 +103,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     try {
       return await deflateWrapped(pool, scope, inHeap(pool, scope, data), codec, deflateLevel, { signal: options.signal, timeout: options.timeout });
     } catch (error) {
+      await pool.givenUpTasksStopped(); // a task given up on may still use the scope's memory
       throw explainDeflateMemory(error, 'compress');
     } finally {
       scope.release();
@@ -131,10 +132,14 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     } catch (error) {
       if (!(error instanceof OutOfMemoryError)) throw error;
       // The input and its blocks' outputs do not fit in the pool's memory at once: a few blocks at a time.
+      await pool.givenUpTasksStopped();
       scope.release();
       parts = await compressBlocksInTurn(frame);
     }
     return assembleFrame(await lz4FrameHeader(pool, blockSizeId, { contentSize: data.length, contentChecksum }), parts);
+  } catch (error) {
+    await pool.givenUpTasksStopped(); // a task given up on may still use the scope's memory
+    throw error;
   } finally {
     scope.release();
   }
@@ -364,6 +369,9 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
       }
     }
     return sink.result();
+  } catch (error) {
+    await pool.givenUpTasksStopped(); // a task given up on may still use the scope's memory
+    throw error;
   } finally {
     scope.release();
   }

@@ -126,6 +126,8 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
     // Every band settled before `out` may be freed: none still writes into it.
     else await allSettled(calls.map((call) => pool.apply(kernel as never, call as never, task)));
   } catch (error) {
+    // A band given up on (timeout, abort) may still be writing into `out` and reading `flipped`.
+    await pool.givenUpTasksStopped();
     if (options.out === undefined) pool.free(out);
     throw error;
   } finally {

@@ -82,6 +82,8 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
     // Every band settled before `out` may be freed: none still writes into it.
     await allSettled(calls.map((call) => pool.apply(kernel as never, call as never, { signal: options.signal, timeout: options.timeout })));
   } catch (error) {
+    // A band given up on (timeout, abort) may still be writing into `out`.
+    await pool.givenUpTasksStopped();
     if (options.out === undefined) pool.free(out);
     throw error;
   }

@@ -143,6 +143,8 @@ export class PoolEngine {
   private inFlight = 0;
   /** Slots of tasks given up on (settled already) whose worker has not exited yet: in flight, not pending. */
   private abandonedSlots = 0;
+  /** Resolved when abandonedSlots comes back to 0 (givenUpTasksStopped). */
+  private givenUpWaiters: (() => void)[] = [];
   private pumping = false;
   private nextTag = MAIN_THREAD_TAG + 1;
   private wakeCursor = 0;
@@ -311,6 +313,7 @@ export class PoolEngine {
         this.reclaim(slot); // its task was already rejected (timeout, abort): the slot is safe to reuse now
       }
     }
+    if (this.abandonedSlots === 0) for (const resolve of this.givenUpWaiters.splice(0)) resolve();
     if (this.stopping || this.failure) return;
     if (!worker.ready) {
       this.fail(new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) before it was ready${reason}`, { cause: error }));
@@ -573,6 +576,16 @@ export class PoolEngine {
     }
   }
 
+  /**
+   * Resolves once every worker that was running a task given up on (timeout, abort) has exited: until
+   * then it may still write into the memory that task was given (a browser stops a busy worker seconds
+   * after terminate()). At once when there is none.
+   */
+  givenUpTasksStopped(): Promise<void> {
+    if (this.abandonedSlots === 0) return Promise.resolve();
+    return new Promise((resolve) => this.givenUpWaiters.push(resolve));
+  }
+
   /** Gives up on a running task: rejects it and terminates its worker (the exit handler reclaims the slot). */
   private abandon(slot: number, reason: unknown): boolean {
     const words = this.views.i32;
@@ -623,6 +636,7 @@ export class PoolEngine {
     for (const worker of this.workers) worker?.handle.terminate(true);
     this.inFlight = 0;
     this.abandonedSlots = 0;
+    for (const resolve of this.givenUpWaiters.splice(0)) resolve();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 

@@ -163,6 +163,16 @@ export class Pool implements AsyncDisposable {
     return new AllocationScope(this.engine.allocator);
   }
 
+  /**
+   * Resolves once no task given up on (its `timeout` passed, or its `signal` aborted) can still be
+   * running: the task's promise rejects at once, but its worker may run on for a while after being
+   * terminated (a browser stops a busy one up to seconds later), writing into the memory the task was
+   * given. Await this before freeing that memory after such a failure. At once when there is none.
+   */
+  givenUpTasksStopped(): Promise<void> {
+    return this.engine.givenUpTasksStopped();
+  }
+
   /** Whether `value` is a typed array in this pool's shared memory. */
   isShared(value: unknown): boolean {
     return this.engine.allocator.isShared(value);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentRangeError, ArgumentTypeError, KernelError, Pool, matmul, kernels } from '../../src/index.js';
+import { ArgumentRangeError, ArgumentTypeError, KernelError, Pool, TaskTimeoutError, matmul, kernels } from '../../src/index.js';
 import { packMatmulBand } from '../../src/wasm/kernels.js';
 import fixtures from '../fixtures/scipy/matmul.json' with { type: 'json' };
 
@@ -86,6 +86,25 @@ describe('matmul', () => {
     await matmul(a, b, { pool, out: c, alpha: 2 });
     expect(Array.from(c.data)).toEqual(new Array(27).fill(10));
     expect(Array.from(canary)).toEqual([7, 7, 7, 7]);
+  });
+
+  it('after a timeout, frees the C it allocated only once the band given up on has stopped writing', async () => {
+    // One band of about 340 ms given up on at 30 ms: its worker runs on for a while after terminate()
+    // (in Chromium until it is stopped by force). Freed at once, C was handed to the next allocation of
+    // its size while that band still wrote into it.
+    const own = new Pool({ workers: 1 });
+    try {
+      const a = own.allocMatrix(Float64Array, 1500, 1500);
+      a.data.fill(1);
+      await expect(matmul(a, a, { pool: own, bands: 1, timeout: 30 })).rejects.toThrow(TaskTimeoutError);
+      const next = own.allocMatrix(Float64Array, 1500, 1500);
+      next.data.fill(-1);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(next.data.every((v) => v === -1)).toBe(true);
+      expect(await own.apply((x: number) => x + 1, [1])).toBe(2);
+    } finally {
+      await own.terminate();
+    }
   });
 
   it('refuses bad input with errors naming the argument', async () => {
