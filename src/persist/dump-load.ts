@@ -228,7 +228,8 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
       try {
         const stored = scope.allocUninitialized(Uint8Array, entry.stored);
         await reader.read(offset, stored);
-        const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength }).catch((error: unknown) => {
+        // The limit is the array's size (decompress's own default, 1 GiB, refused larger arrays as corrupted).
+        const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength, maxOutputLength: byteLength }).catch((error: unknown) => {
           if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${i} holds more than the ${byteLength} bytes its description says`);
           throw error;
         });

@@ -62,4 +62,18 @@ describe('dump / load with files (Node)', () => {
       for (const shared of [false, true]) await expect(load(path, { pool, shared }), `byte ${at}, shared ${shared}`).rejects.toThrow(/array 0 checksum mismatch/);
     }
   });
+
+  it('round-trips an LZ4 array larger than the pool\'s memory and than decompress()\'s default limit (1 GiB)', { timeout: 120_000 }, async () => {
+    // 1.1 GiB: compressed a few blocks at a time, and decoded into the array with its own size as the
+    // limit (load passed none, and decompress's 1 GiB default called the file corrupted).
+    const path = join(dir, 'large.wyvn');
+    const big = new Uint8Array(1.1 * 2 ** 30);
+    for (let i = 0; i < big.length; i += 4093) big[i] = i & 255;
+    await dump({ big }, path, { pool });
+    const back = (await load(path, { pool, maxOutputLength: 2 ** 31 - 1 })) as { big: Uint8Array };
+    expect(back.big.length).toBe(big.length);
+    for (let i = 0; i < big.length; i += 4093) if (back.big[i] !== (i & 255)) expect.fail(`byte ${i}: ${back.big[i]}`);
+    expect(back.big[big.length - 1]).toBe(big[big.length - 1]);
+    rmSync(path);
+  });
 });
