@@ -562,6 +562,17 @@ function emitLiteral(scratch: usize, symbols: i32, literal: u8): i32 {
  * at `dst` (the last block is final). `level` 0-9 as zlib's.
  */
 export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, level: i32, scratch: usize): i32 {
+  return deflate_part(src, srcLength, dst, dstCapacity, level, scratch, 1);
+}
+
+/**
+ * As deflate_raw, for one part of a stream cut into parts compressed apart
+ * (pigz's way to one stream from several threads): unless `final`, the last
+ * block is not final and an empty stored block (a sync flush) byte-aligns the
+ * end, so that the next part's bytes can follow. Each part starts with an
+ * empty window: no match reaches into the part before.
+ */
+export function deflate_part(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, level: i32, scratch: usize, final: i32): i32 {
   checkRange(src, srcLength, 1, 0);
   checkRange(dst, dstCapacity, 1, 2);
   checkRange(scratch, DEFLATE_SCRATCH_BYTES, 1, 5);
@@ -571,12 +582,13 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
   out = dst;
   outEnd = dst + <usize>dstCapacity;
   overflow = false;
+  const last = final != 0;
   if (level == 0 || srcLength == 0) {
-    if (srcLength == 0) {
+    if (srcLength == 0 && last) {
       // One empty fixed block: BFINAL, type 01, end-of-block (7 zero bits).
       putBits(3, 3);
       putBits(0, 7);
-    } else writeStored(src, 0, srcLength, true);
+    } else writeStored(src, 0, srcLength, last); // an empty non-final part: the sync flush alone
     flushBits();
     return overflow ? -2 : <i32>(out - dst);
   }
@@ -611,7 +623,7 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
     }
     if (symbols == BLOCK_SYMBOLS || p >= end) {
       const position = <i32>(p - src);
-      writeBlock(scratch, src, blockStart, position, symbols, p >= end);
+      writeBlock(scratch, src, blockStart, position, symbols, last && p >= end);
       if (overflow) return -2;
       blockStart = position;
       symbols = 0;
@@ -619,6 +631,7 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
       memory.fill(scratch + DIST_FREQ, 0, 4 * 32);
     }
   }
+  if (!last) writeStored(src, 0, 0, false); // sync flush: an empty stored block ends the part on a byte
   flushBits();
   return overflow ? -2 : <i32>(out - dst);
 }

@@ -6,13 +6,15 @@
  * zlib included, reads them as one stream. Each member records its own
  * length in an extra field (see GZIP_MEMBER_SUBFIELD), as BGZF does, so that
  * wyvern's reader can find every member without decoding and decode them all
- * at once; other readers skip the field. zlib and raw streams are one task.
+ * at once; other readers skip the field. zlib and raw streams are cut into
+ * parts the same way, joined by sync flushes into one stream (as pigz does).
  */
 
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
+import { concatBytes } from './bytes.js';
 import type { DeflateWrapping } from './inflate.js';
 
 type TaskSettings = { signal?: AbortSignal; timeout?: number };
@@ -33,19 +35,38 @@ export const GZIP_MEMBER_SUBFIELD = [0x57, 0x59] as const;
 /** A member header as written here: 10 fixed bytes, XLEN, one 8-byte subfield. */
 const MEMBER_HEADER_BYTES = 10 + 2 + 8;
 
-async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
+async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings, final = true): Promise<Uint8Array> {
   // The kernel's own bound, so that the two cannot disagree.
   const out = scope.allocUninitialized(Uint8Array, (await pool.mainThreadKernels()).deflateBound(input.length));
-  const length = await pool.apply(kernels.deflateRaw, [input, out, level], task);
+  const length = await pool.apply(kernels.deflateRaw, [input, out, level, final], task);
   if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
   return out.subarray(0, length);
 }
 
+/** Input bytes per part (gzip member, or part of one stream): 1 MiB to 4 MiB, so that every worker gets one. */
+function partSize(pool: Pool, length: number): number {
+  return Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, Math.ceil(length / pool.workers)));
+}
+
+/**
+ * One raw DEFLATE stream from parts compressed at once (pigz's way): every part but the last ends in a
+ * sync flush, so their concatenation is one standard stream; each part starts with an empty window.
+ */
+async function deflateInParts(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
+  const size = partSize(pool, input.length);
+  if (input.length <= size) return (await deflateChunk(pool, scope, input, level, task)).slice();
+  const parts: Promise<Uint8Array>[] = [];
+  for (let at = 0; at < input.length; at += size) {
+    parts.push(deflateChunk(pool, scope, input.subarray(at, Math.min(input.length, at + size)), level, task, at + size >= input.length));
+  }
+  return concatBytes(await allSettled(parts));
+}
+
 /** Compresses `input` (in the pool's memory) and returns an ordinary Uint8Array. */
 export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
-  if (wrapping === 'deflate') return (await deflateChunk(pool, scope, input, level, task)).slice();
+  if (wrapping === 'deflate') return deflateInParts(pool, scope, input, level, task);
   if (wrapping === 'zlib') {
-    const [body, adler] = await allSettled([deflateChunk(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
+    const [body, adler] = await allSettled([deflateInParts(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
     const result = new Uint8Array(2 + body.length + 4);
     // CMF: deflate, 32 KiB window; FLG: the level class, and check bits making (CMF·256 + FLG) a multiple of 31.
     const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
@@ -59,7 +80,7 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
     return result;
   }
   // gzip: one member per chunk, all chunks at once.
-  const chunkSize = Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, Math.ceil(input.length / pool.workers)));
+  const chunkSize = partSize(pool, input.length);
   const chunks: Uint8Array[] = [];
   for (let at = 0; at < input.length || chunks.length === 0; at += chunkSize) chunks.push(input.subarray(at, Math.min(input.length, at + chunkSize)));
   const members = await allSettled(

@@ -46,6 +46,7 @@ export interface KernelExports {
   adler32(ptr: number, length: number, adler: number): number;
   crc32(ptr: number, length: number, crc: number, table: number): number;
   deflate_raw(src: number, srcLength: number, dst: number, dstCapacity: number, level: number, scratch: number): number;
+  deflate_part(src: number, srcLength: number, dst: number, dstCapacity: number, level: number, scratch: number, final: number): number;
   deflateScratchBytes(): number;
   deflateBound(length: number): number;
 }
@@ -284,13 +285,16 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
         return [code, bits, produced, checksum];
       },
     },
-    /** DEFLATE-compresses `src` into `out` (capacity ≥ deflateBound) at `level` 0-9; returns the length, or -2 if `out` is too small. */
+    /**
+     * DEFLATE-compresses `src` into `out` (capacity ≥ deflateBound) at `level` 0-9; returns the length,
+     * or -2 if `out` is too small. Not `final`: a part of a longer stream, ending in a sync flush.
+     */
     deflateRaw: {
-      argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'level', 'scratch'],
-      run: (src: Uint8Array, out: Uint8Array, level: number): number => {
+      argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'level', 'scratch', 'final'],
+      run: (src: Uint8Array, out: Uint8Array, level: number, final = true): number => {
         const s = shared(src, 'src', 'Uint8Array');
         const o = shared(out, 'out', 'Uint8Array');
-        return exports.deflate_raw(s.byteOffset, s.length, o.byteOffset, o.length, level, scratch(exports.deflateScratchBytes()));
+        return exports.deflate_part(s.byteOffset, s.length, o.byteOffset, o.length, level, scratch(exports.deflateScratchBytes()), final ? 1 : 0);
       },
     },
     /** Adler-32 of a shared byte array (zlib's trailer). */
