@@ -12,7 +12,7 @@ import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
-import { deflateWrapped } from './deflate.js';
+import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { IntoArraySink, NewArraySink, allocAreas, inHeap, type OutputSink } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
@@ -100,8 +100,17 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);
     const pool = options.pool ?? defaultPool();
     const scope = pool.scope();
+    const task = { signal: options.signal, timeout: options.timeout };
     try {
-      return await deflateWrapped(pool, scope, inHeap(pool, scope, data), codec, deflateLevel, { signal: options.signal, timeout: options.timeout });
+      try {
+        return await deflateWrapped(pool, scope, inHeap(pool, scope, data), codec, deflateLevel, task);
+      } catch (error) {
+        if (!(error instanceof OutOfMemoryError)) throw error;
+        // The input and its outputs do not fit in the pool's memory at once: a few parts at a time.
+        await pool.givenUpTasksStopped();
+        scope.release();
+        return await deflateWrappedInTurn(pool, scope, data, codec, deflateLevel, task);
+      }
     } catch (error) {
       await pool.givenUpTasksStopped(); // a task given up on may still use the scope's memory
       throw explainDeflateMemory(error, 'compress');
@@ -423,10 +432,8 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
 /** An OutOfMemoryError of the DEFLATE codecs, saying why they need that memory and what else to do. */
 function explainDeflateMemory(error: unknown, call: 'compress' | 'decompress'): unknown {
   if (!(error instanceof OutOfMemoryError)) return error;
-  return new OutOfMemoryError(
-    `${call}() with a DEFLATE codec holds its whole input and output in the pool's memory, and they do not fit: ${error.message}. ` +
-      `LZ4 has no such limit, nor does ${call === 'compress' ? 'compressStream()' : 'decompressStream()'}`,
-  );
+  const what = call === 'compress' ? 'compress() with a DEFLATE codec needs a few parts of its input and their outputs in the pool\'s memory at once' : 'decompress() with a DEFLATE codec holds its whole input and output in the pool\'s memory';
+  return new OutOfMemoryError(`${what}, and they do not fit: ${error.message}. LZ4 decompresses output larger than that; ${call === 'compress' ? 'compressStream()' : 'decompressStream()'} has no such limit`);
 }
 
 function checkBytes(data: unknown, path: string): asserts data is Uint8Array {

@@ -14,7 +14,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
-import { concatBytes } from './bytes.js';
+import { allocAreas, concatBytes } from './bytes.js';
 import type { DeflateWrapping } from './inflate.js';
 
 type TaskSettings = { signal?: AbortSignal; timeout?: number };
@@ -67,17 +67,7 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
   if (wrapping === 'deflate') return deflateInParts(pool, scope, input, level, task);
   if (wrapping === 'zlib') {
     const [body, adler] = await allSettled([deflateInParts(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
-    const result = new Uint8Array(2 + body.length + 4);
-    // CMF: deflate, 32 KiB window; FLG: the level class, and check bits making (CMF·256 + FLG) a multiple of 31.
-    const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
-    const cmf = 0x78;
-    let flg = levelClass << 6;
-    flg |= 31 - ((cmf * 256 + flg) % 31);
-    result[0] = cmf;
-    result[1] = flg;
-    result.set(body, 2);
-    new DataView(result.buffer).setUint32(2 + body.length, adler, false);
-    return result;
+    return zlibStream([body], adler, level);
   }
   // gzip: one member per chunk, all chunks at once.
   const chunkSize = partSize(pool, input.length);
@@ -89,6 +79,77 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
       return { body, crc, size: chunk.length };
     }),
   );
+  return gzipMembers(members, level);
+}
+
+/**
+ * As deflateWrapped, for `data` anywhere (not necessarily in the pool's memory) and too large for the
+ * pool's memory to hold with its output: its parts go through a window of areas (two per worker, fewer
+ * if memory is short), each copied in, compressed, and its output copied out before the area takes the
+ * next part; checksums are computed here as parts arrive. The same output as deflateWrapped.
+ */
+export async function deflateWrappedInTurn(pool: Pool, scope: AllocationScope, data: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
+  const local = await pool.mainThreadKernels();
+  const size = partSize(pool, data.length);
+  const parts = Math.max(1, Math.ceil(data.length / size));
+  const bound = local.deflateBound(size);
+  const copying = !pool.isShared(data);
+  const crcTable = scope.allocUninitialized(Uint8Array, 8192);
+  const areaBytes = (copying ? size : 0) + bound;
+  const { areas, count: window } = allocAreas(pool, scope, Math.min(parts, 2 * pool.workers), areaBytes, pool.workers * (local.deflateScratchBytes() + 9216));
+  const bodies: Uint8Array[] = new Array(parts);
+  const crcs: number[] = new Array(parts);
+  let adler = 1;
+  const tasks: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < parts; i++) {
+      const area = i % window;
+      if (i >= window) await tasks[i - window]; // the part that used this area is out of it
+      const original = data.subarray(i * size, Math.min(data.length, (i + 1) * size));
+      const at = area * areaBytes;
+      const source = copying ? areas.subarray(at, at + original.length) : original;
+      if (copying) source.set(original);
+      if (wrapping === 'zlib') adler = local.adler32(source.byteOffset, source.length, adler) >>> 0;
+      if (wrapping === 'gzip') crcs[i] = local.crc32(source.byteOffset, source.length, 0, crcTable.byteOffset) >>> 0;
+      const output = areas.subarray(at + areaBytes - bound, at + areaBytes);
+      // gzip parts are whole members; zlib and raw parts join into one stream.
+      const final = wrapping === 'gzip' || i === parts - 1;
+      const part = pool.apply(kernels.deflateRaw, [source, output, level, final], task).then((length) => {
+        if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
+        bodies[i] = output.slice(0, length);
+      });
+      part.catch(() => {}); // awaited in turn; a later failure while an earlier part is awaited is not unhandled
+      tasks.push(part);
+      await null;
+    }
+    await allSettled(tasks);
+  } catch (error) {
+    await Promise.allSettled(tasks); // tasks still running write into the window the caller frees
+    throw error;
+  }
+  if (wrapping === 'deflate') return concatBytes(bodies);
+  if (wrapping === 'zlib') return zlibStream(bodies, adler, level);
+  return gzipMembers(bodies.map((body, i) => ({ body, crc: crcs[i]!, size: Math.min(size, data.length - i * size) })), level);
+}
+
+/** A zlib stream (RFC 1950) around the raw DEFLATE stream that `parts` make together. */
+function zlibStream(parts: readonly Uint8Array[], adler: number, level: number): Uint8Array {
+  const bodyLength = parts.reduce((sum, part) => sum + part.length, 0);
+  const result = new Uint8Array(2 + bodyLength + 4);
+  // CMF: deflate, 32 KiB window; FLG: the level class, and check bits making (CMF·256 + FLG) a multiple of 31.
+  const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
+  const cmf = 0x78;
+  let flg = levelClass << 6;
+  flg |= 31 - ((cmf * 256 + flg) % 31);
+  result[0] = cmf;
+  result[1] = flg;
+  concatBytes(parts, result.subarray(2));
+  new DataView(result.buffer).setUint32(2 + bodyLength, adler, false);
+  return result;
+}
+
+/** gzip members (RFC 1952), one per compressed chunk, each header carrying the member's length. */
+function gzipMembers(members: readonly { body: Uint8Array; crc: number; size: number }[], level: number): Uint8Array {
   const result = new Uint8Array(members.reduce((sum, m) => sum + MEMBER_HEADER_BYTES + m.body.length + 8, 0));
   const view = new DataView(result.buffer);
   let at = 0;

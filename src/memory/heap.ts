@@ -42,7 +42,8 @@ const PREV_SIZE = 1;
 const TAG = 2;
 const REQUESTED = 3;
 
-const align16 = (bytes: number): number => (bytes + 15) & ~15;
+// Arithmetic, not `& ~15`: bitwise operators wrap at 2^31, and a request near 2 GiB became a 32-byte block.
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /** Formats a byte count for messages: `1.5 GiB`, `12 KiB`, `100 B`. */
 export function formatBytes(bytes: number): string {

@@ -64,6 +64,12 @@ describe('SharedHeap (property: random alloc/free sequences against a model)', (
     expect(heap.allocate(2 * 1024 * 1024)).toBeGreaterThan(0);
   });
 
+  it('refuses requests near 2 GiB with OutOfMemoryError (their rounding once wrapped to a 32-byte block)', () => {
+    const { heap } = bareHeap();
+    for (const bytes of [2 ** 31 - 1, 2 ** 31 - 8, 2 ** 31 + 8, 2 ** 32 - 1]) expect(() => heap.allocate(bytes), `${bytes}`).toThrow(OutOfMemoryError);
+    expect(heap.statistics().usedBytes).toBe(0);
+  });
+
   it('refuses to free addresses it never handed out, and double frees', () => {
     const { heap } = bareHeap();
     const ptr = heap.allocate(100);
