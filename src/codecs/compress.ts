@@ -14,6 +14,7 @@ import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
+import { StreamingInflater } from './inflate-stream.js';
 import { IntoArraySink, NewArraySink, allocAreas, inHeap, type OutputSink } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
@@ -312,16 +313,24 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
 
   const scope = pool.scope();
   try {
-    const input = inHeap(pool, scope, data);
     if (codec !== 'lz4') {
       const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
       try {
-        await inflateWrapped(pool, scope, input, codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sink, sizeHint);
+        await inflateWrapped(pool, scope, inHeap(pool, scope, data), codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sink, sizeHint);
       } catch (error) {
-        throw explainDeflateMemory(error, 'decompress');
+        if (!(error instanceof OutOfMemoryError) || sink.length > 0) throw explainDeflateMemory(error, 'decompress');
+        // The input and the whole output do not fit in the pool's memory at once: decoded as a stream
+        // instead (decompressStream's decoder), a part of the input and its output at a time.
+        await pool.givenUpTasksStopped();
+        scope.release();
+        const inflater = new StreamingInflater(pool, codec, maxOutputLength);
+        const emit = (chunk: Uint8Array): void => sink.write(chunk);
+        for (let at = 0; at < data.length; at += STREAMED_PIECE) await inflater.push(data.subarray(at, at + STREAMED_PIECE), emit);
+        await inflater.finish(emit);
       }
       return sink.result();
     }
+    const input = inHeap(pool, scope, data);
     const frames = parseFrames(input);
     const declared = frames.length === 1 ? frames[0]!.contentSize : undefined;
     // LZ4 expands at most ~255:1 (a length byte of 255 adds 255 bytes): memory is reserved for a declared
@@ -429,11 +438,14 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
   return whole;
 }
 
-/** An OutOfMemoryError of the DEFLATE codecs, saying why they need that memory and what else to do. */
+/** Compressed bytes handed at a time to the streaming decoder when decompress() falls back to it. */
+const STREAMED_PIECE = 1 << 20;
+
+/** An OutOfMemoryError of the DEFLATE codecs, saying what they needed at once. */
 function explainDeflateMemory(error: unknown, call: 'compress' | 'decompress'): unknown {
   if (!(error instanceof OutOfMemoryError)) return error;
-  const what = call === 'compress' ? 'compress() with a DEFLATE codec needs a few parts of its input and their outputs in the pool\'s memory at once' : 'decompress() with a DEFLATE codec holds its whole input and output in the pool\'s memory';
-  return new OutOfMemoryError(`${what}, and they do not fit: ${error.message}. LZ4 decompresses output larger than that; ${call === 'compress' ? 'compressStream()' : 'decompressStream()'} has no such limit`);
+  const what = call === 'compress' ? 'a few parts of its input and their outputs' : 'a part of its input and that part\'s output';
+  return new OutOfMemoryError(`${call}() with a DEFLATE codec needs ${what} in the pool's memory at once, and they do not fit: ${error.message}`);
 }
 
 function checkBytes(data: unknown, path: string): asserts data is Uint8Array {
