@@ -323,7 +323,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
         // instead (decompressStream's decoder), a part of the input and its output at a time.
         await pool.givenUpTasksStopped();
         scope.release();
-        const inflater = new StreamingInflater(pool, codec, maxOutputLength);
+        const inflater = new StreamingInflater(pool, codec, maxOutputLength, undefined, { signal: options.signal, timeout: options.timeout });
         const emit = (chunk: Uint8Array): void => sink.write(chunk);
         for (let at = 0; at < data.length; at += STREAMED_PIECE) await inflater.push(data.subarray(at, at + STREAMED_PIECE), emit);
         await inflater.finish(emit);

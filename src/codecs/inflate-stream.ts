@@ -46,12 +46,13 @@ export class StreamingInflater {
   private readonly what: string;
   private readonly check: 0 | 1 | 2;
 
-  /** `part` sizes the parts (tests make them tiny to cross every boundary). */
+  /** `part` sizes the parts (tests make them tiny to cross every boundary); `task`: the decoding tasks' signal and timeout. */
   constructor(
     private readonly pool: Pool,
     private readonly wrapping: DeflateWrapping,
     private readonly limit: number,
     private readonly part = { input: PART_INPUT, output: PART_OUTPUT },
+    private readonly task: { signal?: AbortSignal; timeout?: number } = {},
   ) {
     this.what = wrapping === 'deflate' ? 'DEFLATE' : wrapping;
     this.check = wrapping === 'zlib' ? 1 : wrapping === 'gzip' ? 2 : 0;
@@ -121,8 +122,11 @@ export class StreamingInflater {
       const source = inHeap(this.pool, scope, input);
       const window = scope.allocUninitialized(Uint8Array, this.history.length + room);
       window.set(this.history);
-      result = await this.pool.apply(kernels.inflateStream, [source, window, this.history.length, this.startBit, this.check, this.checksum]);
+      result = await this.pool.apply(kernels.inflateStream, [source, window, this.history.length, this.startBit, this.check, this.checksum], this.task);
       output = window.slice(this.history.length, this.history.length + result[2]);
+    } catch (error) {
+      await this.pool.givenUpTasksStopped(); // a task given up on may still write into `window`
+      throw error;
     } finally {
       scope.release();
     }
