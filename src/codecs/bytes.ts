@@ -3,6 +3,7 @@
 import { OutOfMemoryError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
+import { allSettled } from '../pool/settle.js';
 
 /** The concatenation of `parts`, written into `into` when given (it must be long enough), else into a new array. */
 export function concatBytes(parts: readonly Uint8Array[], into?: Uint8Array): Uint8Array {
@@ -169,5 +170,28 @@ export function allocAreas(pool: Pool, scope: AllocationScope, count: number, by
     } finally {
       if (spare) pool.free(spare);
     }
+  }
+}
+
+/**
+ * Runs `count` jobs through `window` areas of memory: job i is started by `start(i, area)` (which
+ * returns its task) once job i − window, which used the same area, has ended. Resolves once all have;
+ * on a failure, once every started job has ended (they write into the areas the caller then frees),
+ * with the first failure.
+ */
+export async function throughWindow(count: number, window: number, start: (i: number, area: number) => Promise<void>): Promise<void> {
+  const tasks: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      if (i >= window) await tasks[i - window];
+      const task = start(i, i % window);
+      task.catch(() => {}); // awaited in turn: a later one failing while an earlier one is awaited is not unhandled
+      tasks.push(task);
+      await null; // ends the burst: the next submission wakes another sleeping worker at once
+    }
+    await allSettled(tasks);
+  } catch (error) {
+    await Promise.allSettled(tasks);
+    throw error;
   }
 }

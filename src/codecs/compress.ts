@@ -15,7 +15,7 @@ import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { StreamingInflater } from './inflate-stream.js';
-import { IntoArraySink, NewArraySink, allocAreas, inHeap, type OutputSink } from './bytes.js';
+import { IntoArraySink, NewArraySink, allocAreas, inHeap, throughWindow, type OutputSink } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
@@ -245,33 +245,20 @@ async function compressBlocksInTurn(job: Lz4FrameJob): Promise<FrameParts> {
   const { areas, count: window } = allocAreas(pool, scope, Math.min(job.blocks, 2 * pool.workers), areaBytes, scratch);
   const payloads: Uint8Array[] = new Array(job.blocks);
   const stored: boolean[] = new Array(job.blocks);
-  const tasks: Promise<void>[] = [];
-  try {
-    for (let i = 0; i < job.blocks; i++) {
-      const area = i % window;
-      if (i >= window) await tasks[i - window]; // the block that used this area is out of it
-      const [begin, end] = blockRange(job, i);
-      const original = data.subarray(begin, end);
-      const at = area * areaBytes;
-      const source = copying ? areas.subarray(at, at + original.length) : original;
-      if (copying) source.set(original);
-      const output = areas.subarray(at + areaBytes - job.bound, at + areaBytes);
-      const task = pool.apply(job.kernel.kernel, [source, output, job.kernel.parameter], job.taskOptions).then((length) => {
-        stored[i] = length >= original.length;
-        payloads[i] = stored[i] ? original : output.slice(0, length);
-      });
-      // Awaited in turn below; a failure of a later one while an earlier one is awaited is not unhandled.
-      task.catch(() => {});
-      tasks.push(task);
-      hasher.update(source);
-      await null;
-    }
-    await allSettled(tasks);
-  } catch (error) {
-    // Tasks still running write into the window: the caller frees it only once they have ended.
-    await Promise.allSettled(tasks);
-    throw error;
-  }
+  await throughWindow(job.blocks, window, (i, area) => {
+    const [begin, end] = blockRange(job, i);
+    const original = data.subarray(begin, end);
+    const at = area * areaBytes;
+    const source = copying ? areas.subarray(at, at + original.length) : original;
+    if (copying) source.set(original);
+    const output = areas.subarray(at + areaBytes - job.bound, at + areaBytes);
+    const task = pool.apply(job.kernel.kernel, [source, output, job.kernel.parameter], job.taskOptions).then((length) => {
+      stored[i] = length >= original.length;
+      payloads[i] = stored[i] ? original : output.slice(0, length);
+    });
+    hasher.update(source); // while the worker compresses
+    return task;
+  });
   return { payloads, stored, checksum: hasher.digest() };
 }
 

@@ -14,7 +14,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
-import { allocAreas, concatBytes } from './bytes.js';
+import { allocAreas, concatBytes, throughWindow } from './bytes.js';
 import type { DeflateWrapping } from './inflate.js';
 
 type TaskSettings = { signal?: AbortSignal; timeout?: number };
@@ -100,33 +100,23 @@ export async function deflateWrappedInTurn(pool: Pool, scope: AllocationScope, d
   const bodies: Uint8Array[] = new Array(parts);
   const crcs: number[] = new Array(parts);
   let adler = 1;
-  const tasks: Promise<void>[] = [];
-  try {
-    for (let i = 0; i < parts; i++) {
-      const area = i % window;
-      if (i >= window) await tasks[i - window]; // the part that used this area is out of it
-      const original = data.subarray(i * size, Math.min(data.length, (i + 1) * size));
-      const at = area * areaBytes;
-      const source = copying ? areas.subarray(at, at + original.length) : original;
-      if (copying) source.set(original);
-      if (wrapping === 'zlib') adler = local.adler32(source.byteOffset, source.length, adler) >>> 0;
-      if (wrapping === 'gzip') crcs[i] = local.crc32(source.byteOffset, source.length, 0, crcTable.byteOffset) >>> 0;
-      const output = areas.subarray(at + areaBytes - bound, at + areaBytes);
-      // gzip parts are whole members; zlib and raw parts join into one stream.
-      const final = wrapping === 'gzip' || i === parts - 1;
-      const part = pool.apply(kernels.deflateRaw, [source, output, level, final], task).then((length) => {
-        if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
-        bodies[i] = output.slice(0, length);
-      });
-      part.catch(() => {}); // awaited in turn; a later failure while an earlier part is awaited is not unhandled
-      tasks.push(part);
-      await null;
-    }
-    await allSettled(tasks);
-  } catch (error) {
-    await Promise.allSettled(tasks); // tasks still running write into the window the caller frees
-    throw error;
-  }
+  await throughWindow(parts, window, (i, area) => {
+    const original = data.subarray(i * size, Math.min(data.length, (i + 1) * size));
+    const at = area * areaBytes;
+    const source = copying ? areas.subarray(at, at + original.length) : original;
+    if (copying) source.set(original);
+    const output = areas.subarray(at + areaBytes - bound, at + areaBytes);
+    // gzip parts are whole members; zlib and raw parts join into one stream.
+    const final = wrapping === 'gzip' || i === parts - 1;
+    const part = pool.apply(kernels.deflateRaw, [source, output, level, final], task).then((length) => {
+      if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
+      bodies[i] = output.slice(0, length);
+    });
+    // Checksums while the worker compresses, in order.
+    if (wrapping === 'zlib') adler = local.adler32(source.byteOffset, source.length, adler) >>> 0;
+    if (wrapping === 'gzip') crcs[i] = local.crc32(source.byteOffset, source.length, 0, crcTable.byteOffset) >>> 0;
+    return part;
+  });
   if (wrapping === 'deflate') return concatBytes(bodies);
   if (wrapping === 'zlib') return zlibStream(bodies, adler, level);
   return gzipMembers(bodies.map((body, i) => ({ body, crc: crcs[i]!, size: Math.min(size, data.length - i * size) })), level);
