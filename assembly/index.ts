@@ -10,7 +10,7 @@ export { matmul_f32, matmul_f64, matmulScratchBytes_f32, matmulScratchBytes_f64 
 export { lz4_compress_block, lz4_compress_block_hc, lz4_compress_block_opt, lz4_decompress_block, lz4CompressBound, lz4HashBytes, lz4HcScratchBytes } from "./kernels/lz4";
 export { xxhash32, xxhash32_reset, xxhash32_update, xxhash32_digest, xxhashStateBytes } from "./kernels/xxhash32";
 export { inflate_raw, inflate_stream, inflateConsumed, inflateBoundaryBits, inflateBoundaryOutput, inflateScratchBytes, adler32, crc32 } from "./kernels/inflate";
-export { deflate_raw, deflate_part, deflateScratchBytes, deflateBound } from "./kernels/deflate";
+export { deflate_raw, deflateScratchBytes, deflateBound } from "./kernels/deflate";
 
 /** The heap start this module was compiled with (checked against src/memory/layout.ts). */
 export function heapStart(): u32 {

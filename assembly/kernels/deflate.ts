@@ -558,21 +558,15 @@ function emitLiteral(scratch: usize, symbols: i32, literal: u8): i32 {
 }
 
 /**
- * Compresses `srcLength` bytes at `src` into a complete raw DEFLATE stream
- * at `dst` (the last block is final). `level` 0-9 as zlib's.
+ * Compresses `srcLength` bytes at `src` into raw DEFLATE at `dst`; `level`
+ * 0-9 as zlib's. With `final`, a complete stream (its last block final).
+ * Without, one part of a stream cut into parts compressed apart (pigz's way
+ * to one stream from several threads): the last block is not final and an
+ * empty stored block (a sync flush) byte-aligns the end, so that the next
+ * part's bytes can follow. Each part starts with an empty window: no match
+ * reaches into the part before.
  */
-export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, level: i32, scratch: usize): i32 {
-  return deflate_part(src, srcLength, dst, dstCapacity, level, scratch, 1);
-}
-
-/**
- * As deflate_raw, for one part of a stream cut into parts compressed apart
- * (pigz's way to one stream from several threads): unless `final`, the last
- * block is not final and an empty stored block (a sync flush) byte-aligns the
- * end, so that the next part's bytes can follow. Each part starts with an
- * empty window: no match reaches into the part before.
- */
-export function deflate_part(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, level: i32, scratch: usize, final: i32): i32 {
+export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, level: i32, scratch: usize, final: i32): i32 {
   checkRange(src, srcLength, 1, 0);
   checkRange(dst, dstCapacity, 1, 2);
   checkRange(scratch, DEFLATE_SCRATCH_BYTES, 1, 5);

@@ -43,9 +43,15 @@ async function deflateChunk(pool: Pool, scope: AllocationScope, input: Uint8Arra
   return out.subarray(0, length);
 }
 
-/** Input bytes per part (gzip member, or part of one stream): 1 MiB to 4 MiB, so that every worker gets one. */
-function partSize(pool: Pool, length: number): number {
-  return Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, Math.ceil(length / pool.workers)));
+/**
+ * `data` cut into parts (gzip members, or parts of one stream) of 1 MiB to 4 MiB, so that every worker
+ * gets one; at least one part, empty for empty data.
+ */
+function partsOf(pool: Pool, data: Uint8Array): Uint8Array[] {
+  const size = Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, Math.ceil(data.length / pool.workers)));
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < data.length || parts.length === 0; at += size) parts.push(data.subarray(at, Math.min(data.length, at + size)));
+  return parts;
 }
 
 /**
@@ -53,13 +59,8 @@ function partSize(pool: Pool, length: number): number {
  * sync flush, so their concatenation is one standard stream; each part starts with an empty window.
  */
 async function deflateInParts(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
-  const size = partSize(pool, input.length);
-  if (input.length <= size) return (await deflateChunk(pool, scope, input, level, task)).slice();
-  const parts: Promise<Uint8Array>[] = [];
-  for (let at = 0; at < input.length; at += size) {
-    parts.push(deflateChunk(pool, scope, input.subarray(at, Math.min(input.length, at + size)), level, task, at + size >= input.length));
-  }
-  return concatBytes(await allSettled(parts));
+  const parts = partsOf(pool, input);
+  return concatBytes(await allSettled(parts.map((part, i) => deflateChunk(pool, scope, part, level, task, i === parts.length - 1))));
 }
 
 /** Compresses `input` (in the pool's memory) and returns an ordinary Uint8Array. */
@@ -69,12 +70,9 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
     const [body, adler] = await allSettled([deflateInParts(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
     return zlibStream([body], adler, level);
   }
-  // gzip: one member per chunk, all chunks at once.
-  const chunkSize = partSize(pool, input.length);
-  const chunks: Uint8Array[] = [];
-  for (let at = 0; at < input.length || chunks.length === 0; at += chunkSize) chunks.push(input.subarray(at, Math.min(input.length, at + chunkSize)));
+  // gzip: one member per part, all parts at once.
   const members = await allSettled(
-    chunks.map(async (chunk) => {
+    partsOf(pool, input).map(async (chunk) => {
       const [body, crc] = await allSettled([deflateChunk(pool, scope, chunk, level, task), pool.apply(kernels.crc32, [chunk], task)]);
       return { body, crc, size: chunk.length };
     }),
@@ -90,24 +88,24 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
  */
 export async function deflateWrappedInTurn(pool: Pool, scope: AllocationScope, data: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
   const local = await pool.mainThreadKernels();
-  const size = partSize(pool, data.length);
-  const parts = Math.max(1, Math.ceil(data.length / size));
+  const parts = partsOf(pool, data);
+  const size = parts[0]!.length;
   const bound = local.deflateBound(size);
   const copying = !pool.isShared(data);
   const crcTable = scope.allocUninitialized(Uint8Array, 8192);
   const areaBytes = (copying ? size : 0) + bound;
-  const { areas, count: window } = allocAreas(pool, scope, Math.min(parts, 2 * pool.workers), areaBytes, pool.workers * (local.deflateScratchBytes() + 9216));
-  const bodies: Uint8Array[] = new Array(parts);
-  const crcs: number[] = new Array(parts);
+  const { areas, count: window } = allocAreas(pool, scope, Math.min(parts.length, 2 * pool.workers), areaBytes, pool.workers * (local.deflateScratchBytes() + 9216));
+  const bodies: Uint8Array[] = new Array(parts.length);
+  const crcs: number[] = new Array(parts.length);
   let adler = 1;
-  await throughWindow(parts, window, (i, area) => {
-    const original = data.subarray(i * size, Math.min(data.length, (i + 1) * size));
+  await throughWindow(parts.length, window, (i, area) => {
+    const original = parts[i]!;
     const at = area * areaBytes;
     const source = copying ? areas.subarray(at, at + original.length) : original;
     if (copying) source.set(original);
     const output = areas.subarray(at + areaBytes - bound, at + areaBytes);
     // gzip parts are whole members; zlib and raw parts join into one stream.
-    const final = wrapping === 'gzip' || i === parts - 1;
+    const final = wrapping === 'gzip' || i === parts.length - 1;
     const part = pool.apply(kernels.deflateRaw, [source, output, level, final], task).then((length) => {
       if (length < 0) throw new Error(`internal error: deflate output exceeded its bound (${length})`);
       bodies[i] = output.slice(0, length);
@@ -119,7 +117,7 @@ export async function deflateWrappedInTurn(pool: Pool, scope: AllocationScope, d
   });
   if (wrapping === 'deflate') return concatBytes(bodies);
   if (wrapping === 'zlib') return zlibStream(bodies, adler, level);
-  return gzipMembers(bodies.map((body, i) => ({ body, crc: crcs[i]!, size: Math.min(size, data.length - i * size) })), level);
+  return gzipMembers(bodies.map((body, i) => ({ body, crc: crcs[i]!, size: parts[i]!.length })), level);
 }
 
 /** A zlib stream (RFC 1950) around the raw DEFLATE stream that `parts` make together. */

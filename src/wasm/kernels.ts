@@ -45,8 +45,7 @@ export interface KernelExports {
   inflateScratchBytes(): number;
   adler32(ptr: number, length: number, adler: number): number;
   crc32(ptr: number, length: number, crc: number, table: number): number;
-  deflate_raw(src: number, srcLength: number, dst: number, dstCapacity: number, level: number, scratch: number): number;
-  deflate_part(src: number, srcLength: number, dst: number, dstCapacity: number, level: number, scratch: number, final: number): number;
+  deflate_raw(src: number, srcLength: number, dst: number, dstCapacity: number, level: number, scratch: number, final: number): number;
   deflateScratchBytes(): number;
   deflateBound(length: number): number;
 }
@@ -294,7 +293,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
       run: (src: Uint8Array, out: Uint8Array, level: number, final = true): number => {
         const s = shared(src, 'src', 'Uint8Array');
         const o = shared(out, 'out', 'Uint8Array');
-        return exports.deflate_part(s.byteOffset, s.length, o.byteOffset, o.length, level, scratch(exports.deflateScratchBytes()), final ? 1 : 0);
+        return exports.deflate_raw(s.byteOffset, s.length, o.byteOffset, o.length, level, scratch(exports.deflateScratchBytes()), final ? 1 : 0);
       },
     },
     /** Adler-32 of a shared byte array (zlib's trailer). */
