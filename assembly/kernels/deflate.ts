@@ -1,5 +1,5 @@
 // DEFLATE encoder (RFC 1951) over shared memory: LZ77 over a 32 KiB window
-// with hash chains (greedy for levels 1-3, one-step lazy matching for 4-9,
+// with hash chains on 4-byte hashes (greedy for levels 1-3, one-step lazy matching for 4-9,
 // chain lengths after zlib's configuration table), then each block of up to
 // BLOCK_SYMBOLS symbols is written as whichever of stored, fixed-Huffman or
 // dynamic-Huffman is smallest. Dynamic codes follow miniz's construction:
@@ -475,15 +475,22 @@ function matchLength(p: usize, q: usize, limit: i32): i32 {
   return length;
 }
 
+// Chains link positions whose next four bytes hash alike, not three as zlib's:
+// with three, chains fill with positions that share a 3-byte prefix and differ
+// at the fourth byte (the zero bytes of small int32 values, a float's zero mantissa bytes), and the
+// chain limit runs out on candidates that cannot beat a short match. A 3-byte match is still taken
+// when its position's four bytes hash alike. Measured (8 MiB, one thread, sizes against zlib's):
+// random int32 below 1000, level 6: 6 -> 31 MB/s and 9% smaller; source text level 6: 54 -> 73
+// MB/s, 0.2% larger, still under zlib's.
 @inline
-function hash3(p: usize): u32 {
-  return ((load<u32>(p) & 0xffffff) * 2654435761) >> (32 - HASH_BITS);
+function hash4(p: usize): u32 {
+  return (load<u32>(p) * 2654435761) >> (32 - HASH_BITS);
 }
 
 /** Adds position q to the hash chains. */
 @inline
 function insertHash(scratch: usize, src: usize, q: usize): void {
-  const headSlot = scratch + HEAD + (<usize>hash3(q) << 2);
+  const headSlot = scratch + HEAD + (<usize>hash4(q) << 2);
   const position = <i32>(q - src);
   store<u32>(scratch + PREV + (<usize>(position & (WINDOW - 1)) << 2), load<u32>(headSlot));
   store<u32>(headSlot, <u32>(position + 1));
@@ -492,13 +499,15 @@ function insertHash(scratch: usize, src: usize, q: usize): void {
 /** Whether an earlier position matches p (not yet in the chains) for more than `length` bytes, within `chainLimit` links. */
 @inline
 function longerAt(scratch: usize, src: usize, p: usize, end: usize, length: i32, chainLimit: i32): bool {
-  let candidate = <i32>load<u32>(scratch + HEAD + (<usize>hash3(p) << 2)) - 1;
+  let candidate = <i32>load<u32>(scratch + HEAD + (<usize>hash4(p) << 2)) - 1;
   const position = <i32>(p - src);
   const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p);
+  if (length >= limit) return false;
   let chain = chainLimit;
   while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
     const q = src + <usize>candidate;
-    if (length < limit && load<u8>(q + <usize>length) == load<u8>(p + <usize>length) && matchLength(p, q, limit) > length) return true;
+    // Filtered as in insertAndSearch (length >= MIN_MATCH here).
+    if (load<u32>(q + <usize>(length - 3)) == load<u32>(p + <usize>(length - 3)) && matchLength(p, q, limit) > length) return true;
     const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
     if (previous >= candidate) break;
     candidate = previous;
@@ -512,7 +521,7 @@ function longerAt(scratch: usize, src: usize, p: usize, end: usize, length: i32,
  */
 @inline
 function insertAndSearch(scratch: usize, src: usize, p: usize, end: usize, chainLimit: i32, nice: i32): u32 {
-  const headSlot = scratch + HEAD + (<usize>hash3(p) << 2);
+  const headSlot = scratch + HEAD + (<usize>hash4(p) << 2);
   let candidate = <i32>load<u32>(headSlot) - 1;
   const position = <i32>(p - src);
   store<u32>(scratch + PREV + (<usize>(position & (WINDOW - 1)) << 2), <u32>(candidate + 1));
@@ -523,9 +532,10 @@ function insertAndSearch(scratch: usize, src: usize, p: usize, end: usize, chain
   let chain = chainLimit;
   while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
     const q = src + <usize>candidate;
-    // A candidate can only win if it also matches at the current best length.
-    // (Two bytes, the last of the best match and the one after it, as zlib's scan_end.)
-    if (bestLength == 0 || (bestLength < limit && load<u16>(q + <usize>(bestLength - 1)) == load<u16>(p + <usize>(bestLength - 1)))) {
+    // A candidate can only win if it also matches at the current best length: four bytes, the
+    // best match's last three and the one after it (zlib's scan_end checks two; four filter
+    // better where matches end in zero bytes, as in numeric arrays: level 6 +5-13%).
+    if (bestLength < MIN_MATCH || (bestLength < limit && load<u32>(q + <usize>(bestLength - 3)) == load<u32>(p + <usize>(bestLength - 3)))) {
       const length = matchLength(p, q, limit);
       if (length > bestLength) {
         bestLength = length;
@@ -592,7 +602,7 @@ export function deflate_raw(src: usize, srcLength: i32, dst: usize, dstCapacity:
   const lazy = level >= 4;
   const lazyLimit = lazyLength(level);
   const end = src + <usize>srcLength;
-  const hashEnd = srcLength >= MIN_MATCH + 1 ? end - 3 : src; // positions with 4 readable bytes for hash3
+  const hashEnd = srcLength >= MIN_MATCH + 1 ? end - 3 : src; // positions with 4 readable bytes for hash4
   let blockStart = 0;
   let symbols = 0;
   memory.fill(scratch + LIT_FREQ, 0, 4 * 288);
