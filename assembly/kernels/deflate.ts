@@ -496,6 +496,17 @@ function insertHash(scratch: usize, src: usize, q: usize): void {
   store<u32>(headSlot, <u32>(position + 1));
 }
 
+/**
+ * Chains are walked while candidates are newer than this (−1 when none is older than the window).
+ * Links always lead to older positions, and a position's link slot is only reused by the position
+ * a window later, which is not inserted yet while the position is within the window: a walk that
+ * stops at the window's edge never reads a reused slot. (So distances reach 32,767, not 32,768.)
+ */
+@inline
+function oldestCandidate(position: i32): i32 {
+  return max<i32>(position - WINDOW, -1);
+}
+
 /** Whether an earlier position matches p (not yet in the chains) for more than `length` bytes, within `chainLimit` links. */
 @inline
 function longerAt(scratch: usize, src: usize, p: usize, end: usize, length: i32, chainLimit: i32): bool {
@@ -503,14 +514,13 @@ function longerAt(scratch: usize, src: usize, p: usize, end: usize, length: i32,
   const position = <i32>(p - src);
   const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p);
   if (length >= limit) return false;
+  const oldest = oldestCandidate(position);
   let chain = chainLimit;
-  while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
+  while (candidate > oldest && chain-- > 0) {
     const q = src + <usize>candidate;
     // Filtered as in insertAndSearch (length >= MIN_MATCH here).
     if (load<u32>(q + <usize>(length - 3)) == load<u32>(p + <usize>(length - 3)) && matchLength(p, q, limit) > length) return true;
-    const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
-    if (previous >= candidate) break;
-    candidate = previous;
+    candidate = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
   }
   return false;
 }
@@ -529,8 +539,9 @@ function insertAndSearch(scratch: usize, src: usize, p: usize, end: usize, chain
   const limit = <i32>min<usize>(<usize>MAX_MATCH, end - p);
   let bestLength = 0;
   let bestDistance = 0;
+  const oldest = oldestCandidate(position);
   let chain = chainLimit;
-  while (candidate >= 0 && position - candidate <= WINDOW && chain-- > 0) {
+  while (candidate > oldest && chain-- > 0) {
     const q = src + <usize>candidate;
     // A candidate can only win if it also matches at the current best length: four bytes, the
     // best match's last three and the one after it (zlib's scan_end checks two; four filter
@@ -543,9 +554,7 @@ function insertAndSearch(scratch: usize, src: usize, p: usize, end: usize, chain
         if (length >= nice) break;
       }
     }
-    const previous = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
-    if (previous >= candidate) break; // the chain slot was reused by a newer position
-    candidate = previous;
+    candidate = <i32>load<u32>(scratch + PREV + (<usize>(candidate & (WINDOW - 1)) << 2)) - 1;
   }
   return bestLength >= MIN_MATCH ? (<u32>bestLength << 16) | <u32>(bestDistance - 1) : 0;
 }
