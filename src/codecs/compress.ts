@@ -15,6 +15,7 @@ import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { StreamingInflater } from './inflate-stream.js';
+import { StreamingLz4Decoder } from './lz4-stream.js';
 import { IntoArraySink, NewArraySink, allocAreas, inHeap, throughWindow, type OutputSink } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
@@ -317,15 +318,32 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
       }
       return sink.result();
     }
-    const input = inHeap(pool, scope, data);
-    const frames = parseFrames(input);
+    const frames = parseFrames(data);
     const declared = frames.length === 1 ? frames[0]!.contentSize : undefined;
     // LZ4 expands at most ~255:1 (a length byte of 255 adds 255 bytes): memory is reserved for a declared
     // size only below that, so that a few bytes declaring a gigabyte reserve nothing before they fail.
-    const plausible = (size: number): boolean => size <= input.length * 256;
+    const plausible = (size: number): boolean => size <= data.length * 256;
     if (sink instanceof NewArraySink && declared !== undefined && declared <= maxOutputLength && plausible(declared)) {
       // One frame of known size: its blocks go straight into the result (not into pieces joined at the end).
       sink = new IntoArraySink(new Uint8Array(declared), () => new CorruptDataError(`LZ4 frame declares ${declared} bytes of content but its blocks hold more`));
+    }
+    let input: Uint8Array;
+    try {
+      input = inHeap(pool, scope, data);
+    } catch (error) {
+      if (!(error instanceof OutOfMemoryError)) throw error;
+      // The compressed input does not fit in the pool's memory (an incompressible frame of a GiB on the
+      // default pool): decoded as a stream instead (decompressStream's decoder), about a block per worker at once.
+      const decoder = new StreamingLz4Decoder(pool, maxOutputLength, { signal: options.signal, timeout: options.timeout });
+      const emit = (chunk: Uint8Array): void => sink.write(chunk);
+      try {
+        for (let at = 0; at < data.length; at += STREAMED_PIECE) await decoder.push(data.subarray(at, at + STREAMED_PIECE), emit);
+      } catch (failure) {
+        decoder.dispose();
+        throw failure;
+      }
+      await decoder.finish(emit);
+      return sink.result();
     }
     const local = await pool.mainThreadKernels();
     const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;

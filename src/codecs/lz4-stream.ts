@@ -13,7 +13,7 @@ import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { Pool } from '../pool/pool.js';
 import type { KernelExports } from '../wasm/kernels.js';
 import { PendingBytes, inHeap } from './bytes.js';
-import { decodeIndependent, decodeLinked } from './lz4-blocks.js';
+import { decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import {
   FLAG_BLOCK_CHECKSUM, FLAG_CONTENT_CHECKSUM, FLAG_INDEPENDENT, LZ4_MAGIC, SKIPPABLE_MAGIC, SKIPPABLE_MASK, UNCOMPRESSED_BIT,
   readFrameDescriptor, type FrameDescriptor,
@@ -60,10 +60,16 @@ export class StreamingLz4Decoder {
   /** The content hash's state, in the pool's memory. */
   private hashState?: Uint8Array;
 
+  /** Each block's task: one at a time per worker, with the caller's signal and timeout. */
+  private readonly task: TaskSettings;
+
   constructor(
     private readonly pool: Pool,
     private readonly limit: number,
-  ) {}
+    task: { signal?: AbortSignal; timeout?: number } = {},
+  ) {
+    this.task = { ...TASK, signal: task.signal, timeout: task.timeout };
+  }
 
   /** Takes more bytes; calls `emit` with the output they complete. */
   async push(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): Promise<void> {
@@ -234,8 +240,11 @@ export class StreamingLz4Decoder {
       }
       const output = (view: Uint8Array): void => this.output(view, emit);
       const limits = { room: this.limit - this.produced, max: this.limit };
-      if (frame.flg & FLAG_INDEPENDENT) await decodeIndependent(this.pool, scope, blocks, frame.blockMaxSize, output, limits, TASK);
-      else this.history = await decodeLinked(this.pool, scope, blocks, frame.blockMaxSize, output, limits, TASK, this.history);
+      if (frame.flg & FLAG_INDEPENDENT) await decodeIndependent(this.pool, scope, blocks, frame.blockMaxSize, output, limits, this.task);
+      else this.history = await decodeLinked(this.pool, scope, blocks, frame.blockMaxSize, output, limits, this.task, this.history);
+    } catch (error) {
+      await this.pool.givenUpTasksStopped(); // a block's task given up on (timeout, abort) may still write into the scope
+      throw error;
     } finally {
       scope.release();
     }

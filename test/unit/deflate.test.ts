@@ -80,6 +80,25 @@ describe('DEFLATE compression (raw, zlib, gzip)', () => {
         const out = new Uint8Array(data.length);
         expect(sameBytes(await decompress(packed, { pool: small, codec, out }), data), `${codec} into out`).toBe(true);
       }
+      // A stream that does not itself fit (24 MiB that DEFLATE shrinks only to ~20 MiB) is decoded as a
+      // stream too, its tasks given the call's signal (nothing else could reject an aborted call here).
+      const dense = new Uint8Array(24 * 2 ** 20);
+      let x = 2463534242;
+      for (let i = 0; i < dense.length; i++) {
+        if (i % 80 >= 64) {
+          dense[i] = dense[i - 48]!;
+          continue;
+        }
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        dense[i] = x;
+      }
+      const packed = await compress(dense, { pool, codec: 'gzip', level: 1 });
+      expect(packed.length).toBeGreaterThan(16 * 2 ** 20);
+      expect(sameBytes(await decompress(packed, { pool: small, codec: 'gzip' }), dense)).toBe(true);
+      const failure = await decompress(packed, { pool: small, codec: 'gzip', signal: AbortSignal.abort() }).then(() => 'resolved', (error: unknown) => error);
+      expect(failure).toMatchObject({ name: 'AbortError' });
       // A pool that cannot hold even one part says what it needed.
       const tiny = new Pool({ workers: 1, memory: { maximumBytes: 6 * 2 ** 20 } });
       try {

@@ -71,6 +71,44 @@ describe('LZ4 compress / decompress', () => {
     }
   });
 
+  it('decompresses a frame that does not itself fit in the pool\'s memory as a stream, with the call\'s signal', async () => {
+    // 24 MiB that LZ4 shrinks only to ~20 MiB (64 random bytes, then 16 repeated from them) on a pool of
+    // 16 MiB: the compressed input cannot be copied in whole, so decompress() takes decompressStream's
+    // decoder, a few blocks at a time.
+    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    try {
+      const data = new Uint8Array(24 * 2 ** 20);
+      let x = 2463534242;
+      for (let i = 0; i < data.length; i++) {
+        if (i % 80 >= 64) {
+          data[i] = data[i - 48]!;
+          continue;
+        }
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        data[i] = x;
+      }
+      const packed = await compress(data, { pool });
+      expect(packed.length).toBeGreaterThan(16 * 2 ** 20);
+      expect(sameBytes(await decompress(packed, { pool: small }), data)).toBe(true);
+      const out = new Uint8Array(data.length);
+      expect((await decompress(packed, { pool: small, out })).buffer).toBe(out.buffer);
+      expect(sameBytes(out, data)).toBe(true);
+      // Failures as a value: a resolved 24 MiB array would be printed whole.
+      const failure = (call: Promise<Uint8Array>): Promise<unknown> => call.then(() => 'resolved', (error: unknown) => error);
+      // The streamed path passes the call's signal to its block tasks (nothing else could reject here).
+      expect(await failure(decompress(packed, { pool: small, signal: AbortSignal.abort() }))).toMatchObject({ name: 'AbortError' });
+      expect(await failure(decompress(packed, { pool: small, maxOutputLength: data.length - 1 }))).toBeInstanceOf(OutputLimitError);
+      const corrupted = packed.slice();
+      corrupted[corrupted.length >> 1]! ^= 1;
+      expect(await failure(decompress(corrupted, { pool: small }))).toBeInstanceOf(CorruptDataError);
+      expect(sameBytes(await decompress(packed, { pool: small }), data)).toBe(true); // nothing left behind
+    } finally {
+      await small.terminate();
+    }
+  });
+
   it('stores incompressible blocks as they are, so output grows by a few bytes at most', async () => {
     const random = new Uint8Array(200_000).map((_, i) => (i * 2246822519 + 7) >>> 24 ^ (i * 31));
     const packed = await compress(random, { pool, blockSize: 65536 });
