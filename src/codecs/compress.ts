@@ -406,8 +406,8 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
  * block i (all full but the last, as lz4 and wyvern write them) decodes
  * straight into its place in one buffer, all blocks at once. Returns
  * undefined when a block turns out shorter than that layout needs (a valid
- * but unusual frame), or when the pool's memory cannot hold the whole
- * output: the caller then takes the general path.
+ * but unusual frame; its reservation is freed then), or when the pool's memory
+ * cannot hold the whole output: the caller then takes the general path.
  */
 async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, taskOptions: TaskSettings): Promise<Uint8Array | undefined> {
   const size = frame.contentSize!;
@@ -418,6 +418,8 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
     if (error instanceof OutOfMemoryError) return undefined; // more than the pool's memory holds: in waves instead
     throw error;
   }
+  // The general path needs the memory: freed at once (every task has ended when this is called).
+  const unusual = (): undefined => void scope.free(whole);
   const expected = (i: number): number => Math.max(0, Math.min(frame.blockMaxSize, size - i * frame.blockMaxSize));
   const calls: [Uint8Array, Uint8Array, number, number][] = [];
   const compressed: number[] = [];
@@ -426,18 +428,18 @@ async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8A
     const want = expected(i);
     const source = input.subarray(block.offset, block.offset + block.length);
     if (block.uncompressed) {
-      if (block.length !== want) return undefined;
+      if (block.length !== want) return unusual();
       whole.set(source, i * frame.blockMaxSize);
     } else {
       compressed.push(i);
       calls.push([source, whole.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + want), 0, 0]);
     }
   }
-  if (expected(frame.blocks.length) > 0) return undefined; // fewer blocks than the size needs
+  if (expected(frame.blocks.length) > 0) return unusual(); // fewer blocks than the size needs
   const lengths = await allSettled(calls.map((call) => pool.apply(kernels.lz4DecompressBlock, call, taskOptions)));
   for (let c = 0; c < lengths.length; c++) {
     const i = compressed[c]!;
-    if (lengths[c]! === -2 || (lengths[c]! >= 0 && lengths[c] !== expected(i))) return undefined;
+    if (lengths[c]! === -2 || (lengths[c]! >= 0 && lengths[c] !== expected(i))) return unusual();
     if (lengths[c]! < 0) throw blockError(lengths[c]!, frame.blocks[i]!.offset, false, 0);
   }
   return whole;

@@ -88,6 +88,14 @@ export class AllocationScope {
     return matrix;
   }
 
+  /** Frees one array allocated through this scope before the rest (no task may still use it). */
+  free(value: TypedArray | SharedMatrix<TypedArray>): void {
+    const index = this.owned.indexOf(value);
+    if (index < 0) throw new Error('AllocationScope.free: the array was not allocated through this scope, or was freed already');
+    this.owned.splice(index, 1);
+    this.allocator.free(value);
+  }
+
   /** Frees everything allocated through this scope. Idempotent. */
   release(): void {
     for (const value of this.owned.splice(0)) this.allocator.free(value);

@@ -164,6 +164,33 @@ describe('LZ4 compress / decompress', () => {
     }
   });
 
+  it('a frame of known size with a short block mid-frame decodes, its whole-output reservation freed for the general path', async () => {
+    // Valid but unusual (the lz4 tool writes every block full but the last): a 1,000-byte block, then
+    // 4 MiB ones. On a 16 MiB pool (10.7 MiB of heap) the whole 8 MiB output fits, but not together
+    // with a block's output of the general path: that works only once the first layout's reservation is freed.
+    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    try {
+      const data = new Uint8Array(8 * 2 ** 20);
+      for (let i = 0; i < data.length; i++) data[i] = (i % 251) & (i >>> 16);
+      const blocksOf = async (part: Uint8Array): Promise<Uint8Array> => {
+        const frame = await compress(part, { pool, blockSize: 4 * 2 ** 20, contentChecksum: false });
+        const headerLength = 7 + (frame[4]! & 0x08 ? 8 : 0);
+        return frame.subarray(headerLength, frame.length - 4); // the blocks, without header and end mark
+      };
+      const header = await lz4FrameHeader(small, 7, { contentSize: data.length, contentChecksum: false });
+      const first = await blocksOf(data.subarray(0, 1000));
+      const rest = await blocksOf(data.subarray(1000));
+      const frame = new Uint8Array(header.length + first.length + rest.length + 4);
+      frame.set(header);
+      frame.set(first, header.length);
+      frame.set(rest, header.length + first.length);
+      expect(sameBytes(await decompress(frame, { pool: small }), data)).toBe(true);
+      expect(small.heapStatistics().usedBytes).toBeLessThan(2 ** 20); // nothing left behind
+    } finally {
+      await small.terminate();
+    }
+  });
+
   it('every truncation of a frame is a CorruptDataError', async () => {
     const packed = await compress(new TextEncoder().encode('truncate me, '.repeat(50)), { pool });
     for (let end = 0; end < packed.length; end++) {
