@@ -91,7 +91,7 @@ export class StreamingInflater {
     let length = 0;
     if (this.wrapping === 'zlib') {
       if (input.length < 2) return false;
-      checkZlibHeader(input[0]!, input[1]!);
+      checkZlibHeader(input);
       length = 2;
     } else if (this.wrapping === 'gzip') {
       length = gzipHeaderLength(input, 0, !final);

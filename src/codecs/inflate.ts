@@ -13,6 +13,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
+import { codecHint } from './sniff.js';
 import type { OutputSink } from './bytes.js';
 import { GZIP_MEMBER_SUBFIELD } from './deflate.js';
 
@@ -63,15 +64,17 @@ async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array,
 }
 
 /** Checks the 2-byte zlib header (RFC 1950 §2.2): CMF, FLG. */
-export function checkZlibHeader(cmf: number, flg: number): void {
-  if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new CorruptDataError(`not zlib data: compression method ${cmf & 15} / window ${cmf >> 4} (expected 8 / at most 7)`);
-  if (((cmf << 8) | flg) % 31 !== 0) throw new CorruptDataError('not zlib data: the header check bits are wrong');
+export function checkZlibHeader(input: Uint8Array): void {
+  const cmf = input[0]!;
+  const flg = input[1]!;
+  if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new CorruptDataError(`not zlib data: compression method ${cmf & 15} / window ${cmf >> 4} (expected 8 / at most 7)${codecHint(input, 0, 'zlib')}`);
+  if (((cmf << 8) | flg) % 31 !== 0) throw new CorruptDataError(`not zlib data: the header check bits are wrong${codecHint(input, 0, 'zlib')}`);
   if (flg & 0x20) throw new CorruptDataError('zlib data that needs a preset dictionary is not supported');
 }
 
 async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sizeHint: number): Promise<Uint8Array> {
   if (input.length < 6) throw new CorruptDataError(`zlib data is truncated: ${input.length} bytes, a stream has at least 6`);
-  checkZlibHeader(input[0]!, input[1]!);
+  checkZlibHeader(input);
   const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib', sizeHint, 1);
   const trailer = 2 + consumed;
   if (input.length - trailer < 4) throw new CorruptDataError('zlib data is truncated: the Adler-32 trailer is missing');
@@ -202,7 +205,7 @@ export function gzipHeaderLength(input: Uint8Array, at: number, partial = false)
 
 function readGzipHeader(input: Uint8Array, at: number, need: (bytes: number, what: string) => void): number {
   need(at + 10, 'the member header');
-  if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new CorruptDataError(`not gzip data: bytes 0x${input[at]?.toString(16)} 0x${input[at + 1]?.toString(16)} at offset ${at} (expected 0x1f 0x8b)`);
+  if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new CorruptDataError(`not gzip data: bytes 0x${input[at]?.toString(16)} 0x${input[at + 1]?.toString(16)} at offset ${at} (expected 0x1f 0x8b)${codecHint(input, at, 'gzip')}`);
   if (input[at + 2] !== 8) throw new CorruptDataError(`gzip compression method ${input[at + 2]} is not DEFLATE (8)`);
   const flags = input[at + 3]!;
   if (flags & 0xe0) throw new CorruptDataError(`gzip header has reserved flags set (0x${flags.toString(16)})`);

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import * as fflate from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorruptDataError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
+import { pipe } from '../stream-helpers.js';
+import { CorruptDataError, OutputLimitError, Pool, compress, decompress, decompressStream } from '../../src/index.js';
 
 // Streams made by fflate (a DEFLATE encoder that runs on both platforms); Node's zlib and gzip(1) are in
 // inflate-zlib.node.test.ts.
@@ -65,6 +66,21 @@ describe('DEFLATE decompression (raw, zlib, gzip)', () => {
     await expect(decompress(new Uint8Array([0x78, 0x00, 1, 2, 3, 4]), { pool, codec: 'zlib' })).rejects.toThrow('header check bits');
     await expect(decompress(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]), { pool, codec: 'gzip' })).rejects.toThrow('not gzip data');
     await expect(decompress(new Uint8Array([0x07]), { pool, codec: 'deflate' })).rejects.toThrow('reserved type 3');
+  });
+
+  it('names the codec that data decoded with another one looks like', async () => {
+    const text = new TextEncoder().encode('which codec wrote this? '.repeat(20));
+    const packed = { lz4: await compress(text, { pool }), gzip: await compress(text, { pool, codec: 'gzip' }), zlib: await compress(text, { pool, codec: 'zlib' }) };
+    for (const [written, bytes] of Object.entries(packed)) {
+      for (const codec of ['lz4', 'gzip', 'zlib'] as const) {
+        if (codec === written) continue;
+        await expect(decompress(bytes, { pool, codec }), `${written} read as ${codec}`).rejects.toThrow(`it looks like ${written} data: pass \`{ codec: '${written}' }\``);
+      }
+      // Streams say it too.
+      await expect(pipe([bytes], decompressStream({ pool, codec: written === 'lz4' ? 'gzip' : 'lz4' }))).rejects.toThrow(`it looks like ${written} data`);
+    }
+    // Bytes that look like none of them get no hint.
+    await expect(decompress(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 0]), { pool })).rejects.toThrow(/expected 0x184d2204\)$/);
   });
 });
 
