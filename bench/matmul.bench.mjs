@@ -74,15 +74,15 @@ for (const Kind of [Float32Array, Float64Array]) {
       a.data[i] = Math.sin(i);
       b.data[i] = Math.cos(i);
     }
-    const gflops = async (bands) => {
+    const gflops = async (tiles) => {
       // Warm-up by time, not count: for the first ~0.1 s after a pool starts,
       // V8's background work (optimising the workers' JavaScript, GC) competes
       // with the workers for this machine's cores and single runs vary 2×.
-      for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await matmul(a, b, { pool, out: c, bands });
+      for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await matmul(a, b, { pool, out: c, tiles });
       const times = [];
       for (let r = 0; r < REPEATS; r++) {
         const start = performance.now();
-        await matmul(a, b, { pool, out: c, bands });
+        await matmul(a, b, { pool, out: c, tiles });
         times.push(performance.now() - start);
       }
       return (2 * n ** 3) / median(times) / 1e6;

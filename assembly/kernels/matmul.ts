@@ -7,9 +7,9 @@
 //
 // op(A) is m × k: element (i, p) is A[i·lda + p], or A[p·lda + i] when transA.
 // op(B) is k × n: element (p, j) is B[p·ldb + j], or B[j·ldb + p] when transB.
-// Only rows [rowBegin, rowEnd) of C are computed: the pool splits C into row
-// bands. `scratch` is caller-provided memory of matmulScratchBytes_*() bytes:
-// kernels never allocate.
+// Only the tile [rowBegin, rowEnd) × [colBegin, colEnd) of C is computed: the
+// pool splits C into tiles (src/kernels/matmul.ts). `scratch` is caller-provided
+// memory of matmulScratchBytes_*() bytes: kernels never allocate.
 
 import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
 import { madd32, madd64 } from "./simd";
@@ -47,7 +47,7 @@ export function matmulScratchBytes_f64(): i32 {
 
 function checkArguments(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
-  transA: i32, transB: i32, rowBegin: i32, rowEnd: i32, scratch: usize, scratchBytes: i32, bytes: u32,
+  transA: i32, transB: i32, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, scratch: usize, scratchBytes: i32, bytes: u32,
 ): void {
   if (m <= 0) fail(E_BAD_DIMENSION, 3, <f64>m);
   if (n <= 0) fail(E_BAD_DIMENSION, 4, <f64>n);
@@ -59,6 +59,8 @@ function checkArguments(
   if (ldc < n) fail(E_BAD_DIMENSION, 8, <f64>ldc);
   if (rowBegin < 0 || rowBegin > rowEnd) fail(E_BAD_DIMENSION, 13, <f64>rowBegin);
   if (rowEnd > m) fail(E_BAD_DIMENSION, 14, <f64>rowEnd);
+  if (colBegin < 0 || colBegin > colEnd) fail(E_BAD_DIMENSION, 15, <f64>colBegin);
+  if (colEnd > n) fail(E_BAD_DIMENSION, 16, <f64>colEnd);
   // Extents as the strides see them: (rows − 1) · ld + row length.
   const aRows = transA ? k : m, aCols = transA ? m : k;
   const bRows = transB ? n : k, bCols = transB ? k : n;
@@ -68,40 +70,40 @@ function checkArguments(
   checkRange(a, (aRows - 1) * lda + aCols, bytes, 0);
   checkRange(b, (bRows - 1) * ldb + bCols, bytes, 1);
   checkRange(c, (m - 1) * ldc + n, bytes, 2);
-  checkRange(scratch, scratchBytes / <i32>bytes, bytes, 15);
+  checkRange(scratch, scratchBytes / <i32>bytes, bytes, 17);
 }
 
-/** float32 C = alpha·op(A)·op(B) + beta·C for rows [rowBegin, rowEnd) of C. */
+/** float32 C = alpha·op(A)·op(B) + beta·C for the tile [rowBegin, rowEnd) × [colBegin, colEnd) of C. */
 export function matmul_f32(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
-  transA: i32, transB: i32, alpha: f32, beta: f32, rowBegin: i32, rowEnd: i32, scratch: usize,
+  transA: i32, transB: i32, alpha: f32, beta: f32, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, scratch: usize,
 ): void {
-  checkArguments(a, b, c, m, n, k, lda, ldb, ldc, transA, transB, rowBegin, rowEnd, scratch, scratchBytes<f32>(), 4);
-  multiply<f32>(a, b, c, n, k, lda, ldb, ldc, transA, transB, alpha, beta, rowBegin, rowEnd, scratch);
+  checkArguments(a, b, c, m, n, k, lda, ldb, ldc, transA, transB, rowBegin, rowEnd, colBegin, colEnd, scratch, scratchBytes<f32>(), 4);
+  multiply<f32>(a, b, c, k, lda, ldb, ldc, transA, transB, alpha, beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
 }
 
-/** float64 C = alpha·op(A)·op(B) + beta·C for rows [rowBegin, rowEnd) of C. */
+/** float64 C = alpha·op(A)·op(B) + beta·C for the tile [rowBegin, rowEnd) × [colBegin, colEnd) of C. */
 export function matmul_f64(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
-  transA: i32, transB: i32, alpha: f64, beta: f64, rowBegin: i32, rowEnd: i32, scratch: usize,
+  transA: i32, transB: i32, alpha: f64, beta: f64, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, scratch: usize,
 ): void {
-  checkArguments(a, b, c, m, n, k, lda, ldb, ldc, transA, transB, rowBegin, rowEnd, scratch, scratchBytes<f64>(), 8);
-  multiply<f64>(a, b, c, n, k, lda, ldb, ldc, transA, transB, alpha, beta, rowBegin, rowEnd, scratch);
+  checkArguments(a, b, c, m, n, k, lda, ldb, ldc, transA, transB, rowBegin, rowEnd, colBegin, colEnd, scratch, scratchBytes<f64>(), 8);
+  multiply<f64>(a, b, c, k, lda, ldb, ldc, transA, transB, alpha, beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
 }
 
 // The blocked loops (jc, pc, ic, jr, ir), shared by both element types.
 @inline
 function multiply<T>(
-  a: usize, b: usize, c: usize, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
-  transA: i32, transB: i32, alpha: T, beta: T, rowBegin: i32, rowEnd: i32, scratch: usize,
+  a: usize, b: usize, c: usize, k: i32, lda: i32, ldb: i32, ldc: i32,
+  transA: i32, transB: i32, alpha: T, beta: T, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, scratch: usize,
 ): void {
   const NR = nr<T>();
   const size = <usize>sizeof<T>();
   const packedA = scratch;
   const packedB = packedA + <usize>(MC * KC) * size;
   const tile = packedB + <usize>(KC * NC) * size;
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
+  for (let jc = colBegin; jc < colEnd; jc += NC) {
+    const nc = min(NC, colEnd - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       // Later k-blocks accumulate onto what the first one wrote.

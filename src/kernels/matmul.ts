@@ -1,7 +1,7 @@
 /**
  * `matmul(a, b, options)`: C = alpha · op(A) · op(B) + beta · C over shared
  * row-major matrices (float32 or float64), run on a pool. Large products are
- * split into bands of C's rows, one task per worker; the kernel is
+ * split into tiles of C, one task per worker (matmulTiles); the kernel is
  * assembly/kernels/matmul.ts (packed panels, SIMD micro-kernel).
  */
 
@@ -11,7 +11,7 @@ import { checkInteger, checkObject, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
-import { kernels, packMatmulBand } from '../wasm/kernels.js';
+import { kernels, packMatmulTile } from '../wasm/kernels.js';
 
 type FloatArray = Float64Array | Float32Array;
 
@@ -28,11 +28,48 @@ export interface MatmulOptions extends TaskOptions {
   out?: SharedMatrix<FloatArray>;
   /** @default defaultPool() */
   pool?: Pool;
-  /** Bands of C's rows, one task each. @default the worker count for products of 2^24 flops or more, else 1 */
-  bands?: number;
+  /**
+   * Tiles of C, one task each (row bands, column bands or a grid of both, after C's shape; fewer when C
+   * is too small to cut so). @default the worker count for products of 2^24 flops or more, else 1
+   */
+  tiles?: number;
 }
 
 const SPLIT_FLOPS = 2 ** 24;
+/** The micro-kernel's tile of C: 4 rows, 8 columns (float32; float64's 4 divide it). Tiles of a call are cut on these. */
+const KERNEL_ROWS = 4;
+const KERNEL_COLS = 8;
+
+/** Where a tile of C starts and ends: rows [rowBegin, rowEnd), columns [colBegin, colEnd). */
+export type TileExtent = [rowBegin: number, rowEnd: number, colBegin: number, colEnd: number];
+
+/**
+ * Cuts an m × n C into at most `tasks` tiles: a grid of row bands × column bands. Each tile packs its
+ * rows of A (its height × k) and its columns of B (k × its width), so a grid of pr × pc tiles packs
+ * pr·n + pc·m (times k) in all: the grid follows C's shape, rows first when that ties (a square C on
+ * two workers: two row bands). A C of a few rows (a batch of vectors times a matrix) is cut into
+ * column bands, which row bands could not split without packing all of B in every task. Bands are
+ * whole micro-kernel tiles where C is large enough, so that only C's own edges take the slower path.
+ */
+export function matmulTiles(m: number, n: number, tasks: number): TileExtent[] {
+  const maxRowBands = Math.ceil(m / KERNEL_ROWS);
+  const maxColBands = Math.ceil(n / KERNEL_COLS);
+  let best = { rows: 1, cols: 1, tiles: 1, cost: n + m };
+  for (let rows = 1; rows <= Math.min(tasks, maxRowBands); rows++) {
+    const cols = Math.min(Math.floor(tasks / rows), maxColBands);
+    const tiles = rows * cols;
+    const cost = rows * n + cols * m;
+    if (tiles > best.tiles || (tiles === best.tiles && cost <= best.cost)) best = { rows, cols, tiles, cost };
+  }
+  const step = (length: number, parts: number, unit: number): number => Math.ceil(Math.ceil(length / parts) / unit) * unit;
+  const rowStep = step(m, best.rows, KERNEL_ROWS);
+  const colStep = step(n, best.cols, KERNEL_COLS);
+  const extents: TileExtent[] = [];
+  for (let row = 0; row < m; row += rowStep) {
+    for (let col = 0; col < n; col += colStep) extents.push([row, Math.min(m, row + rowStep), col, Math.min(n, col + colStep)]);
+  }
+  return extents;
+}
 
 /**
  * Multiplies shared matrices in the pool's workers.
@@ -70,19 +107,17 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
   }
   const out = (options.out ?? pool.allocMatrix(Kind, m, n)) as SharedMatrix<T>;
   const flops = 2 * m * n * k;
-  const bands = options.bands !== undefined ? checkInteger(options.bands, 'options.bands', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
-  const bandRows = Math.max(1, Math.ceil(m / bands));
+  const tasks = options.tiles !== undefined ? checkInteger(options.tiles, 'options.tiles', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
   const geometry = { m, n, k, lda: a.cols, ldb: b.cols, ldc: n, transA, transB, alpha, beta };
-  const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
-  for (let rowBegin = 0; rowBegin < m; rowBegin += bandRows) {
-    calls.push([a.data, b.data, out.data, packMatmulBand(geometry, rowBegin, Math.min(m, rowBegin + bandRows))]);
-  }
+  const calls = matmulTiles(m, n, tasks).map(([rowBegin, rowEnd, colBegin, colEnd]): [FloatArray, FloatArray, FloatArray, number[]] => [
+    a.data, b.data, out.data, packMatmulTile(geometry, rowBegin, rowEnd, colBegin, colEnd),
+  ]);
   const kernel = Kind === Float64Array ? kernels.matmulF64 : kernels.matmulF32;
   try {
-    // Every band settled before `out` may be freed: none still writes into it.
+    // Every tile settled before `out` may be freed: none still writes into it.
     await allSettled(calls.map((call) => pool.apply(kernel as never, call as never, { signal: options.signal, timeout: options.timeout })));
   } catch (error) {
-    // A band given up on (timeout, abort) may still be writing into `out`.
+    // A tile given up on (timeout, abort) may still be writing into `out`.
     await pool.givenUpTasksStopped();
     if (options.out === undefined) pool.free(out);
     throw error;

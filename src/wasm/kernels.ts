@@ -50,14 +50,14 @@ export interface KernelExports {
   deflateBound(length: number): number;
 }
 
-/** assembly/kernels/matmul.ts: C = alpha·op(A)·op(B) + beta·C on rows [rowBegin, rowEnd) of C. */
+/** assembly/kernels/matmul.ts: C = alpha·op(A)·op(B) + beta·C on the tile [rowBegin, rowEnd) × [colBegin, colEnd) of C. */
 type MatmulExport = (
   a: number, b: number, c: number, m: number, n: number, k: number, lda: number, ldb: number, ldc: number,
-  transA: number, transB: number, alpha: number, beta: number, rowBegin: number, rowEnd: number, scratch: number,
+  transA: number, transB: number, alpha: number, beta: number, rowBegin: number, rowEnd: number, colBegin: number, colEnd: number, scratch: number,
 ) => void;
 
-/** The geometry of one matmul band, as the public matmul() computes it (src/kernels/matmul.ts). */
-export interface MatmulBand {
+/** The geometry of one tile of a matmul, as the public matmul() computes it (src/kernels/matmul.ts). */
+export interface MatmulTile {
   m: number;
   n: number;
   k: number;
@@ -70,27 +70,29 @@ export interface MatmulBand {
   beta: number;
   rowBegin: number;
   rowEnd: number;
+  colBegin: number;
+  colEnd: number;
 }
 
-/** A band's geometry without its rows: what every band of one call shares. */
-export type MatmulGeometry = Omit<MatmulBand, 'rowBegin' | 'rowEnd'>;
+/** A tile's geometry without its extent: what every tile of one call shares. */
+export type MatmulGeometry = Omit<MatmulTile, 'rowBegin' | 'rowEnd' | 'colBegin' | 'colEnd'>;
 
 /**
- * Bands travel as flat lists of numbers: an argument list without keys fits
+ * Tiles and bands travel as flat lists of numbers: an argument list without keys fits
  * in a task slot (an object with keys would spill to the heap on every call).
  * Pack and unpack name every field (no loops over key lists, no spread): they
  * run once per task, on the main thread and in the worker. They must agree on
  * the order; a test round-trips them.
  */
-export const packMatmulBand = (g: MatmulGeometry, rowBegin: number, rowEnd: number): number[] => [
-  g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.transA ? 1 : 0, g.transB ? 1 : 0, g.alpha, g.beta, rowBegin, rowEnd,
+export const packMatmulTile = (g: MatmulGeometry, rowBegin: number, rowEnd: number, colBegin: number, colEnd: number): number[] => [
+  g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.transA ? 1 : 0, g.transB ? 1 : 0, g.alpha, g.beta, rowBegin, rowEnd, colBegin, colEnd,
 ];
-export const unpackMatmulBand = (v: readonly number[]): MatmulBand => ({
+export const unpackMatmulTile = (v: readonly number[]): MatmulTile => ({
   m: v[0]!, n: v[1]!, k: v[2]!, lda: v[3]!, ldb: v[4]!, ldc: v[5]!, transA: v[6] === 1, transB: v[7] === 1,
-  alpha: v[8]!, beta: v[9]!, rowBegin: v[10]!, rowEnd: v[11]!,
+  alpha: v[8]!, beta: v[9]!, rowBegin: v[10]!, rowEnd: v[11]!, colBegin: v[12]!, colEnd: v[13]!,
 });
 
-const MATMUL_ARGUMENT_NAMES = ['a', 'b', 'c', 'm', 'n', 'k', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'rowBegin', 'rowEnd', 'scratch'] as const;
+const MATMUL_ARGUMENT_NAMES = ['a', 'b', 'c', 'm', 'n', 'k', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'rowBegin', 'rowEnd', 'colBegin', 'colEnd', 'scratch'] as const;
 
 /** assembly/kernels/conv2d.ts: addresses, then sizes, then the geometry of the output band. */
 type Conv2dExport = (
@@ -124,7 +126,7 @@ export interface Conv2dBand {
 /** A band's geometry without its rows: what every band of one call shares. */
 export type Conv2dGeometry = Omit<Conv2dBand, 'rowBegin' | 'rowEnd'>;
 
-/** As packMatmulBand: a flat list, every field named, pack and unpack in one order. */
+/** As packMatmulTile: a flat list, every field named, pack and unpack in one order. */
 export const packConv2dBand = (g: Conv2dGeometry, rowBegin: number, rowEnd: number): number[] => [
   g.rows, g.cols, g.filterRows, g.filterCols, g.outRows, g.outCols, rowBegin, rowEnd,
   g.originRow, g.originCol, g.strideRow, g.strideCol, g.boundary, g.fillValue,
@@ -163,7 +165,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
   const matmul =
     (kind: FloatKind, run: MatmulExport, scratchBytes: number) =>
     (a: Float64Array | Float32Array, b: Float64Array | Float32Array, c: Float64Array | Float32Array, packed: number[]): void => {
-      const band = unpackMatmulBand(packed);
+      const band = unpackMatmulTile(packed);
       const [aRows, aCols] = band.transA ? [band.k, band.m] : [band.m, band.k];
       const [bRows, bCols] = band.transB ? [band.n, band.k] : [band.k, band.n];
       const av = shared(a, 'a', kind, (aRows - 1) * band.lda + aCols);
@@ -171,7 +173,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
       const cv = shared(c, 'c', kind, (band.m - 1) * band.ldc + band.n);
       run(
         av.byteOffset, bv.byteOffset, cv.byteOffset, band.m, band.n, band.k, band.lda, band.ldb, band.ldc,
-        band.transA ? 1 : 0, band.transB ? 1 : 0, band.alpha, band.beta, band.rowBegin, band.rowEnd, scratch(scratchBytes),
+        band.transA ? 1 : 0, band.transB ? 1 : 0, band.alpha, band.beta, band.rowBegin, band.rowEnd, band.colBegin, band.colEnd, scratch(scratchBytes),
       );
     };
   const conv2d =

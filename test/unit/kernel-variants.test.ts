@@ -61,7 +61,7 @@ describe('kernel builds', () => {
             const lda = p.transA ? p.m : p.k;
             const ldb = p.transB ? p.k : p.n;
             const multiply = p.float32 ? k.matmul_f32 : k.matmul_f64;
-            multiply(aPtr, bPtr, cPtr, p.m, p.n, p.k, lda, ldb, p.n, +p.transA, +p.transB, 1, p.beta, 0, p.m, scratch);
+            multiply(aPtr, bPtr, cPtr, p.m, p.n, p.k, lda, ldb, p.n, +p.transA, +p.transB, 1, p.beta, 0, p.m, 0, p.n, scratch);
             const tolerance = (p.float32 ? 1e-6 : 1e-14) * p.k;
             for (let i = 0; i < p.m; i++) {
               for (let j = 0; j < p.n; j++) {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError, KernelError, Pool, TaskTimeoutError, matmul, kernels } from '../../src/index.js';
-import { packMatmulBand } from '../../src/wasm/kernels.js';
+import { matmulTiles } from '../../src/kernels/matmul.js';
+import { packMatmulTile } from '../../src/wasm/kernels.js';
 import fixtures from '../fixtures/scipy/matmul.json' with { type: 'json' };
 
 /** C = alpha·op(A)·op(B) + beta·C from the definition, in float64. */
@@ -40,7 +41,7 @@ describe('matmul', () => {
     }
   });
 
-  it('agrees with the definition over random shapes, transposes, scalars and bands (property)', async () => {
+  it('agrees with the definition over random shapes, transposes, scalars and tilings (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -52,7 +53,7 @@ describe('matmul', () => {
           alpha: fc.constantFrom(1, -0.5, 3),
           beta: fc.constantFrom(0, 1, -2),
           float32: fc.boolean(),
-          bands: fc.integer({ min: 1, max: 4 }),
+          tiles: fc.integer({ min: 1, max: 6 }),
           seed: fc.integer(),
         }),
         async (p) => {
@@ -65,13 +66,37 @@ describe('matmul', () => {
           const c = scope.allocMatrix(Kind, p.m, p.n);
           for (const x of [a.data, b.data, c.data]) for (let i = 0; i < x.length; i++) x[i] = random();
           const expected = reference(a, b, Array.from(c.data), p);
-          await matmul(a, b, { pool, transA: p.transA, transB: p.transB, alpha: p.alpha, beta: p.beta, out: c, bands: p.bands });
+          await matmul(a, b, { pool, transA: p.transA, transB: p.transB, alpha: p.alpha, beta: p.beta, out: c, tiles: p.tiles });
           const tolerance = (p.float32 ? 1e-5 : 1e-13) * p.k;
           expected.forEach((v, i) => expect(Math.abs(c.data[i]! - v)).toBeLessThanOrEqual(tolerance * (1 + Math.abs(v))));
         },
       ),
       { numRuns: 80 },
     );
+  });
+
+  it('cuts C into tiles that cover it once, after its shape (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 16 }), (m, n, tasks) => {
+        const tiles = matmulTiles(m, n, tasks);
+        expect(tiles.length).toBeGreaterThanOrEqual(1);
+        expect(tiles.length).toBeLessThanOrEqual(tasks);
+        const covered = new Uint8Array(m * n);
+        for (const [rowBegin, rowEnd, colBegin, colEnd] of tiles) {
+          expect(rowBegin).toBeLessThan(rowEnd);
+          expect(colBegin).toBeLessThan(colEnd);
+          for (let i = rowBegin; i < rowEnd; i++) for (let j = colBegin; j < colEnd; j++) covered[i * n + j]!++;
+        }
+        expect(covered.every((count) => count === 1)).toBe(true);
+      }),
+    );
+    // A square C on two workers: two row bands, cut on whole micro-kernel tiles.
+    expect(matmulTiles(1001, 1001, 2)).toEqual([[0, 504, 0, 1001], [504, 1001, 0, 1001]]);
+    // A few rows times a wide matrix: column bands (row bands would pack all of B in each task).
+    expect(matmulTiles(4, 4096, 2)).toEqual([[0, 4, 0, 2048], [0, 4, 2048, 4096]]);
+    expect(matmulTiles(16, 2048, 2)).toEqual([[0, 16, 0, 1024], [0, 16, 1024, 2048]]);
+    // Four tasks on a square C: a 2 × 2 grid packs less than four bands of either kind.
+    expect(matmulTiles(512, 512, 4)).toEqual([[0, 256, 0, 256], [0, 256, 256, 512], [256, 512, 0, 256], [256, 512, 256, 512]]);
   });
 
   it('allocates C when none is given and writes nothing outside it', async () => {
@@ -96,7 +121,7 @@ describe('matmul', () => {
     try {
       const a = own.allocMatrix(Float64Array, 1500, 1500);
       a.data.fill(1);
-      await expect(matmul(a, a, { pool: own, bands: 1, timeout: 30 })).rejects.toThrow(TaskTimeoutError);
+      await expect(matmul(a, a, { pool: own, tiles: 1, timeout: 30 })).rejects.toThrow(TaskTimeoutError);
       const next = own.allocMatrix(Float64Array, 1500, 1500);
       next.data.fill(-1);
       await new Promise((resolve) => setTimeout(resolve, 600));
@@ -122,14 +147,20 @@ describe('matmul', () => {
   it('the kernel itself refuses dimensions that do not fit the arrays it was given', async () => {
     const a = pool.alloc(Float64Array, 4);
     const error = (await pool
-      .apply(kernels.matmulF64, [a, a, a, packMatmulBand({ m: 3, n: 3, k: 3, lda: 3, ldb: 3, ldc: 3, transA: false, transB: false, alpha: 1, beta: 0 }, 0, 3)])
+      .apply(kernels.matmulF64, [a, a, a, packMatmulTile({ m: 3, n: 3, k: 3, lda: 3, ldb: 3, ldc: 3, transA: false, transB: false, alpha: 1, beta: 0 }, 0, 3, 0, 3)])
       .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(ArgumentRangeError);
     expect(error.message).toMatch(/`a` must hold at least 9 elements/);
     const bad = (await pool
-      .apply(kernels.matmulF64, [a, a, a, packMatmulBand({ m: 2, n: 2, k: 2, lda: 1, ldb: 2, ldc: 2, transA: false, transB: false, alpha: 1, beta: 0 }, 0, 2)])
+      .apply(kernels.matmulF64, [a, a, a, packMatmulTile({ m: 2, n: 2, k: 2, lda: 1, ldb: 2, ldc: 2, transA: false, transB: false, alpha: 1, beta: 0 }, 0, 2, 0, 2)])
       .catch((e: unknown) => e)) as Error;
     expect(bad).toBeInstanceOf(KernelError);
     expect(bad.message).toMatch(/kernel matmulF64: `lda` is out of range; got 1/);
+    const b = pool.alloc(Float64Array, 9);
+    const wide = (await pool
+      .apply(kernels.matmulF64, [b, b, b, packMatmulTile({ m: 3, n: 3, k: 3, lda: 3, ldb: 3, ldc: 3, transA: false, transB: false, alpha: 1, beta: 0 }, 0, 3, 1, 4)])
+      .catch((e: unknown) => e)) as Error;
+    expect(wide).toBeInstanceOf(KernelError);
+    expect(wide.message).toMatch(/kernel matmulF64: `colEnd` is out of range; got 4/);
   });
 });
