@@ -102,28 +102,45 @@ function multiply<T>(
   const packedA = scratch;
   const packedB = packedA + <usize>(MC * KC) * size;
   const tile = packedB + <usize>(KC * NC) * size;
+  // A tile of a few rows (a few vectors times a matrix) uses each panel of B once to three times:
+  // packing B would copy it only to read it that often, so full-width panels are read from B where
+  // they are (rows of NR values, ldb apart). One thread, f32 (f64 alike), packed → read in place:
+  // 4 × 4096 × 4096 8.1 → 14.2 GFLOP/s, 8 rows 14.2 → 19.9, 12 rows 18.4 → 21.9; 16 rows 34 → 28, so
+  // tiles of more than three micro-kernel rows still pack.
+  const direct = !transB && rowEnd - rowBegin <= 3 * MR;
   for (let jc = colBegin; jc < colEnd; jc += NC) {
     const nc = min(NC, colEnd - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       // Later k-blocks accumulate onto what the first one wrote.
       const betaNow: T = pc == 0 ? beta : <T>1;
-      packB<T>(b, ldb, transB, pc, kc, jc, nc, packedB);
+      if (!direct) packB<T>(b, ldb, transB, pc, kc, jc, nc, packedB);
       for (let ic = rowBegin; ic < rowEnd; ic += MC) {
         const mc = min(MC, rowEnd - ic);
         packA<T>(a, lda, transA, ic, mc, pc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bPanel = packedB + <usize>(jr * kc) * size;
+          let bPanel = packedB + <usize>(jr * kc) * size;
+          let bStride = <usize>PANEL_BYTES;
+          if (direct) {
+            if (nr == NR) {
+              bPanel = b + (<usize>pc * <usize>ldb + <usize>(jc + jr)) * size;
+              bStride = <usize>ldb * size;
+            } else {
+              // The edge panel is packed (zero-padded): reading NR columns of B there would pass its end.
+              packB<T>(b, ldb, transB, pc, kc, jc + jr, nr, packedB);
+              bPanel = packedB;
+            }
+          }
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             const aPanel = packedA + <usize>(ir * kc) * size;
             const cTile = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * size;
             if (mr == MR && nr == NR) {
-              micro<T>(aPanel, bPanel, kc, cTile, ldc, alpha, betaNow);
+              micro<T>(aPanel, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
             } else {
               // Edge tile: compute the whole zero-padded tile into scratch, then apply its valid part.
-              micro<T>(aPanel, bPanel, kc, tile, NR, <T>1, <T>0);
+              micro<T>(aPanel, bPanel, bStride, kc, tile, NR, <T>1, <T>0);
               for (let r = 0; r < mr; r++) {
                 for (let s = 0; s < nr; s++) {
                   const dst = cTile + (<usize>r * <usize>ldc + <usize>s) * size;
@@ -140,9 +157,9 @@ function multiply<T>(
 }
 
 @inline
-function micro<T>(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
-  if (sizeof<T>() == 4) micro32(aPanel, bPanel, kc, cTile, ldc, <f32>alpha, <f32>beta);
-  else micro64(aPanel, bPanel, kc, cTile, ldc, <f64>alpha, <f64>beta);
+function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
+  if (sizeof<T>() == 4) micro32(aPanel, bPanel, bStride, kc, cTile, ldc, <f32>alpha, <f32>beta);
+  else micro64(aPanel, bPanel, bStride, kc, cTile, ldc, <f64>alpha, <f64>beta);
 }
 
 // Packs op(B)[pc : pc+kc, jc : jc+nc] into panels of NR columns: panel q
@@ -201,7 +218,7 @@ function packA<T>(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc
 // its own, not inlined into the blocked loops: inlined twice (full and edge
 // tiles) it shared one register allocation with them and spilled. Unrolling k
 // measured slower (spills).
-function micro32(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: f32, beta: f32): void {
+function micro32(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f32, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -218,7 +235,7 @@ function micro32(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, 
     a = v128.load32_splat(ap, 12);
     c30 = madd32(a, b0, c30); c31 = madd32(a, b1, c31);
     ap += <usize>(MR << 2);
-    bp += 32;
+    bp += bStride;
   }
   const rowBytes = <usize>ldc << 2;
   let row = cTile;
@@ -245,7 +262,7 @@ function storeRow32(row: usize, left: v128, right: v128, alpha: f32, beta: f32):
 // 20 GFLOP/s with multiply + add, 24 with fused multiply-add).
 // A copy rather than a generic: every instruction's lane type differs, which
 // AssemblyScript generics cannot abstract without calls.
-function micro64(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: f64, beta: f64): void {
+function micro64(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f64, beta: f64): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
   let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
   let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
@@ -262,7 +279,7 @@ function micro64(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, 
     a = v128.load64_splat(ap, 24);
     c30 = madd64(a, b0, c30); c31 = madd64(a, b1, c31);
     ap += <usize>(MR << 3);
-    bp += 32;
+    bp += bStride;
   }
   const rowBytes = <usize>ldc << 3;
   let row = cTile;
