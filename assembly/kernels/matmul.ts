@@ -138,6 +138,10 @@ function multiply<T>(
             const cTile = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * size;
             if (mr == MR && nr == NR) {
               micro<T>(aPanel, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
+            } else if (mr == 1 && nr == NR) {
+              // One row (C's last, or a vector times a matrix): alone, not padded to four rows (4× the
+              // work). Two or three rows measured faster padded: each row alone reads the panel again.
+              microRow<T>(aPanel, bPanel, bStride, kc, cTile, alpha, betaNow);
             } else {
               // Edge tile: compute the whole zero-padded tile into scratch, then apply its valid part.
               micro<T>(aPanel, bPanel, bStride, kc, tile, NR, <T>1, <T>0);
@@ -160,6 +164,12 @@ function multiply<T>(
 function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
   if (sizeof<T>() == 4) micro32(aPanel, bPanel, bStride, kc, cTile, ldc, <f32>alpha, <f32>beta);
   else micro64(aPanel, bPanel, bStride, kc, cTile, ldc, <f64>alpha, <f64>beta);
+}
+
+@inline
+function microRow<T>(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: T, beta: T): void {
+  if (sizeof<T>() == 4) microRow32(aColumn, bPanel, bStride, kc, cRow, <f32>alpha, <f32>beta);
+  else microRow64(aColumn, bPanel, bStride, kc, cRow, <f64>alpha, <f64>beta);
 }
 
 // Packs op(B)[pc : pc+kc, jc : jc+nc] into panels of NR columns: panel q
@@ -256,6 +266,52 @@ function storeRow32(row: usize, left: v128, right: v128, alpha: f32, beta: f32):
     v128.store(row, f32x4.add(f32x4.mul(va, left), f32x4.mul(vb, v128.load(row))));
     v128.store(row, f32x4.add(f32x4.mul(va, right), f32x4.mul(vb, v128.load(row, 16))), 16);
   }
+}
+
+// One row of the 4 × 8 float32 tile: C[r, 0:8] from A's packed panel (column p's value for row r
+// at aColumn + p·MR·4). Four accumulators over alternate k steps, so that consecutive multiply-adds
+// do not wait on each other.
+function microRow32(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: f32, beta: f32): void {
+  let even0 = f32x4.splat(0), even1 = f32x4.splat(0);
+  let odd0 = f32x4.splat(0), odd1 = f32x4.splat(0);
+  let ap = aColumn, bp = bPanel;
+  let p = 0;
+  for (; p + 1 < kc; p += 2) {
+    let a = v128.load32_splat(ap);
+    even0 = madd32(a, v128.load(bp), even0); even1 = madd32(a, v128.load(bp, 16), even1);
+    a = v128.load32_splat(ap, MR << 2);
+    bp += bStride;
+    odd0 = madd32(a, v128.load(bp), odd0); odd1 = madd32(a, v128.load(bp, 16), odd1);
+    ap += <usize>(MR << 3);
+    bp += bStride;
+  }
+  if (p < kc) {
+    const a = v128.load32_splat(ap);
+    even0 = madd32(a, v128.load(bp), even0); even1 = madd32(a, v128.load(bp, 16), even1);
+  }
+  storeRow32(cRow, f32x4.add(even0, odd0), f32x4.add(even1, odd1), alpha, beta);
+}
+
+// As microRow32, for the 4 × 4 float64 tile.
+function microRow64(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: f64, beta: f64): void {
+  let even0 = f64x2.splat(0), even1 = f64x2.splat(0);
+  let odd0 = f64x2.splat(0), odd1 = f64x2.splat(0);
+  let ap = aColumn, bp = bPanel;
+  let p = 0;
+  for (; p + 1 < kc; p += 2) {
+    let a = v128.load64_splat(ap);
+    even0 = madd64(a, v128.load(bp), even0); even1 = madd64(a, v128.load(bp, 16), even1);
+    a = v128.load64_splat(ap, MR << 3);
+    bp += bStride;
+    odd0 = madd64(a, v128.load(bp), odd0); odd1 = madd64(a, v128.load(bp, 16), odd1);
+    ap += <usize>(MR << 4);
+    bp += bStride;
+  }
+  if (p < kc) {
+    const a = v128.load64_splat(ap);
+    even0 = madd64(a, v128.load(bp), even0); even1 = madd64(a, v128.load(bp, 16), even1);
+  }
+  storeRow64(cRow, f64x2.add(even0, odd0), f64x2.add(even1, odd1), alpha, beta);
 }
 
 // The 4 × 4 float64 micro-kernel, as micro32 with f64x2 accumulators (1024³:
