@@ -2,8 +2,11 @@
 // workers, next to NumPy/OpenBLAS with 1 and N threads (Debian's
 // /usr/bin/python3, run by this script when present) and tfjs-backend-wasm
 // (f32, one thread: its threads are off in Node). Medians over repeats.
+// A size is n (a square product) or m×k×n (`4x4096x4096`: a batch of four
+// vectors times a matrix).
 //
 //   node bench/matmul.bench.mjs [--sizes 256,512,1024,2048] [--repeats 5]
+//   node bench/matmul.bench.mjs --sizes 1x4096x4096,4x4096x4096,16x2048x2048
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -13,7 +16,10 @@ import { createRequire } from 'node:module';
 import { describeMachine, median, printTable, saveResults } from './lib.mjs';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512,1024,2048' }, repeats: { type: 'string', default: '5' } } });
-const SIZES = values.sizes.split(',').map(Number);
+const SIZES = values.sizes.split(',').map((size) => {
+  const [m, k = m, n = m] = size.split('x').map(Number);
+  return { size, m, k, n, label: size.includes('x') ? `${m}×${k}×${n}` : `n=${m}` };
+});
 const REPEATS = Number(values.repeats);
 const cores = availableParallelism();
 
@@ -21,7 +27,7 @@ const numpy = {};
 if (existsSync('/usr/bin/python3')) {
   for (const threads of [1, cores]) {
     try {
-      const out = execFileSync('/usr/bin/python3', [new URL('./reference/numpy_matmul.py', import.meta.url).pathname, SIZES.join(','), String(REPEATS)], {
+      const out = execFileSync('/usr/bin/python3', [new URL('./reference/numpy_matmul.py', import.meta.url).pathname, values.sizes, String(REPEATS)], {
         env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
       });
       numpy[threads] = JSON.parse(out.toString());
@@ -39,9 +45,9 @@ try {
   require('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend('wasm');
   await tf.ready();
-  for (const n of SIZES) {
-    const a = tf.randomNormal([n, n]);
-    const b = tf.randomNormal([n, n]);
+  for (const { size, m, k, n } of SIZES) {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
     tf.matMul(a, b).dataSync();
     const times = [];
     for (let r = 0; r < REPEATS; r++) {
@@ -51,7 +57,7 @@ try {
       c.dispose();
       times.push(performance.now() - start);
     }
-    tfjs[n] = (2 * n ** 3) / median(times) / 1e6;
+    tfjs[size] = (2 * m * k * n) / median(times) / 1e6;
     a.dispose();
     b.dispose();
   }
@@ -59,21 +65,19 @@ try {
   console.warn(`tfjs-backend-wasm skipped: ${error.message.split('\n')[0]}`);
 }
 
-const largest = Math.max(...SIZES);
-const pool = new Pool({ workers: cores, memory: { maximumBytes: Math.min(2 ** 31 - 2 ** 16, 3 * largest * largest * 8 + 256 * 2 ** 20) } });
+const largest = Math.max(...SIZES.map(({ m, k, n }) => m * k + k * n + m * n));
+const pool = new Pool({ workers: cores, memory: { maximumBytes: Math.min(2 ** 31 - 2 ** 16, largest * 8 + 256 * 2 ** 20) } });
 await pool.ready;
 const rows = [];
 for (const Kind of [Float32Array, Float64Array]) {
   const dtype = Kind === Float32Array ? 'float32' : 'float64';
-  for (const n of SIZES) {
+  for (const { size, m, k, n, label } of SIZES) {
     const scope = pool.scope();
-    const a = scope.allocMatrix(Kind, n, n);
-    const b = scope.allocMatrix(Kind, n, n);
-    const c = scope.allocMatrix(Kind, n, n);
-    for (let i = 0; i < n * n; i++) {
-      a.data[i] = Math.sin(i);
-      b.data[i] = Math.cos(i);
-    }
+    const a = scope.allocMatrix(Kind, m, k);
+    const b = scope.allocMatrix(Kind, k, n);
+    const c = scope.allocMatrix(Kind, m, n);
+    for (let i = 0; i < a.data.length; i++) a.data[i] = Math.sin(i);
+    for (let i = 0; i < b.data.length; i++) b.data[i] = Math.cos(i);
     const gflops = async (tiles) => {
       // Warm-up by time, not count: for the first ~0.1 s after a pool starts,
       // V8's background work (optimising the workers' JavaScript, GC) competes
@@ -85,26 +89,26 @@ for (const Kind of [Float32Array, Float64Array]) {
         await matmul(a, b, { pool, out: c, tiles });
         times.push(performance.now() - start);
       }
-      return (2 * n ** 3) / median(times) / 1e6;
+      return (2 * m * k * n) / median(times) / 1e6;
     };
     const one = await gflops(1);
     const all = await gflops(cores);
-    const np1 = numpy[1]?.[`${dtype}/${n}`];
-    const npN = numpy[cores]?.[`${dtype}/${n}`];
+    const np1 = numpy[1]?.[`${dtype}/${size}`];
+    const npN = numpy[cores]?.[`${dtype}/${size}`];
     rows.push({
-      case: `${dtype} n=${n}`,
+      case: `${dtype} ${label}`,
       'wyvern 1 w': one.toFixed(1),
       [`wyvern ${cores} w`]: all.toFixed(1),
       [`scaling 1→${cores}`]: `${(all / one).toFixed(2)}x`,
       'NumPy 1 thread': np1 ? np1.toFixed(1) : 'n/a',
       [`NumPy ${cores} threads`]: npN ? npN.toFixed(1) : 'n/a',
-      'tfjs-wasm 1 thread': dtype === 'float32' && tfjs[n] ? tfjs[n].toFixed(1) : 'n/a',
+      'tfjs-wasm 1 thread': dtype === 'float32' && tfjs[size] ? tfjs[size].toFixed(1) : 'n/a',
     });
     scope.release();
   }
 }
-console.log(`\nmatmul GFLOP/s (n x n x n), median of ${REPEATS} (${describeMachine()})\n`);
+console.log(`\nmatmul GFLOP/s (m x k x n), median of ${REPEATS} (${describeMachine()})\n`);
 printTable(rows);
 console.log('\nanchors: OpenBLAS 1 thread ~100 f32 / ~49 f64; SIMD128 ceiling without FMA ~59 f32 / ~29 f64 per core; targets (n >= 512): >= 45 f32, >= 22 f64 on one worker, >= 1.8x that on two');
-saveResults('matmul', { sizes: SIZES, repeats: REPEATS, workers: cores, rows });
+saveResults('matmul', { sizes: SIZES.map(({ size }) => size), repeats: REPEATS, workers: cores, rows });
 await pool.terminate();

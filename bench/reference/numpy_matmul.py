@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """NumPy (OpenBLAS) side of bench/matmul.bench.mjs: median GFLOP/s of a @ b for
-each n and dtype, with the thread count set by OPENBLAS_NUM_THREADS, as JSON.
+each size (n, or m x k x n written mxkxn) and dtype, with the thread count set
+by OPENBLAS_NUM_THREADS, as JSON.
 
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/reference/numpy_matmul.py 256,512,1024,2048 5
 """
@@ -10,19 +11,21 @@ import time
 
 import numpy as np
 
-sizes = [int(s) for s in sys.argv[1].split(",")]
+sizes = sys.argv[1].split(",")
 repeats = int(sys.argv[2])
 rng = np.random.default_rng(3)
 out = {}
 for dtype in ("float32", "float64"):
-    for n in sizes:
-        a = rng.normal(size=(n, n)).astype(dtype)
-        b = rng.normal(size=(n, n)).astype(dtype)
+    for size in sizes:
+        dims = [int(d) for d in size.split("x")]
+        m, k, n = dims if len(dims) == 3 else dims * 3
+        a = rng.normal(size=(m, k)).astype(dtype)
+        b = rng.normal(size=(k, n)).astype(dtype)
         a @ b
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
             a @ b
             times.append(time.perf_counter() - start)
-        out[f"{dtype}/{n}"] = 2 * n**3 / float(np.median(times)) / 1e9
+        out[f"{dtype}/{size}"] = 2 * m * k * n / float(np.median(times)) / 1e9
 print(json.dumps(out))
