@@ -23,23 +23,26 @@ export async function bareKernels(heapPages = 64, maximumPages = 64, variant?: K
   return { ...bare, kernels };
 }
 
-/**
- * `length` bytes that compressors shrink only to ~5/6 (LZ4) or ~4/5 (DEFLATE): in every 80, 64 random
- * bytes (xorshift32) and 16 repeated from 48 back. Compressed, they stay about as large as the input,
- * yet are not stored as they are, so their decoding runs tasks.
- */
-export function barelyCompressible(length: number): Uint8Array {
+/** `length` bytes of xorshift32 noise: incompressible (LZ4 stores its blocks as they are). */
+export function randomBytes(length: number, seed = 2463534242): Uint8Array {
   const data = new Uint8Array(length);
-  let x = 2463534242;
+  let x = seed;
   for (let i = 0; i < length; i++) {
-    if (i % 80 >= 64) {
-      data[i] = data[i - 48]!;
-      continue;
-    }
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     data[i] = x;
   }
+  return data;
+}
+
+/**
+ * `length` bytes that compressors shrink only to ~5/6 (LZ4) or ~4/5 (DEFLATE): in every 80, 64 random
+ * bytes and 16 repeated from 48 back. Compressed, they stay about as large as the input, yet are not
+ * stored as they are, so their decoding runs tasks.
+ */
+export function barelyCompressible(length: number): Uint8Array {
+  const data = randomBytes(length);
+  for (let i = 0; i < length; i++) if (i % 80 >= 64) data[i] = data[i - 48]!;
   return data;
 }

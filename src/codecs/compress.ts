@@ -320,76 +320,20 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     }
     const frames = parseFrames(data);
     const declared = frames.length === 1 ? frames[0]!.contentSize : undefined;
-    // LZ4 expands at most ~255:1 (a length byte of 255 adds 255 bytes): memory is reserved for a declared
-    // size only below that, so that a few bytes declaring a gigabyte reserve nothing before they fail.
-    const plausible = (size: number): boolean => size <= data.length * 256;
-    if (sink instanceof NewArraySink && declared !== undefined && declared <= maxOutputLength && plausible(declared)) {
+    if (sink instanceof NewArraySink && declared !== undefined && declared <= maxOutputLength && plausibleContent(declared, data)) {
       // One frame of known size: its blocks go straight into the result (not into pieces joined at the end).
       sink = new IntoArraySink(new Uint8Array(declared), () => new CorruptDataError(`LZ4 frame declares ${declared} bytes of content but its blocks hold more`));
     }
-    let input: Uint8Array;
     try {
-      input = inHeap(pool, scope, data);
+      await decodeLz4Frames(pool, scope, data, frames, sink, maxOutputLength, taskOptions);
     } catch (error) {
-      if (!(error instanceof OutOfMemoryError)) throw error;
-      // The compressed input does not fit in the pool's memory (an incompressible frame of a GiB on the
-      // default pool): decoded as a stream instead (decompressStream's decoder), about a block per worker at once.
-      const decoder = new StreamingLz4Decoder(pool, maxOutputLength, { signal: options.signal, timeout: options.timeout });
-      const emit = (chunk: Uint8Array): void => sink.write(chunk);
-      try {
-        for (let at = 0; at < data.length; at += STREAMED_PIECE) await decoder.push(data.subarray(at, at + STREAMED_PIECE), emit);
-      } catch (failure) {
-        decoder.dispose();
-        throw failure;
-      }
-      await decoder.finish(emit);
-      return sink.result();
-    }
-    const local = await pool.mainThreadKernels();
-    const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
-    for (const frame of frames) {
-      const { descriptor } = frame;
-      if (((hash(input.subarray(descriptor.offset, descriptor.offset + descriptor.length)) >>> 8) & 0xff) !== descriptor.checksum) {
-        throw new CorruptDataError(`LZ4 frame header checksum mismatch at offset ${descriptor.offset + descriptor.length}`);
-      }
-      for (const block of frame.blocks) {
-        if (block.checksum !== undefined && hash(input.subarray(block.offset, block.offset + block.length)) !== block.checksum) {
-          throw new CorruptDataError(`LZ4 block checksum mismatch for the block at offset ${block.offset}`);
-        }
-      }
-      if (frame.contentSize !== undefined && sink.length + frame.contentSize > maxOutputLength) {
-        throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${maxOutputLength})`);
-      }
-      if (frame.independent && frame.contentSize !== undefined && plausible(frame.contentSize)) {
-        const whole = await decodeKnownSize(pool, scope, input, frame, taskOptions);
-        if (whole) {
-          if (frame.contentChecksum !== undefined && (await pool.apply(kernels.xxhash32, [whole, 0], taskOptions)) !== frame.contentChecksum) {
-            throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
-          }
-          sink.write(whole);
-          continue;
-        }
-      }
-      // The general path: blocks in waves (independent) or in order (linked), the content hashed as it comes.
-      const frameStart = sink.length;
-      const state = frame.contentChecksum !== undefined ? scope.allocUninitialized(Uint8Array, local.xxhashStateBytes()) : undefined;
-      if (state) local.xxhash32_reset(state.byteOffset, 0);
-      const emit = (view: Uint8Array): void => {
-        if (sink.length + view.length > maxOutputLength) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${maxOutputLength})`);
-        if (state) local.xxhash32_update(state.byteOffset, view.byteOffset, view.length);
-        sink.write(view);
-      };
-      const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
-      const blocks = frame.blocks.map((block) => ({ payload: input.subarray(block.offset, block.offset + block.length), uncompressed: block.uncompressed, offset: block.offset }));
-      if (frame.independent) await decodeIndependent(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
-      else await decodeLinked(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
-      const frameBytes = sink.length - frameStart;
-      if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {
-        throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
-      }
-      if (state && local.xxhash32_digest(state.byteOffset) >>> 0 !== frame.contentChecksum) {
-        throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
-      }
+      if (!(error instanceof OutOfMemoryError) || sink.length > 0) throw error;
+      // The input's copy and a block's output do not fit in the pool's memory at once (an incompressible
+      // frame of a GiB on the default pool): decoded as a stream instead (decompressStream's decoder),
+      // fed a MiB at a time, about a block per worker in the pool's memory.
+      await pool.givenUpTasksStopped();
+      scope.release();
+      await decodeLz4Streamed(pool, data, sink, maxOutputLength, options);
     }
     return sink.result();
   } catch (error) {
@@ -400,6 +344,82 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   }
 }
 
+
+/** LZ4 expands at most ~255:1 (a length byte of 255 adds 255 bytes): memory is reserved for a declared size only below that, so that a few bytes declaring a gigabyte reserve nothing before they fail. */
+function plausibleContent(size: number, data: Uint8Array): boolean {
+  return size <= data.length * 256;
+}
+
+/** LZ4 frames decoded from a copy of `data` in the pool's memory into `sink`. Throws OutOfMemoryError when the copy and a block's output do not fit. */
+async function decodeLz4Frames(
+  pool: Pool, scope: AllocationScope, data: Uint8Array, frames: ParsedFrame[], sink: OutputSink, maxOutputLength: number, taskOptions: TaskSettings,
+): Promise<void> {
+  const input = inHeap(pool, scope, data);
+  const local = await pool.mainThreadKernels();
+  const hash = (bytes: Uint8Array): number => local.xxhash32(bytes.byteOffset, bytes.length, 0) >>> 0;
+  for (const frame of frames) {
+    const { descriptor } = frame;
+    if (((hash(input.subarray(descriptor.offset, descriptor.offset + descriptor.length)) >>> 8) & 0xff) !== descriptor.checksum) {
+      throw new CorruptDataError(`LZ4 frame header checksum mismatch at offset ${descriptor.offset + descriptor.length}`);
+    }
+    for (const block of frame.blocks) {
+      if (block.checksum !== undefined && hash(input.subarray(block.offset, block.offset + block.length)) !== block.checksum) {
+        throw new CorruptDataError(`LZ4 block checksum mismatch for the block at offset ${block.offset}`);
+      }
+    }
+    if (frame.contentSize !== undefined && sink.length + frame.contentSize > maxOutputLength) {
+      throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${maxOutputLength})`);
+    }
+    if (frame.independent && frame.contentSize !== undefined && plausibleContent(frame.contentSize, data)) {
+      const whole = await decodeKnownSize(pool, scope, input, frame, taskOptions);
+      if (whole) {
+        if (frame.contentChecksum !== undefined && (await pool.apply(kernels.xxhash32, [whole, 0], taskOptions)) !== frame.contentChecksum) {
+          throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+        }
+        sink.write(whole);
+        scope.free(whole); // copied out, its checksum task settled: room for the next frame
+        continue;
+      }
+    }
+    // The general path: blocks in waves (independent) or in order (linked), the content hashed as it comes.
+    const frameStart = sink.length;
+    const state = frame.contentChecksum !== undefined ? scope.allocUninitialized(Uint8Array, local.xxhashStateBytes()) : undefined;
+    if (state) local.xxhash32_reset(state.byteOffset, 0);
+    const emit = (view: Uint8Array): void => {
+      if (sink.length + view.length > maxOutputLength) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${maxOutputLength})`);
+      if (state) local.xxhash32_update(state.byteOffset, view.byteOffset, view.length);
+      sink.write(view);
+    };
+    const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
+    const blocks = frame.blocks.map((block) => ({ payload: input.subarray(block.offset, block.offset + block.length), uncompressed: block.uncompressed, offset: block.offset }));
+    if (frame.independent) await decodeIndependent(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+    else await decodeLinked(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+    const frameBytes = sink.length - frameStart;
+    if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {
+      throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
+    }
+    if (state && local.xxhash32_digest(state.byteOffset) >>> 0 !== frame.contentChecksum) {
+      throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+    }
+  }
+}
+
+/** LZ4 frames decoded by decompressStream's decoder, fed `data` a MiB at a time: memory for about a block per worker. */
+async function decodeLz4Streamed(pool: Pool, data: Uint8Array, sink: OutputSink, maxOutputLength: number, options: DecompressOptions): Promise<void> {
+  const decoder = new StreamingLz4Decoder(pool, maxOutputLength, { signal: options.signal, timeout: options.timeout });
+  const emit = (chunk: Uint8Array): void => sink.write(chunk);
+  try {
+    for (let at = 0; at < data.length; at += STREAMED_PIECE) {
+      // Stored blocks run no task that could see the signal: checked here, a piece at a time.
+      options.signal?.throwIfAborted();
+      await decoder.push(data.subarray(at, at + STREAMED_PIECE), emit);
+    }
+  } catch (failure) {
+    decoder.dispose();
+    throw failure;
+  }
+  await decoder.finish(emit);
+}
 
 /**
  * The common case, fast: independent blocks and a declared content size, so

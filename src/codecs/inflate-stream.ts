@@ -94,7 +94,7 @@ export class StreamingInflater {
       checkZlibHeader(input);
       length = 2;
     } else if (this.wrapping === 'gzip') {
-      length = gzipHeaderLength(input, 0, !final);
+      length = gzipHeaderLength(input, 0, !final, this.members === 0);
       if (length < 0) return false;
       if (input[3]! & 0x02) {
         const scope = this.pool.scope();

@@ -186,9 +186,10 @@ async function inflateIndexedMembers(pool: Pool, scope: AllocationScope, input: 
 /**
  * The length of the gzip member header at `at` (RFC 1952 §2.3), checking what
  * it can. When `input` ends inside the header: -1 if `partial` (more input is
- * coming), else a CorruptDataError.
+ * coming), else a CorruptDataError. `first`: the header starts the stream (a
+ * foreign one's error then names the codec it looks like).
  */
-export function gzipHeaderLength(input: Uint8Array, at: number, partial = false): number {
+export function gzipHeaderLength(input: Uint8Array, at: number, partial = false, first = at === 0): number {
   class Truncated {}
   const need = (bytes: number, what: string): void => {
     if (input.length >= bytes) return;
@@ -196,16 +197,16 @@ export function gzipHeaderLength(input: Uint8Array, at: number, partial = false)
     throw new CorruptDataError(`gzip data is truncated in ${what}`);
   };
   try {
-    return readGzipHeader(input, at, need);
+    return readGzipHeader(input, at, need, first);
   } catch (error) {
     if (error instanceof Truncated) return -1;
     throw error;
   }
 }
 
-function readGzipHeader(input: Uint8Array, at: number, need: (bytes: number, what: string) => void): number {
+function readGzipHeader(input: Uint8Array, at: number, need: (bytes: number, what: string) => void, first: boolean): number {
   need(at + 10, 'the member header');
-  if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new CorruptDataError(`not gzip data: bytes 0x${input[at]?.toString(16)} 0x${input[at + 1]?.toString(16)} at offset ${at} (expected 0x1f 0x8b)${codecHint(input, at, 'gzip')}`);
+  if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new CorruptDataError(`not gzip data: bytes 0x${input[at]?.toString(16)} 0x${input[at + 1]?.toString(16)} at offset ${at} (expected 0x1f 0x8b)${first ? codecHint(input, at, 'gzip') : ''}`);
   if (input[at + 2] !== 8) throw new CorruptDataError(`gzip compression method ${input[at + 2]} is not DEFLATE (8)`);
   const flags = input[at + 3]!;
   if (flags & 0xe0) throw new CorruptDataError(`gzip header has reserved flags set (0x${flags.toString(16)})`);

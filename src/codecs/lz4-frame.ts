@@ -73,7 +73,7 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
       at += size;
       continue;
     }
-    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${at} (expected 0x184d2204)${codecHint(input, at, 'lz4')}`);
+    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${at} (expected 0x184d2204)${frames.length === 0 ? codecHint(input, at, 'lz4') : ''}`);
     at += 4;
     const header = readFrameDescriptor(input, at, need);
     const { flg, blockMaxSize, contentSize, descriptor } = header;

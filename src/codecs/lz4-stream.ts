@@ -135,7 +135,7 @@ export class StreamingLz4Decoder {
       this.phase = 'skip';
       return true;
     }
-    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${this.offset} (expected 0x184d2204)${codecHint(this.input, 0, 'lz4')}`);
+    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${this.offset} (expected 0x184d2204)${this.frames === 0 ? codecHint(this.input, 0, 'lz4') : ''}`);
     this.consume(4);
     this.phase = 'descriptor';
     return true;

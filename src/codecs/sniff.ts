@@ -17,7 +17,7 @@ function guessCodec(bytes: ArrayLike<number>, at: number): Codec | undefined {
   return undefined;
 }
 
-/** The end of a "not `expected` data" message: a hint naming the codec the bytes at `at` look like, or ''. */
+/** The end of a "not `expected` data" message: a hint naming the codec the bytes at `at` look like, or ''. Given only at a stream's start (a later member of another codec is not a misread stream). */
 export function codecHint(bytes: ArrayLike<number>, at: number, expected: Codec): string {
   const guess = guessCodec(bytes, at);
   return guess && guess !== expected ? `; it looks like ${guess} data: pass \`{ codec: '${guess}' }\`` : '';

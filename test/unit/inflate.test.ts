@@ -79,6 +79,14 @@ describe('DEFLATE decompression (raw, zlib, gzip)', () => {
       // Streams say it too.
       await expect(pipe([bytes], decompressStream({ pool, codec: written === 'lz4' ? 'gzip' : 'lz4' }))).rejects.toThrow(`it looks like ${written} data`);
     }
+    // Only at a stream's start: a gzip member after an LZ4 frame is not a misread stream.
+    const mixed = new Uint8Array(packed.lz4.length + packed.gzip.length);
+    mixed.set(packed.lz4);
+    mixed.set(packed.gzip, packed.lz4.length);
+    const error = (await decompress(mixed, { pool }).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(CorruptDataError);
+    expect(error.message).toMatch('not an LZ4 frame');
+    expect(error.message).not.toMatch('looks like');
     // Bytes that look like none of them get no hint.
     await expect(decompress(new Uint8Array([0x50, 0x4b, 3, 4, 0, 0, 0, 0]), { pool })).rejects.toThrow(/expected 0x184d2204\)$/);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { barelyCompressible } from '../helpers.js';
+import { barelyCompressible, randomBytes } from '../helpers.js';
 import { ArgumentRangeError, ArgumentTypeError, CorruptDataError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
 import { lz4FrameHeader } from '../../src/codecs/compress.js';
 
@@ -94,6 +94,14 @@ describe('LZ4 compress / decompress', () => {
       corrupted[corrupted.length >> 1]! ^= 1;
       expect(await failure(decompress(corrupted, { pool: small }))).toBeInstanceOf(CorruptDataError);
       expect(sameBytes(await decompress(packed, { pool: small }), data)).toBe(true); // nothing left behind
+      // A frame whose copy fits, but not together with a block's output: streamed too.
+      const middle = barelyCompressible(11 * 2 ** 20);
+      expect(sameBytes(await decompress(await compress(middle, { pool }), { pool: small }), middle)).toBe(true);
+      // Stored blocks run no task: the signal is still honoured.
+      const random = randomBytes(20 * 2 ** 20);
+      const stored = await compress(random, { pool });
+      expect(stored.length).toBeGreaterThan(random.length);
+      expect(await failure(decompress(stored, { pool: small, signal: AbortSignal.abort() }))).toMatchObject({ name: 'AbortError' });
     } finally {
       await small.terminate();
     }
@@ -176,6 +184,22 @@ describe('LZ4 compress / decompress', () => {
       frame.set(rest, header.length + first.length);
       expect(sameBytes(await decompress(frame, { pool: small }), data)).toBe(true);
       expect(small.heapStatistics().usedBytes).toBeLessThan(2 ** 20); // nothing left behind
+    } finally {
+      await small.terminate();
+    }
+  });
+
+  it('concatenated frames of known size each free their output once it is copied out', async () => {
+    // Three frames of 5 MiB content on a 16 MiB pool (10.7 MiB of heap): they fit one after another only.
+    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    try {
+      const parts = [0, 1, 2].map((k) => new Uint8Array(5 * 2 ** 20).map((_, i) => (i % (251 - k)) & (i >>> 14)));
+      const frames = await Promise.all(parts.map((part) => compress(part, { pool })));
+      const joined = new Uint8Array(frames.reduce((sum, frame) => sum + frame.length, 0));
+      frames.reduce((at, frame) => (joined.set(frame, at), at + frame.length), 0);
+      const expected = new Uint8Array(15 * 2 ** 20);
+      parts.forEach((part, k) => expected.set(part, k * 5 * 2 ** 20));
+      expect(sameBytes(await decompress(joined, { pool: small }), expected)).toBe(true);
     } finally {
       await small.terminate();
     }
