@@ -1,9 +1,10 @@
 // Matrix multiply C = alpha · op(A) · op(B) + beta · C over shared memory,
 // after Goto and van de Geijn, "Anatomy of High-Performance Matrix
 // Multiplication" (ACM TOMS 2008): blocks of KC along k and NC along n; B's
-// block packed into NR-column panels, A's MC-row block into MR-row panels
-// (zero-padded at the edges); an MR × NR micro-kernel that keeps its tile of
-// C in SIMD registers while it walks a KC-long panel pair.
+// block packed into NR-column panels (read in place instead by tiles of a few
+// rows, see multiply), A's MC-row block into MR-row panels (zero-padded at the
+// edges); an MR × NR micro-kernel that keeps its tile of C in SIMD registers
+// while it walks a KC-long panel pair, and a one-row kernel for a last row.
 //
 // op(A) is m × k: element (i, p) is A[i·lda + p], or A[p·lda + i] when transA.
 // op(B) is k × n: element (p, j) is B[p·ldb + j], or B[j·ldb + p] when transB.

@@ -44,29 +44,30 @@ const KERNEL_COLS = 8;
 export type TileExtent = [rowBegin: number, rowEnd: number, colBegin: number, colEnd: number];
 
 /**
- * Cuts an m × n C into at most `tasks` tiles: a grid of row bands × column bands. Each tile packs its
- * rows of A (its height × k) and its columns of B (k × its width), so a grid of pr × pc tiles packs
- * pr·n + pc·m (times k) in all: the grid follows C's shape, rows first when that ties (a square C on
- * two workers: two row bands). A C of a few rows (a batch of vectors times a matrix) is cut into
- * column bands, which row bands could not split without packing all of B in every task. Bands are
- * whole micro-kernel tiles where C is large enough, so that only C's own edges take the slower path.
+ * Cuts an m × n C into at most `tasks` tiles: a grid of row bands × column bands, bands cut on whole
+ * micro-kernel tiles where C is large enough (only C's own edges then take the slower path). The grid
+ * with the smallest largest tile wins (the last task to finish decides when the call does); among
+ * those, the one that packs least: each tile packs its rows of A (its height × k) and reads its columns
+ * of B (k × its width), pr·n + pc·m in all (times k), so the grid follows C's shape, rows first when
+ * that ties too (a square C on two workers: two row bands). A C of a few rows (a batch of vectors times
+ * a matrix) goes in column bands, which row bands could not split without every task reading all of B.
  */
 export function matmulTiles(m: number, n: number, tasks: number): TileExtent[] {
-  const maxRowBands = Math.ceil(m / KERNEL_ROWS);
-  const maxColBands = Math.ceil(n / KERNEL_COLS);
-  let best = { rows: 1, cols: 1, tiles: 1, cost: n + m };
-  for (let rows = 1; rows <= Math.min(tasks, maxRowBands); rows++) {
-    const cols = Math.min(Math.floor(tasks / rows), maxColBands);
-    const tiles = rows * cols;
-    const cost = rows * n + cols * m;
-    if (tiles > best.tiles || (tiles === best.tiles && cost <= best.cost)) best = { rows, cols, tiles, cost };
-  }
   const step = (length: number, parts: number, unit: number): number => Math.ceil(Math.ceil(length / parts) / unit) * unit;
-  const rowStep = step(m, best.rows, KERNEL_ROWS);
-  const colStep = step(n, best.cols, KERNEL_COLS);
+  let best = { rowStep: m, colStep: n, largest: m * n, cost: n + m };
+  for (let rows = 1; rows <= Math.min(tasks, Math.ceil(m / KERNEL_ROWS)); rows++) {
+    for (let cols = 1; cols <= Math.min(Math.floor(tasks / rows), Math.ceil(n / KERNEL_COLS)); cols++) {
+      const rowStep = step(m, rows, KERNEL_ROWS);
+      const colStep = step(n, cols, KERNEL_COLS);
+      // The bands these steps really make (fewer than asked when rounding up to whole tiles fills C sooner).
+      const largest = Math.min(rowStep, m) * Math.min(colStep, n);
+      const cost = Math.ceil(m / rowStep) * n + Math.ceil(n / colStep) * m;
+      if (largest < best.largest || (largest === best.largest && cost <= best.cost)) best = { rowStep, colStep, largest, cost };
+    }
+  }
   const extents: TileExtent[] = [];
-  for (let row = 0; row < m; row += rowStep) {
-    for (let col = 0; col < n; col += colStep) extents.push([row, Math.min(m, row + rowStep), col, Math.min(n, col + colStep)]);
+  for (let row = 0; row < m; row += best.rowStep) {
+    for (let col = 0; col < n; col += best.colStep) extents.push([row, Math.min(m, row + best.rowStep), col, Math.min(n, col + best.colStep)]);
   }
   return extents;
 }

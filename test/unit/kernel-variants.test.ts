@@ -32,7 +32,7 @@ describe('kernel builds', () => {
   });
 
   for (const variant of KERNEL_VARIANTS) {
-    it(`${variant}: matmul f32 and f64 agree with the definition over random shapes and transposes (property)`, async () => {
+    it(`${variant}: matmul f32 and f64 agree with the definition over random shapes, transposes, strides and tiles (property)`, async () => {
       const { views, heap, kernels: k } = await bareKernels(256, 256, variant);
       const scratch = heap.allocate(Math.max(k.matmulScratchBytes_f32(), k.matmulScratchBytes_f64()));
       await fc.assert(
@@ -45,29 +45,38 @@ describe('kernel builds', () => {
             transB: fc.boolean(),
             beta: fc.constantFrom(0, 0.5),
             float32: fc.boolean(),
+            // B's rows longer than the product needs (ldb > its row length), and a tile of C: only it is written.
+            padB: fc.constantFrom(0, 3),
+            tile: fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat()),
             seed: fc.integer(),
           }),
           async (p) => {
             const Kind = p.float32 ? Float32Array : Float64Array;
             const size = Kind.BYTES_PER_ELEMENT;
             const next = random(p.seed);
+            const ldb = (p.transB ? p.k : p.n) + p.padB;
+            const bLength = (p.transB ? p.n : p.k) * ldb;
             const aPtr = heap.allocate(p.m * p.k * size);
-            const bPtr = heap.allocate(p.k * p.n * size);
+            const bPtr = heap.allocate(bLength * size);
             const cPtr = heap.allocate(p.m * p.n * size);
             const a = filled(new Kind(views.memory.buffer, aPtr, p.m * p.k), next);
-            const b = filled(new Kind(views.memory.buffer, bPtr, p.k * p.n), next);
+            const b = filled(new Kind(views.memory.buffer, bPtr, bLength), next);
             const c = filled(new Kind(views.memory.buffer, cPtr, p.m * p.n), next);
             const cBefore = Float64Array.from(c);
             const lda = p.transA ? p.m : p.k;
-            const ldb = p.transB ? p.k : p.n;
+            const rowBegin = p.tile[0] % (p.m + 1);
+            const rowEnd = rowBegin + (p.tile[1] % (p.m - rowBegin + 1));
+            const colBegin = p.tile[2] % (p.n + 1);
+            const colEnd = colBegin + (p.tile[3] % (p.n - colBegin + 1));
             const multiply = p.float32 ? k.matmul_f32 : k.matmul_f64;
-            multiply(aPtr, bPtr, cPtr, p.m, p.n, p.k, lda, ldb, p.n, +p.transA, +p.transB, 1, p.beta, 0, p.m, 0, p.n, scratch);
+            multiply(aPtr, bPtr, cPtr, p.m, p.n, p.k, lda, ldb, p.n, +p.transA, +p.transB, 1, p.beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
             const tolerance = (p.float32 ? 1e-6 : 1e-14) * p.k;
             for (let i = 0; i < p.m; i++) {
               for (let j = 0; j < p.n; j++) {
                 let sum = 0;
-                for (let q = 0; q < p.k; q++) sum += (p.transA ? a[q * p.m + i]! : a[i * p.k + q]!) * (p.transB ? b[j * p.k + q]! : b[q * p.n + j]!);
-                const expected = sum + p.beta * cBefore[i * p.n + j]!;
+                for (let q = 0; q < p.k; q++) sum += (p.transA ? a[q * p.m + i]! : a[i * p.k + q]!) * (p.transB ? b[j * ldb + q]! : b[q * ldb + j]!);
+                const inTile = i >= rowBegin && i < rowEnd && j >= colBegin && j < colEnd;
+                const expected = inTile ? sum + p.beta * cBefore[i * p.n + j]! : cBefore[i * p.n + j]!;
                 expect(Math.abs(c[i * p.n + j]! - expected)).toBeLessThanOrEqual(tolerance);
               }
             }

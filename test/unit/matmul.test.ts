@@ -97,6 +97,8 @@ describe('matmul', () => {
     expect(matmulTiles(16, 2048, 2)).toEqual([[0, 16, 0, 1024], [0, 16, 1024, 2048]]);
     // Four tasks on a square C: a 2 × 2 grid packs less than four bands of either kind.
     expect(matmulTiles(512, 512, 4)).toEqual([[0, 256, 0, 256], [0, 256, 256, 512], [256, 512, 0, 256], [256, 512, 256, 512]]);
+    // Four row bands of 36 rows would be cut as three of 12 (whole micro-kernel tiles): a 2 × 2 grid keeps four tasks busy.
+    expect(matmulTiles(36, 16, 4)).toEqual([[0, 20, 0, 8], [0, 20, 8, 16], [20, 36, 0, 8], [20, 36, 8, 16]]);
   });
 
   it('allocates C when none is given and writes nothing outside it', async () => {
