@@ -293,7 +293,7 @@ function microRow32(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow
   storeRow32(cRow, f32x4.add(even0, odd0), f32x4.add(even1, odd1), alpha, beta);
 }
 
-// As microRow32, for the 4 × 4 float64 tile.
+// As microRow32, for the 4 × 4 float64 tile: a copy for the reason micro64 is one (lane types).
 function microRow64(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: f64, beta: f64): void {
   let even0 = f64x2.splat(0), even1 = f64x2.splat(0);
   let odd0 = f64x2.splat(0), odd1 = f64x2.splat(0);
