@@ -4,7 +4,8 @@
 // block packed into NR-column panels (read in place instead by tiles of a few
 // rows, see multiply), A's MC-row block into MR-row panels (zero-padded at the
 // edges); an MR × NR micro-kernel that keeps its tile of C in SIMD registers
-// while it walks a KC-long panel pair, and a one-row kernel for a last row.
+// while it walks a KC-long panel pair, and one- and two-row kernels for a
+// last row or two.
 //
 // op(A) is m × k: element (i, p) is A[i·lda + p], or A[p·lda + i] when transA.
 // op(B) is k × n: element (p, j) is B[p·ldb + j], or B[j·ldb + p] when transB.
@@ -139,10 +140,11 @@ function multiply<T>(
             const cTile = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * size;
             if (mr == MR && nr == NR) {
               micro<T>(aPanel, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
-            } else if (mr == 1 && nr == NR) {
-              // One row (C's last, or a vector times a matrix): alone, not padded to four rows (4× the
-              // work). Two or three rows measured faster padded: each row alone reads the panel again.
-              microRow<T>(aPanel, bPanel, bStride, kc, cTile, alpha, betaNow);
+            } else if (mr <= 2 && nr == NR) {
+              // One or two rows (C's last, or a vector or two times a matrix): not padded to four rows
+              // (4× or 2× the work). Three measured faster padded than as two and one (the panel read twice).
+              if (mr == 1) microRow<T>(aPanel, bPanel, bStride, kc, cTile, alpha, betaNow);
+              else microPair<T>(aPanel, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
             } else {
               // Edge tile: compute the whole zero-padded tile into scratch, then apply its valid part.
               micro<T>(aPanel, bPanel, bStride, kc, tile, NR, <T>1, <T>0);
@@ -165,6 +167,12 @@ function multiply<T>(
 function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
   if (sizeof<T>() == 4) micro32(aPanel, bPanel, bStride, kc, cTile, ldc, <f32>alpha, <f32>beta);
   else micro64(aPanel, bPanel, bStride, kc, cTile, ldc, <f64>alpha, <f64>beta);
+}
+
+@inline
+function microPair<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
+  if (sizeof<T>() == 4) microPair32(aPanel, bPanel, bStride, kc, cTile, ldc, <f32>alpha, <f32>beta);
+  else microPair64(aPanel, bPanel, bStride, kc, cTile, ldc, <f64>alpha, <f64>beta);
 }
 
 @inline
@@ -291,6 +299,70 @@ function microRow32(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow
     even0 = madd32(a, v128.load(bp), even0); even1 = madd32(a, v128.load(bp, 16), even1);
   }
   storeRow32(cRow, f32x4.add(even0, odd0), f32x4.add(even1, odd1), alpha, beta);
+}
+
+// Rows 0 and 1 of the 4 × 8 float32 tile, as microRow32 does one: four accumulators per step pair.
+function microPair32(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f32, beta: f32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let d00 = f32x4.splat(0), d01 = f32x4.splat(0), d10 = f32x4.splat(0), d11 = f32x4.splat(0);
+  let ap = aPanel, bp = bPanel;
+  let p = 0;
+  for (; p + 1 < kc; p += 2) {
+    let b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11);
+    bp += bStride;
+    b0 = v128.load(bp); b1 = v128.load(bp, 16);
+    a = v128.load32_splat(ap, MR << 2);
+    d00 = madd32(a, b0, d00); d01 = madd32(a, b1, d01);
+    a = v128.load32_splat(ap, (MR << 2) + 4);
+    d10 = madd32(a, b0, d10); d11 = madd32(a, b1, d11);
+    ap += <usize>(MR << 3);
+    bp += bStride;
+  }
+  if (p < kc) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11);
+  }
+  storeRow32(cTile, f32x4.add(c00, d00), f32x4.add(c01, d01), alpha, beta);
+  storeRow32(cTile + (<usize>ldc << 2), f32x4.add(c10, d10), f32x4.add(c11, d11), alpha, beta);
+}
+
+// As microPair32, for the 4 × 4 float64 tile (a copy for the reason micro64 is one: lane types).
+function microPair64(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f64, beta: f64): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let d00 = f64x2.splat(0), d01 = f64x2.splat(0), d10 = f64x2.splat(0), d11 = f64x2.splat(0);
+  let ap = aPanel, bp = bPanel;
+  let p = 0;
+  for (; p + 1 < kc; p += 2) {
+    let b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load64_splat(ap);
+    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01);
+    a = v128.load64_splat(ap, 8);
+    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11);
+    bp += bStride;
+    b0 = v128.load(bp); b1 = v128.load(bp, 16);
+    a = v128.load64_splat(ap, MR << 3);
+    d00 = madd64(a, b0, d00); d01 = madd64(a, b1, d01);
+    a = v128.load64_splat(ap, (MR << 3) + 8);
+    d10 = madd64(a, b0, d10); d11 = madd64(a, b1, d11);
+    ap += <usize>(MR << 4);
+    bp += bStride;
+  }
+  if (p < kc) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = v128.load64_splat(ap);
+    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01);
+    a = v128.load64_splat(ap, 8);
+    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11);
+  }
+  storeRow64(cTile, f64x2.add(c00, d00), f64x2.add(c01, d01), alpha, beta);
+  storeRow64(cTile + (<usize>ldc << 3), f64x2.add(c10, d10), f64x2.add(c11, d11), alpha, beta);
 }
 
 // As microRow32, for the 4 × 4 float64 tile: a copy for the reason micro64 is one (lane types).
