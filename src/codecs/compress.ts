@@ -280,7 +280,11 @@ function assembleFrame(header: Uint8Array, { payloads, stored, checksum }: Frame
   return result;
 }
 
-/** Decompresses `data` (LZ4 frames, or a raw/zlib/gzip DEFLATE stream); the result is an ordinary Uint8Array, or a view of `options.out`. */
+/**
+ * Decompresses `data` (LZ4 frames, or a raw/zlib/gzip DEFLATE stream); the result is an ordinary
+ * Uint8Array, or a view of `options.out`. Input and output larger than the pool's memory are fine: what
+ * does not fit at once is decoded as decompressStream decodes, a piece at a time.
+ */
 export async function decompress(data: Uint8Array, options: DecompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
