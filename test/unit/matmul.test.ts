@@ -115,7 +115,7 @@ describe('matmul', () => {
     expect(Array.from(canary)).toEqual([7, 7, 7, 7]);
   });
 
-  it('after a timeout, frees the C it allocated only once the band given up on has stopped writing', async () => {
+  it('after a timeout, frees the C it allocated only once the tile given up on has stopped writing', async () => {
     // One band of about 340 ms given up on at 30 ms: its worker runs on for a while after terminate()
     // (in Chromium until it is stopped by force). Freed at once, C was handed to the next allocation of
     // its size while that band still wrote into it.
