@@ -1,5 +1,5 @@
 // DEFLATE encoder (RFC 1951) over shared memory: LZ77 over a 32 KiB window
-// with hash chains on 4-byte hashes (greedy for levels 1-3, one-step lazy matching for 4-9,
+// with hash chains of 4-byte hashes (greedy for levels 1-3, one-step lazy matching for 4-9,
 // chain lengths after zlib's configuration table), then each block of up to
 // BLOCK_SYMBOLS symbols is written as whichever of stored, fixed-Huffman or
 // dynamic-Huffman is smallest. Dynamic codes follow miniz's construction:
@@ -475,13 +475,13 @@ function matchLength(p: usize, q: usize, limit: i32): i32 {
   return length;
 }
 
-// Chains link positions whose next four bytes hash alike, not three as zlib's:
-// with three, chains fill with positions that share a 3-byte prefix and differ
-// at the fourth byte (the zero bytes of small int32 values, a float's zero mantissa bytes), and the
-// chain limit runs out on candidates that cannot beat a short match. A 3-byte match is still taken
-// when its position's four bytes hash alike. Measured (8 MiB, one thread, sizes against zlib's):
-// random int32 below 1000, level 6: 6 -> 31 MB/s and 9% smaller; source text level 6: 54 -> 73
-// MB/s, 0.2% larger, still under zlib's.
+// Chains link positions whose next four bytes hash alike, not three as zlib's: with three,
+// chains fill with positions that share a 3-byte prefix and differ at the fourth byte (the zero
+// bytes of small int32 values, a float's zero mantissa bytes), and the chain limit runs out on
+// candidates that cannot beat a short match. A 3-byte match is still taken when its position's
+// four bytes hash alike. Measured (8 MiB, one thread, sizes against zlib's): random int32 below
+// 1000, level 6: 6 -> 31 MB/s and 9% smaller; source text level 6: 54 -> 73 MB/s, 0.2% larger,
+// still under zlib's.
 @inline
 function hash4(p: usize): u32 {
   return (load<u32>(p) * 2654435761) >> (32 - HASH_BITS);
