@@ -169,18 +169,6 @@ function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: 
   else micro64(aPanel, bPanel, bStride, kc, cTile, ldc, <f64>alpha, <f64>beta);
 }
 
-@inline
-function microPair<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
-  if (sizeof<T>() == 4) microPair32(aPanel, bPanel, bStride, kc, cTile, ldc, <f32>alpha, <f32>beta);
-  else microPair64(aPanel, bPanel, bStride, kc, cTile, ldc, <f64>alpha, <f64>beta);
-}
-
-@inline
-function microRow<T>(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: T, beta: T): void {
-  if (sizeof<T>() == 4) microRow32(aColumn, bPanel, bStride, kc, cRow, <f32>alpha, <f32>beta);
-  else microRow64(aColumn, bPanel, bStride, kc, cRow, <f64>alpha, <f64>beta);
-}
-
 // Packs op(B)[pc : pc+kc, jc : jc+nc] into panels of NR columns: panel q
 // holds, for each p, the NR values of row p (zero past column nc).
 function packB<T>(b: usize, ldb: i32, transB: i32, pc: i32, kc: i32, jc: i32, nc: i32, out: usize): void {
@@ -277,114 +265,79 @@ function storeRow32(row: usize, left: v128, right: v128, alpha: f32, beta: f32):
   }
 }
 
-// One row of the 4 × 8 float32 tile: C[r, 0:8] from A's packed panel (column p's value for row r
-// at aColumn + p·MR·4). Four accumulators over alternate k steps, so that consecutive multiply-adds
+// Lane-typed steps for the row kernels below, each a compile-time choice on T (one body per build
+// of each kernel), so that the one- and two-row kernels are written once for both element types.
+@inline function splatAt<T>(p: usize): v128 {
+  return sizeof<T>() == 4 ? v128.load32_splat(p) : v128.load64_splat(p);
+}
+@inline function madd<T>(a: v128, b: v128, acc: v128): v128 {
+  return sizeof<T>() == 4 ? madd32(a, b, acc) : madd64(a, b, acc);
+}
+@inline function sum<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b);
+}
+@inline function storeRow<T>(row: usize, left: v128, right: v128, alpha: T, beta: T): void {
+  if (sizeof<T>() == 4) storeRow32(row, left, right, <f32>alpha, <f32>beta);
+  else storeRow64(row, left, right, <f64>alpha, <f64>beta);
+}
+
+// One row of the micro-kernel's tile: C[r, 0:NR] from A's packed panel (column p's value for row r
+// at aColumn + p·MR·size). Accumulators for even and odd k steps, so that consecutive multiply-adds
 // do not wait on each other.
-function microRow32(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: f32, beta: f32): void {
-  let even0 = f32x4.splat(0), even1 = f32x4.splat(0);
-  let odd0 = f32x4.splat(0), odd1 = f32x4.splat(0);
+function microRow<T>(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: T, beta: T): void {
+  const column = <usize>MR * sizeof<T>(); // from one column of the A panel to the next
+  let even0 = i64x2.splat(0), even1 = i64x2.splat(0);
+  let odd0 = i64x2.splat(0), odd1 = i64x2.splat(0);
   let ap = aColumn, bp = bPanel;
   let p = 0;
   for (; p + 1 < kc; p += 2) {
-    let a = v128.load32_splat(ap);
-    even0 = madd32(a, v128.load(bp), even0); even1 = madd32(a, v128.load(bp, 16), even1);
-    a = v128.load32_splat(ap, MR << 2);
+    let a = splatAt<T>(ap);
+    even0 = madd<T>(a, v128.load(bp), even0); even1 = madd<T>(a, v128.load(bp, 16), even1);
+    a = splatAt<T>(ap + column);
     bp += bStride;
-    odd0 = madd32(a, v128.load(bp), odd0); odd1 = madd32(a, v128.load(bp, 16), odd1);
-    ap += <usize>(MR << 3);
+    odd0 = madd<T>(a, v128.load(bp), odd0); odd1 = madd<T>(a, v128.load(bp, 16), odd1);
+    ap += column << 1;
     bp += bStride;
   }
   if (p < kc) {
-    const a = v128.load32_splat(ap);
-    even0 = madd32(a, v128.load(bp), even0); even1 = madd32(a, v128.load(bp, 16), even1);
+    const a = splatAt<T>(ap);
+    even0 = madd<T>(a, v128.load(bp), even0); even1 = madd<T>(a, v128.load(bp, 16), even1);
   }
-  storeRow32(cRow, f32x4.add(even0, odd0), f32x4.add(even1, odd1), alpha, beta);
+  storeRow<T>(cRow, sum<T>(even0, odd0), sum<T>(even1, odd1), alpha, beta);
 }
 
-// Rows 0 and 1 of the 4 × 8 float32 tile, as microRow32 does one: four accumulators per step pair.
-function microPair32(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f32, beta: f32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let d00 = f32x4.splat(0), d01 = f32x4.splat(0), d10 = f32x4.splat(0), d11 = f32x4.splat(0);
+// Rows 0 and 1 of the micro-kernel's tile, as microRow does one.
+function microPair<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
+  const size = <usize>sizeof<T>();
+  const column = <usize>MR * size;
+  let c00 = i64x2.splat(0), c01 = i64x2.splat(0), c10 = i64x2.splat(0), c11 = i64x2.splat(0);
+  let d00 = i64x2.splat(0), d01 = i64x2.splat(0), d10 = i64x2.splat(0), d11 = i64x2.splat(0);
   let ap = aPanel, bp = bPanel;
   let p = 0;
   for (; p + 1 < kc; p += 2) {
     let b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01);
-    a = v128.load32_splat(ap, 4);
-    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11);
+    let a = splatAt<T>(ap);
+    c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
+    a = splatAt<T>(ap + size);
+    c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
     bp += bStride;
     b0 = v128.load(bp); b1 = v128.load(bp, 16);
-    a = v128.load32_splat(ap, MR << 2);
-    d00 = madd32(a, b0, d00); d01 = madd32(a, b1, d01);
-    a = v128.load32_splat(ap, (MR << 2) + 4);
-    d10 = madd32(a, b0, d10); d11 = madd32(a, b1, d11);
-    ap += <usize>(MR << 3);
+    a = splatAt<T>(ap + column);
+    d00 = madd<T>(a, b0, d00); d01 = madd<T>(a, b1, d01);
+    a = splatAt<T>(ap + column + size);
+    d10 = madd<T>(a, b0, d10); d11 = madd<T>(a, b1, d11);
+    ap += column << 1;
     bp += bStride;
   }
   if (p < kc) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01);
-    a = v128.load32_splat(ap, 4);
-    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11);
+    let a = splatAt<T>(ap);
+    c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
+    a = splatAt<T>(ap + size);
+    c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
   }
-  storeRow32(cTile, f32x4.add(c00, d00), f32x4.add(c01, d01), alpha, beta);
-  storeRow32(cTile + (<usize>ldc << 2), f32x4.add(c10, d10), f32x4.add(c11, d11), alpha, beta);
-}
-
-// As microPair32, for the 4 × 4 float64 tile (a copy for the reason micro64 is one: lane types).
-function microPair64(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f64, beta: f64): void {
-  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
-  let d00 = f64x2.splat(0), d01 = f64x2.splat(0), d10 = f64x2.splat(0), d11 = f64x2.splat(0);
-  let ap = aPanel, bp = bPanel;
-  let p = 0;
-  for (; p + 1 < kc; p += 2) {
-    let b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let a = v128.load64_splat(ap);
-    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01);
-    a = v128.load64_splat(ap, 8);
-    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11);
-    bp += bStride;
-    b0 = v128.load(bp); b1 = v128.load(bp, 16);
-    a = v128.load64_splat(ap, MR << 3);
-    d00 = madd64(a, b0, d00); d01 = madd64(a, b1, d01);
-    a = v128.load64_splat(ap, (MR << 3) + 8);
-    d10 = madd64(a, b0, d10); d11 = madd64(a, b1, d11);
-    ap += <usize>(MR << 4);
-    bp += bStride;
-  }
-  if (p < kc) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let a = v128.load64_splat(ap);
-    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01);
-    a = v128.load64_splat(ap, 8);
-    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11);
-  }
-  storeRow64(cTile, f64x2.add(c00, d00), f64x2.add(c01, d01), alpha, beta);
-  storeRow64(cTile + (<usize>ldc << 3), f64x2.add(c10, d10), f64x2.add(c11, d11), alpha, beta);
-}
-
-// As microRow32, for the 4 × 4 float64 tile: a copy for the reason micro64 is one (lane types).
-function microRow64(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: f64, beta: f64): void {
-  let even0 = f64x2.splat(0), even1 = f64x2.splat(0);
-  let odd0 = f64x2.splat(0), odd1 = f64x2.splat(0);
-  let ap = aColumn, bp = bPanel;
-  let p = 0;
-  for (; p + 1 < kc; p += 2) {
-    let a = v128.load64_splat(ap);
-    even0 = madd64(a, v128.load(bp), even0); even1 = madd64(a, v128.load(bp, 16), even1);
-    a = v128.load64_splat(ap, MR << 3);
-    bp += bStride;
-    odd0 = madd64(a, v128.load(bp), odd0); odd1 = madd64(a, v128.load(bp, 16), odd1);
-    ap += <usize>(MR << 4);
-    bp += bStride;
-  }
-  if (p < kc) {
-    const a = v128.load64_splat(ap);
-    even0 = madd64(a, v128.load(bp), even0); even1 = madd64(a, v128.load(bp, 16), even1);
-  }
-  storeRow64(cRow, f64x2.add(even0, odd0), f64x2.add(even1, odd1), alpha, beta);
+  storeRow<T>(cTile, sum<T>(c00, d00), sum<T>(c01, d01), alpha, beta);
+  storeRow<T>(cTile + <usize>ldc * size, sum<T>(c10, d10), sum<T>(c11, d11), alpha, beta);
 }
 
 // The 4 × 4 float64 micro-kernel, as micro32 with f64x2 accumulators (1024³:
