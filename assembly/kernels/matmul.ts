@@ -163,12 +163,6 @@ function multiply<T>(
   }
 }
 
-@inline
-function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
-  if (sizeof<T>() == 4) micro32(aPanel, bPanel, bStride, kc, cTile, ldc, <f32>alpha, <f32>beta);
-  else micro64(aPanel, bPanel, bStride, kc, cTile, ldc, <f64>alpha, <f64>beta);
-}
-
 // Packs op(B)[pc : pc+kc, jc : jc+nc] into panels of NR columns: panel q
 // holds, for each p, the NR values of row p (zero past column nc).
 function packB<T>(b: usize, ldb: i32, transB: i32, pc: i32, kc: i32, jc: i32, nc: i32, out: usize): void {
@@ -219,54 +213,10 @@ function packA<T>(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc
   }
 }
 
-// The 4 × 8 float32 micro-kernel: C[0:4, 0:8] = alpha · Σ_p a[p, 0:4] ⊗ b[p, 0:8] + beta · C,
-// two f32x4 accumulators per row. Whole 1024³ products on one thread of a Zen 4
-// VM: 40 GFLOP/s with multiply + add, 47 with fused multiply-add. A function of
-// its own, not inlined into the blocked loops: inlined twice (full and edge
-// tiles) it shared one register allocation with them and spilled. Unrolling k
-// measured slower (spills).
-function micro32(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f32, beta: f32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let ap = aPanel, bp = bPanel;
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
-    c00 = madd32(a, b0, c00); c01 = madd32(a, b1, c01);
-    a = v128.load32_splat(ap, 4);
-    c10 = madd32(a, b0, c10); c11 = madd32(a, b1, c11);
-    a = v128.load32_splat(ap, 8);
-    c20 = madd32(a, b0, c20); c21 = madd32(a, b1, c21);
-    a = v128.load32_splat(ap, 12);
-    c30 = madd32(a, b0, c30); c31 = madd32(a, b1, c31);
-    ap += <usize>(MR << 2);
-    bp += bStride;
-  }
-  const rowBytes = <usize>ldc << 2;
-  let row = cTile;
-  storeRow32(row, c00, c01, alpha, beta); row += rowBytes;
-  storeRow32(row, c10, c11, alpha, beta); row += rowBytes;
-  storeRow32(row, c20, c21, alpha, beta); row += rowBytes;
-  storeRow32(row, c30, c31, alpha, beta);
-}
 
-@inline
-function storeRow32(row: usize, left: v128, right: v128, alpha: f32, beta: f32): void {
-  const va = f32x4.splat(alpha);
-  if (beta == 0) {
-    v128.store(row, f32x4.mul(va, left));
-    v128.store(row, f32x4.mul(va, right), 16);
-  } else {
-    const vb = f32x4.splat(beta);
-    v128.store(row, f32x4.add(f32x4.mul(va, left), f32x4.mul(vb, v128.load(row))));
-    v128.store(row, f32x4.add(f32x4.mul(va, right), f32x4.mul(vb, v128.load(row, 16))), 16);
-  }
-}
-
-// Lane-typed steps for the row kernels below, each a compile-time choice on T (one body per build
-// of each kernel), so that the one- and two-row kernels are written once for both element types.
+// Lane-typed steps for the kernels below, each a compile-time choice on T (one body per build of
+// each kernel), so that the micro-kernel and the one- and two-row kernels are written once for both
+// element types.
 @inline function splatAt<T>(p: usize): v128 {
   return sizeof<T>() == 4 ? v128.load32_splat(p) : v128.load64_splat(p);
 }
@@ -276,9 +226,56 @@ function storeRow32(row: usize, left: v128, right: v128, alpha: f32, beta: f32):
 @inline function sum<T>(a: v128, b: v128): v128 {
   return sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b);
 }
+@inline function product<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
+}
+@inline function splatOf<T>(value: T): v128 {
+  return sizeof<T>() == 4 ? f32x4.splat(<f32>value) : f64x2.splat(<f64>value);
+}
+/** Writes a row of a tile (two vectors) into C: alpha · row, plus beta · C when beta ≠ 0 (C is not read then). */
 @inline function storeRow<T>(row: usize, left: v128, right: v128, alpha: T, beta: T): void {
-  if (sizeof<T>() == 4) storeRow32(row, left, right, <f32>alpha, <f32>beta);
-  else storeRow64(row, left, right, <f64>alpha, <f64>beta);
+  const va = splatOf<T>(alpha);
+  if (beta == 0) {
+    v128.store(row, product<T>(va, left));
+    v128.store(row, product<T>(va, right), 16);
+  } else {
+    const vb = splatOf<T>(beta);
+    v128.store(row, sum<T>(product<T>(va, left), product<T>(vb, v128.load(row))));
+    v128.store(row, sum<T>(product<T>(va, right), product<T>(vb, v128.load(row, 16))), 16);
+  }
+}
+
+// The micro-kernel: C[0:4, 0:NR] = alpha · Σ_p a[p, 0:4] ⊗ b[p, 0:NR] + beta · C, two vectors of
+// accumulators per row (4 × 8 float32, 4 × 4 float64). Whole 1024³ products on one thread of a Zen 4
+// VM: f32 40 GFLOP/s with multiply + add, 47 with fused multiply-add; f64 20 and 24. A function of
+// its own, not inlined into the blocked loops: inlined twice (full and edge tiles) it shared one
+// register allocation with them and spilled. Unrolling k measured slower (spills).
+function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
+  const size = <usize>sizeof<T>();
+  let c00 = i64x2.splat(0), c01 = i64x2.splat(0);
+  let c10 = i64x2.splat(0), c11 = i64x2.splat(0);
+  let c20 = i64x2.splat(0), c21 = i64x2.splat(0);
+  let c30 = i64x2.splat(0), c31 = i64x2.splat(0);
+  let ap = aPanel, bp = bPanel;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let a = splatAt<T>(ap);
+    c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
+    a = splatAt<T>(ap + size);
+    c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
+    a = splatAt<T>(ap + 2 * size);
+    c20 = madd<T>(a, b0, c20); c21 = madd<T>(a, b1, c21);
+    a = splatAt<T>(ap + 3 * size);
+    c30 = madd<T>(a, b0, c30); c31 = madd<T>(a, b1, c31);
+    ap += <usize>MR * size;
+    bp += bStride;
+  }
+  const rowBytes = <usize>ldc * size;
+  let row = cTile;
+  storeRow<T>(row, c00, c01, alpha, beta); row += rowBytes;
+  storeRow<T>(row, c10, c11, alpha, beta); row += rowBytes;
+  storeRow<T>(row, c20, c21, alpha, beta); row += rowBytes;
+  storeRow<T>(row, c30, c31, alpha, beta);
 }
 
 // One row of the micro-kernel's tile: C[r, 0:NR] from A's packed panel (column p's value for row r
@@ -340,46 +337,3 @@ function microPair<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTi
   storeRow<T>(cTile + <usize>ldc * size, sum<T>(c10, d10), sum<T>(c11, d11), alpha, beta);
 }
 
-// The 4 × 4 float64 micro-kernel, as micro32 with f64x2 accumulators (1024³:
-// 20 GFLOP/s with multiply + add, 24 with fused multiply-add).
-// A copy rather than a generic: every instruction's lane type differs, which
-// AssemblyScript generics cannot abstract without calls.
-function micro64(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: f64, beta: f64): void {
-  let c00 = f64x2.splat(0), c01 = f64x2.splat(0);
-  let c10 = f64x2.splat(0), c11 = f64x2.splat(0);
-  let c20 = f64x2.splat(0), c21 = f64x2.splat(0);
-  let c30 = f64x2.splat(0), c31 = f64x2.splat(0);
-  let ap = aPanel, bp = bPanel;
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-    let a = v128.load64_splat(ap);
-    c00 = madd64(a, b0, c00); c01 = madd64(a, b1, c01);
-    a = v128.load64_splat(ap, 8);
-    c10 = madd64(a, b0, c10); c11 = madd64(a, b1, c11);
-    a = v128.load64_splat(ap, 16);
-    c20 = madd64(a, b0, c20); c21 = madd64(a, b1, c21);
-    a = v128.load64_splat(ap, 24);
-    c30 = madd64(a, b0, c30); c31 = madd64(a, b1, c31);
-    ap += <usize>(MR << 3);
-    bp += bStride;
-  }
-  const rowBytes = <usize>ldc << 3;
-  let row = cTile;
-  storeRow64(row, c00, c01, alpha, beta); row += rowBytes;
-  storeRow64(row, c10, c11, alpha, beta); row += rowBytes;
-  storeRow64(row, c20, c21, alpha, beta); row += rowBytes;
-  storeRow64(row, c30, c31, alpha, beta);
-}
-
-@inline
-function storeRow64(row: usize, left: v128, right: v128, alpha: f64, beta: f64): void {
-  const va = f64x2.splat(alpha);
-  if (beta == 0) {
-    v128.store(row, f64x2.mul(va, left));
-    v128.store(row, f64x2.mul(va, right), 16);
-  } else {
-    const vb = f64x2.splat(beta);
-    v128.store(row, f64x2.add(f64x2.mul(va, left), f64x2.mul(vb, v128.load(row))));
-    v128.store(row, f64x2.add(f64x2.mul(va, right), f64x2.mul(vb, v128.load(row, 16))), 16);
-  }
-}
