@@ -3,10 +3,11 @@
 // /usr/bin/python3, run by this script when present) and tfjs-backend-wasm
 // (f32, one thread: its threads are off in Node). Medians over repeats.
 // A size is n (a square product) or m×k×n (`4x4096x4096`: a batch of four
-// vectors times a matrix).
+// vectors times a matrix). `--transB` multiplies by Bᵀ instead (B stored n × k, as a
+// linear layer's weights are): wyvern's transB, NumPy's a @ b.T, tfjs's transposeB.
 //
 //   node bench/matmul.bench.mjs [--sizes 256,512,1024,2048] [--repeats 5]
-//   node bench/matmul.bench.mjs --sizes 1x4096x4096,4x4096x4096,16x2048x2048
+//   node bench/matmul.bench.mjs --sizes 1x4096x4096,4x4096x4096,16x2048x2048 [--transB]
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,7 +16,8 @@ import { Pool, matmul } from '../build/dist/node.js';
 import { createRequire } from 'node:module';
 import { describeMachine, median, printTable, saveResults } from './lib.mjs';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512,1024,2048' }, repeats: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512,1024,2048' }, repeats: { type: 'string', default: '5' }, transB: { type: 'boolean', default: false } } });
+const transB = values.transB;
 const SIZES = values.sizes.split(',').map((size) => {
   const [m, k = m, n = m] = size.split('x').map(Number);
   return { size, m, k, n, label: size.includes('x') ? `${m}×${k}×${n}` : `n=${m}` };
@@ -27,7 +29,7 @@ const numpy = {};
 if (existsSync('/usr/bin/python3')) {
   for (const threads of [1, cores]) {
     try {
-      const out = execFileSync('/usr/bin/python3', [new URL('./reference/numpy_matmul.py', import.meta.url).pathname, values.sizes, String(REPEATS)], {
+      const out = execFileSync('/usr/bin/python3', [new URL('./reference/numpy_matmul.py', import.meta.url).pathname, values.sizes, String(REPEATS), ...(transB ? ['--transB'] : [])], {
         env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
       });
       numpy[threads] = JSON.parse(out.toString());
@@ -47,12 +49,12 @@ try {
   await tf.ready();
   for (const { size, m, k, n } of SIZES) {
     const a = tf.randomNormal([m, k]);
-    const b = tf.randomNormal([k, n]);
-    tf.matMul(a, b).dataSync();
+    const b = tf.randomNormal(transB ? [n, k] : [k, n]);
+    tf.matMul(a, b, false, transB).dataSync();
     const times = [];
     for (let r = 0; r < REPEATS; r++) {
       const start = performance.now();
-      const c = tf.matMul(a, b);
+      const c = tf.matMul(a, b, false, transB);
       c.dataSync();
       c.dispose();
       times.push(performance.now() - start);
@@ -74,7 +76,7 @@ for (const Kind of [Float32Array, Float64Array]) {
   for (const { size, m, k, n, label } of SIZES) {
     const scope = pool.scope();
     const a = scope.allocMatrix(Kind, m, k);
-    const b = scope.allocMatrix(Kind, k, n);
+    const b = transB ? scope.allocMatrix(Kind, n, k) : scope.allocMatrix(Kind, k, n);
     const c = scope.allocMatrix(Kind, m, n);
     for (let i = 0; i < a.data.length; i++) a.data[i] = Math.sin(i);
     for (let i = 0; i < b.data.length; i++) b.data[i] = Math.cos(i);
@@ -82,11 +84,11 @@ for (const Kind of [Float32Array, Float64Array]) {
       // Warm-up by time, not count: for the first ~0.1 s after a pool starts,
       // V8's background work (optimising the workers' JavaScript, GC) competes
       // with the workers for this machine's cores and single runs vary 2×.
-      for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await matmul(a, b, { pool, out: c, tiles });
+      for (const warmUntil = performance.now() + 300; performance.now() < warmUntil; ) await matmul(a, b, { pool, out: c, tiles, transB });
       const times = [];
       for (let r = 0; r < REPEATS; r++) {
         const start = performance.now();
-        await matmul(a, b, { pool, out: c, tiles });
+        await matmul(a, b, { pool, out: c, tiles, transB });
         times.push(performance.now() - start);
       }
       return (2 * m * k * n) / median(times) / 1e6;
@@ -96,7 +98,7 @@ for (const Kind of [Float32Array, Float64Array]) {
     const np1 = numpy[1]?.[`${dtype}/${size}`];
     const npN = numpy[cores]?.[`${dtype}/${size}`];
     rows.push({
-      case: `${dtype} ${label}`,
+      case: `${dtype} ${label}${transB ? ' Bᵀ' : ''}`,
       'wyvern 1 w': one.toFixed(1),
       [`wyvern ${cores} w`]: all.toFixed(1),
       [`scaling 1→${cores}`]: `${(all / one).toFixed(2)}x`,
@@ -110,5 +112,5 @@ for (const Kind of [Float32Array, Float64Array]) {
 console.log(`\nmatmul GFLOP/s (m x k x n), median of ${REPEATS} (${describeMachine()})\n`);
 printTable(rows);
 console.log('\nanchors: OpenBLAS 1 thread ~100 f32 / ~49 f64; SIMD128 ceiling without FMA ~59 f32 / ~29 f64 per core; targets (n >= 512): >= 45 f32, >= 22 f64 on one worker, >= 1.8x that on two');
-saveResults('matmul', { sizes: SIZES.map(({ size }) => size), repeats: REPEATS, workers: cores, rows });
+saveResults(transB ? 'matmul-transB' : 'matmul', { sizes: SIZES.map(({ size }) => size), transB, repeats: REPEATS, workers: cores, rows });
 await pool.terminate();

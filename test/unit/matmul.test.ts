@@ -78,7 +78,8 @@ describe('matmul', () => {
   it('agrees with the definition for a few rows over many columns and over a large B (the kernel paths small shapes do not reach)', async () => {
     // Up to four rows accumulate at most 16 KiB of C per pass over B: 1,100 columns take several passes
     // (four float64 rows: 512 columns each). Five to sixteen rows stream only while k × those columns
-    // fit 4 MiB: with k = 1,100 and 1,030 float32 columns they read B's panels in place instead.
+    // fit 4 MiB: with k = 1,100 and 1,030 float32 columns they read B's panels in place instead. With B
+    // transposed, up to sixteen rows (A not transposed) are dot products of A's and Bᵀ's rows.
     const shapes = [
       { m: 1, k: 37, n: 1100 },
       { m: 2, k: 38, n: 1100 },
@@ -92,18 +93,18 @@ describe('matmul', () => {
     const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
     for (const { m, k, n } of shapes) {
       for (const Kind of [Float32Array, Float64Array]) {
-        for (const transA of [false, true]) {
+        for (const [transA, transB] of [[false, false], [true, false], [false, true]] as const) {
           using scope = pool.scope();
           const a = scope.allocMatrix(Kind, transA ? k : m, transA ? m : k);
-          const b = scope.allocMatrix(Kind, k, n);
+          const b = scope.allocMatrix(Kind, transB ? n : k, transB ? k : n);
           const c = scope.allocMatrix(Kind, m, n);
           for (const x of [a.data, b.data, c.data]) for (let i = 0; i < x.length; i++) x[i] = random();
-          const options = { transA, transB: false, alpha: -0.5, beta: 2 };
+          const options = { transA, transB, alpha: -0.5, beta: 2 };
           const expected = reference(a, b, Array.from(c.data), options);
           await matmul(a, b, { pool, ...options, out: c });
           const tolerance = (Kind === Float32Array ? 1e-5 : 1e-13) * k;
           const worst = expected.reduce((most, v, i) => Math.max(most, Math.abs(c.data[i]! - v) / (1 + Math.abs(v))), 0);
-          expect(worst, `${m} × ${k} × ${n} ${Kind.name}${transA ? ', A transposed' : ''}`).toBeLessThanOrEqual(tolerance);
+          expect(worst, `${m} × ${k} × ${n} ${Kind.name}${transA ? ', A transposed' : ''}${transB ? ', B transposed' : ''}`).toBeLessThanOrEqual(tolerance);
         }
       }
     }
