@@ -212,27 +212,28 @@ function packB<T>(b: usize, ldb: i32, transB: i32, pc: i32, kc: i32, jc: i32, nc
 }
 
 // Writes VECTOR_STEPS rows of a B panel (NR values each, 32 bytes apart) from one vector of each of
-// NR rows of Bᵀ (bRow bytes apart): 4 × 4 (f32) or 2 × 2 (f64) transposes in shuffles, instead of
-// NR · VECTOR_STEPS scalar loads and stores.
+// NR rows of Bᵀ (bRow bytes apart), instead of NR · VECTOR_STEPS scalar loads and stores.
 @inline function transposeIntoPanel<T>(src: usize, bRow: usize, dst: usize): void {
+  transposeFour<T>(src, bRow, dst, <usize>PANEL_BYTES);
+  if (sizeof<T>() == 4) transposeFour<T>(src + 4 * bRow, bRow, dst + 16, <usize>PANEL_BYTES); // NR = 8 rows of Bᵀ
+}
+
+// Four rows (srcRow bytes apart) of VECTOR_STEPS values each, written as VECTOR_STEPS rows of four
+// values (dstRow bytes apart): a 4 × 4 transpose in shuffles (f32), or two 2 × 2 ones (f64).
+@inline function transposeFour<T>(src: usize, srcRow: usize, dst: usize, dstRow: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + srcRow), r2 = v128.load(src + 2 * srcRow), r3 = v128.load(src + 3 * srcRow);
   if (sizeof<T>() == 4) {
-    for (let half: usize = 0; half < 2; half++) {
-      const rows = src + half * 4 * bRow;
-      const r0 = v128.load(rows), r1 = v128.load(rows + bRow), r2 = v128.load(rows + 2 * bRow), r3 = v128.load(rows + 3 * bRow);
-      const low01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), low23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-      const high01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), high23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const out = dst + half * 16;
-      v128.store(out, v128.shuffle<i64>(low01, low23, 0, 2));
-      v128.store(out + PANEL_BYTES, v128.shuffle<i64>(low01, low23, 1, 3));
-      v128.store(out + 2 * PANEL_BYTES, v128.shuffle<i64>(high01, high23, 0, 2));
-      v128.store(out + 3 * PANEL_BYTES, v128.shuffle<i64>(high01, high23, 1, 3));
-    }
+    const low01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), low23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+    const high01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), high23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+    v128.store(dst, v128.shuffle<i64>(low01, low23, 0, 2));
+    v128.store(dst + dstRow, v128.shuffle<i64>(low01, low23, 1, 3));
+    v128.store(dst + 2 * dstRow, v128.shuffle<i64>(high01, high23, 0, 2));
+    v128.store(dst + 3 * dstRow, v128.shuffle<i64>(high01, high23, 1, 3));
   } else {
-    const r0 = v128.load(src), r1 = v128.load(src + bRow), r2 = v128.load(src + 2 * bRow), r3 = v128.load(src + 3 * bRow);
     v128.store(dst, v128.shuffle<f64>(r0, r1, 0, 2));
     v128.store(dst, v128.shuffle<f64>(r2, r3, 0, 2), 16);
-    v128.store(dst + PANEL_BYTES, v128.shuffle<f64>(r0, r1, 1, 3));
-    v128.store(dst + PANEL_BYTES, v128.shuffle<f64>(r2, r3, 1, 3), 16);
+    v128.store(dst + dstRow, v128.shuffle<f64>(r0, r1, 1, 3));
+    v128.store(dst + dstRow, v128.shuffle<f64>(r2, r3, 1, 3), 16);
   }
 }
 
@@ -243,7 +244,26 @@ function packA<T>(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc
   for (let ir = 0; ir < mc; ir += MR) {
     const height = min(MR, mc - ir);
     let dst = out + <usize>(ir * kc) * size;
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (height == MR) {
+      // A full panel: a column of it is MR (= 4) contiguous values of A when A is transposed, and
+      // otherwise comes out of a transpose of four rows of A.
+      const first = ic + ir;
+      if (transA) {
+        for (; p < kc; p++) {
+          const src = a + (<usize>(pc + p) * <usize>lda + <usize>first) * size;
+          v128.store(dst, v128.load(src));
+          if (sizeof<T>() == 8) v128.store(dst, v128.load(src, 16), 16);
+          dst += <usize>MR * size;
+        }
+      } else {
+        for (; p + VECTOR_STEPS<T>() <= kc; p += VECTOR_STEPS<T>()) {
+          transposeFour<T>(a + (<usize>first * <usize>lda + <usize>(pc + p)) * size, <usize>lda * size, dst, <usize>MR * size);
+          dst += <usize>(MR * VECTOR_STEPS<T>()) * size;
+        }
+      }
+    }
+    for (; p < kc; p++) {
       for (let r = 0; r < MR; r++) {
         let value: T = <T>0;
         if (r < height) {
