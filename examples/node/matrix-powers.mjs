@@ -15,6 +15,7 @@ if (!Number.isInteger(n) || n < 1 || !Number.isInteger(power) || power < 1) {
 }
 
 const pool = new Pool();
+await pool.ready; // workers started and kernels compiled: the timing below is the products alone
 try {
   // Scale entries so that powers neither explode nor vanish: rows sum to about 1.
   const a = pool.allocMatrix(Float64Array, n, n);

@@ -43,10 +43,17 @@ describe('kernel builds', () => {
             k: fc.integer({ min: 1, max: 300 }),
             transA: fc.boolean(),
             transB: fc.boolean(),
+            alpha: fc.constantFrom(1, -0.5),
             beta: fc.constantFrom(0, 0.5),
             float32: fc.boolean(),
-            // B's rows longer than the product needs (ldb > its row length), and a tile of C: only it is written.
+            // Rows longer than the product needs (lda, ldb, ldc past their row lengths), the padding NaN:
+            // a kernel that reads it, or steps rows by their length instead of their stride, puts NaN in C.
+            padA: fc.constantFrom(0, 3),
             padB: fc.constantFrom(0, 3),
+            padC: fc.constantFrom(0, 2),
+            // With beta = 0, C may hold NaN: the kernel must not read it (0 · NaN is NaN).
+            nanC: fc.boolean(),
+            // A tile of C: only it is written.
             tile: fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat()),
             seed: fc.integer(),
           }),
@@ -54,36 +61,54 @@ describe('kernel builds', () => {
             const Kind = p.float32 ? Float32Array : Float64Array;
             const size = Kind.BYTES_PER_ELEMENT;
             const next = random(p.seed);
+            const lda = (p.transA ? p.m : p.k) + p.padA;
             const ldb = (p.transB ? p.k : p.n) + p.padB;
+            const ldc = p.n + p.padC;
+            const aLength = (p.transA ? p.k : p.m) * lda;
             const bLength = (p.transB ? p.n : p.k) * ldb;
-            const aPtr = heap.allocate(p.m * p.k * size);
-            const bPtr = heap.allocate(bLength * size);
-            const cPtr = heap.allocate(p.m * p.n * size);
-            const a = filled(new Kind(views.memory.buffer, aPtr, p.m * p.k), next);
-            const b = filled(new Kind(views.memory.buffer, bPtr, bLength), next);
-            const c = filled(new Kind(views.memory.buffer, cPtr, p.m * p.n), next);
+            // Each array is followed by GUARD NaN elements: a read past its end shows too.
+            const GUARD = 8;
+            const aPtr = heap.allocate((aLength + GUARD) * size);
+            const bPtr = heap.allocate((bLength + GUARD) * size);
+            const cPtr = heap.allocate((p.m * ldc + GUARD) * size);
+            const withPadding = (ptr: number, length: number, rowLength: number, stride: number) => {
+              const view = new Kind(views.memory.buffer, ptr, length + GUARD);
+              for (let i = 0; i < view.length; i++) view[i] = i < length && i % stride < rowLength ? next() : Number.NaN;
+              return view.subarray(0, length);
+            };
+            const a = withPadding(aPtr, aLength, p.transA ? p.m : p.k, lda);
+            const b = withPadding(bPtr, bLength, p.transB ? p.k : p.n, ldb);
+            const c = withPadding(cPtr, p.m * ldc, p.n, ldc);
+            const beta = p.nanC ? 0 : p.beta;
+            if (p.nanC) c.fill(Number.NaN);
             const cBefore = Float64Array.from(c);
-            const lda = p.transA ? p.m : p.k;
             const rowBegin = p.tile[0] % (p.m + 1);
             const rowEnd = rowBegin + (p.tile[1] % (p.m - rowBegin + 1));
             const colBegin = p.tile[2] % (p.n + 1);
             const colEnd = colBegin + (p.tile[3] % (p.n - colBegin + 1));
             const multiply = p.float32 ? k.matmul_f32 : k.matmul_f64;
-            multiply(aPtr, bPtr, cPtr, p.m, p.n, p.k, lda, ldb, p.n, +p.transA, +p.transB, 1, p.beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
+            multiply(aPtr, bPtr, cPtr, p.m, p.n, p.k, lda, ldb, ldc, +p.transA, +p.transB, p.alpha, beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
             const tolerance = (p.float32 ? 1e-6 : 1e-14) * p.k;
             for (let i = 0; i < p.m; i++) {
-              for (let j = 0; j < p.n; j++) {
-                let sum = 0;
-                for (let q = 0; q < p.k; q++) sum += (p.transA ? a[q * p.m + i]! : a[i * p.k + q]!) * (p.transB ? b[j * ldb + q]! : b[q * ldb + j]!);
+              for (let j = 0; j < ldc; j++) {
+                const got = c[i * ldc + j]!;
                 const inTile = i >= rowBegin && i < rowEnd && j >= colBegin && j < colEnd;
-                const expected = inTile ? sum + p.beta * cBefore[i * p.n + j]! : cBefore[i * p.n + j]!;
-                expect(Math.abs(c[i * p.n + j]! - expected)).toBeLessThanOrEqual(tolerance);
+                if (!inTile) {
+                  // Outside the tile (padding included) nothing changes, NaN staying NaN.
+                  expect(Object.is(got, cBefore[i * ldc + j]!) || got === cBefore[i * ldc + j]!).toBe(true);
+                  continue;
+                }
+                let sum = 0;
+                for (let q = 0; q < p.k; q++) sum += (p.transA ? a[q * lda + i]! : a[i * lda + q]!) * (p.transB ? b[j * ldb + q]! : b[q * ldb + j]!);
+                const expected = p.alpha * sum + (beta !== 0 ? beta * cBefore[i * ldc + j]! : 0);
+                expect(Math.abs(got - expected)).toBeLessThanOrEqual(tolerance);
               }
             }
+            expect(new Kind(views.memory.buffer, cPtr + p.m * ldc * size, GUARD).every(Number.isNaN)).toBe(true);
             for (const ptr of [aPtr, bPtr, cPtr]) heap.free(ptr);
           },
         ),
-        { numRuns: 60 },
+        { numRuns: 80 },
       );
     });
 

@@ -75,19 +75,23 @@ describe('matmul', () => {
     );
   });
 
-  it('agrees with the definition for a few rows over many columns and over a large B (the kernel paths small shapes do not reach)', async () => {
-    // Up to four rows accumulate at most 16 KiB of C per pass over B: 1,100 columns take several passes
-    // (four float64 rows: 512 columns each). Five to sixteen rows stream only while k × those columns
-    // fit 4 MiB: with k = 1,100 and 1,030 float32 columns they read B's panels in place instead. With B
-    // transposed, up to sixteen rows (A not transposed) are dot products of A's and Bᵀ's rows.
+  it('agrees with the definition on shapes that reach the kernel paths small shapes do not (several passes, large slabs, k blocks)', async () => {
+    // One tile each (tiles: 1), so that the path does not depend on the worker count. Up to four rows
+    // accumulate at most 16 KiB of C per pass over B: 4,500 columns take several passes for one row
+    // (4,096 float32 / 2,048 float64 columns each), 2,100 for two (2,048 / 1,024), 1,100 for four
+    // (1,024 / 512). Five to sixteen rows stream only while k × the four-row pass's columns fits 4 MiB: at
+    // k = 1,100 and 1,030 columns they read B's panels in place instead. With B transposed, up to 64
+    // rows (A not) are dot products, k cut into blocks of 256 KiB of A's rows: 64 × 1,100 takes two
+    // (float32) or three (float64), beta applied by the first only.
     const shapes = [
-      { m: 1, k: 37, n: 1100 },
-      { m: 2, k: 38, n: 1100 },
+      { m: 1, k: 9, n: 4500 },
+      { m: 2, k: 11, n: 2100 },
       { m: 3, k: 5, n: 1100 },
       { m: 4, k: 39, n: 1100 },
       { m: 7, k: 21, n: 1100 },
       { m: 6, k: 1100, n: 1030 },
       { m: 12, k: 1100, n: 1030 },
+      { m: 64, k: 1100, n: 20 },
     ];
     let seed = 11;
     const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
@@ -101,10 +105,15 @@ describe('matmul', () => {
           for (const x of [a.data, b.data, c.data]) for (let i = 0; i < x.length; i++) x[i] = random();
           const options = { transA, transB, alpha: -0.5, beta: 2 };
           const expected = reference(a, b, Array.from(c.data), options);
-          await matmul(a, b, { pool, ...options, out: c });
+          await matmul(a, b, { pool, ...options, out: c, tiles: 1 });
           const tolerance = (Kind === Float32Array ? 1e-5 : 1e-13) * k;
           const worst = expected.reduce((most, v, i) => Math.max(most, Math.abs(c.data[i]! - v) / (1 + Math.abs(v))), 0);
           expect(worst, `${m} × ${k} × ${n} ${Kind.name}${transA ? ', A transposed' : ''}${transB ? ', B transposed' : ''}`).toBeLessThanOrEqual(tolerance);
+          // beta = 0 does not read C: NaN there does not reach the result.
+          c.data.fill(Number.NaN);
+          await matmul(a, b, { pool, transA, transB, alpha: 1, out: c, tiles: 1 });
+          const plain = reference(a, b, undefined, { transA, transB, alpha: 1, beta: 0 });
+          expect(plain.every((v, i) => Math.abs(c.data[i]! - v) <= tolerance * (1 + Math.abs(v))), `${m} × ${k} × ${n}, beta = 0 over NaN`).toBe(true);
         }
       }
     }
