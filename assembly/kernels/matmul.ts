@@ -3,7 +3,7 @@
 // Multiplication" (ACM TOMS 2008): blocks of KC along k and NC along n; B's
 // block packed into NR-column panels (read in place instead by tiles of a few
 // rows, see multiply), A's MC-row block into MR-row panels (zero-padded at the
-// edges); an MR × NR micro-kernel that keeps its tile of C in SIMD registers
+// edges; read in place by narrow tiles); an MR × NR micro-kernel that keeps its tile of C in SIMD registers
 // while it walks a KC-long panel pair, and one- and two-row kernels for a
 // last row or two. Tiles of a few rows stream B instead (see streamRows).
 //
@@ -28,6 +28,12 @@ const PANEL_BYTES: i32 = 32;
 const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 1024;
+// Where C's tile is at most this many NR-column panels wide, each panel of A would be used that few
+// times: full panels of A are read in place (four rows, lda apart) instead of packed, as B's are for few
+// rows. One thread, f32, packed → in place: 4096 × 1024 × 16 32.7 → 42.3 GFLOP/s, 20000 × 256 × 10 19.7 →
+// 22.6, 4096 × 1024 × 32 37.9 → 41.7, 4096 × 4096 × 64 40.6 → 44.0 (f64 alike); from 12 panels on, the same
+// either way, and squares unchanged by the micro-kernel's strides (46.5 / 46.0 at n = 512, 47.3 / 47.2 at 1024).
+const A_IN_PLACE_PANELS: i32 = 8;
 
 @inline function nr<T>(): i32 {
   return PANEL_BYTES / <i32>sizeof<T>();
@@ -119,6 +125,9 @@ function multiply<T>(
   // 8 × 4096 × 4096 14.2 → 19.9 GFLOP/s, 12 rows 18.4 → 21.9; 16 rows 34 → 28, so tiles of more than
   // three micro-kernel rows still pack.
   const direct = !transB && rowEnd - rowBegin <= 3 * MR;
+  const aInPlace = (colEnd - colBegin + NR - 1) / NR <= A_IN_PLACE_PANELS;
+  const aRowStep = transA ? size : <usize>lda * size; // op(A)(i, p) to op(A)(i + 1, p)
+  const aColumnStep = transA ? <usize>lda * size : size; // op(A)(i, p) to op(A)(i, p + 1)
   for (let jc = colBegin; jc < colEnd; jc += NC) {
     const nc = min(NC, colEnd - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -128,7 +137,8 @@ function multiply<T>(
       if (!direct) packB<T>(b, ldb, transB, pc, kc, jc, nc, packedB);
       for (let ic = rowBegin; ic < rowEnd; ic += MC) {
         const mc = min(MC, rowEnd - ic);
-        packA<T>(a, lda, transA, ic, mc, pc, kc, packedA);
+        const fullRows = aInPlace ? mc & ~(MR - 1) : 0; // rows read from A in place
+        if (fullRows < mc) packA<T>(a, lda, transA, ic + fullRows, mc - fullRows, pc, kc, packedA + <usize>(fullRows * kc) * size);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           let bPanel = packedB + <usize>(jr * kc) * size;
@@ -145,10 +155,16 @@ function multiply<T>(
           }
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const aPanel = packedA + <usize>(ir * kc) * size;
+            let aPanel = packedA + <usize>(ir * kc) * size;
+            let aRow = size, aColumn = <usize>MR * size;
+            if (ir < fullRows) {
+              aPanel = a + <usize>(ic + ir) * aRowStep + <usize>pc * aColumnStep;
+              aRow = aRowStep;
+              aColumn = aColumnStep;
+            }
             const cTile = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * size;
             if (mr == MR && nr == NR) {
-              micro<T>(aPanel, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
+              micro<T>(aPanel, aRow, aColumn, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
             } else if (mr <= 2 && nr == NR) {
               // One or two rows (C's last, or a vector or two times a matrix): not padded to four rows
               // (4× or 2× the work). Three measured faster padded than as two and one (the panel read twice).
@@ -156,7 +172,7 @@ function multiply<T>(
               else microPair<T>(aPanel, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
             } else {
               // Edge tile: compute the whole zero-padded tile into scratch, then apply its valid part.
-              micro<T>(aPanel, bPanel, bStride, kc, tile, NR, <T>1, <T>0);
+              micro<T>(aPanel, aRow, aColumn, bPanel, bStride, kc, tile, NR, <T>1, <T>0);
               for (let r = 0; r < mr; r++) {
                 for (let s = 0; s < nr; s++) {
                   const dst = cTile + (<usize>r * <usize>ldc + <usize>s) * size;
@@ -314,8 +330,9 @@ function packA<T>(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc
 // VM: f32 40 GFLOP/s with multiply + add, 47 with fused multiply-add; f64 20 and 24. A function of
 // its own, not inlined into the blocked loops: inlined twice (full and edge tiles) it shared one
 // register allocation with them and spilled. Unrolling k measured slower (spills).
-function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
+function micro<T>(aPanel: usize, aRow: usize, aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
   const size = <usize>sizeof<T>();
+  const aRow2 = aRow << 1, aRow3 = aRow2 + aRow;
   let c00 = i64x2.splat(0), c01 = i64x2.splat(0);
   let c10 = i64x2.splat(0), c11 = i64x2.splat(0);
   let c20 = i64x2.splat(0), c21 = i64x2.splat(0);
@@ -325,13 +342,13 @@ function micro<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: 
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = splatAt<T>(ap);
     c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
-    a = splatAt<T>(ap + size);
+    a = splatAt<T>(ap + aRow);
     c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
-    a = splatAt<T>(ap + 2 * size);
+    a = splatAt<T>(ap + aRow2);
     c20 = madd<T>(a, b0, c20); c21 = madd<T>(a, b1, c21);
-    a = splatAt<T>(ap + 3 * size);
+    a = splatAt<T>(ap + aRow3);
     c30 = madd<T>(a, b0, c30); c31 = madd<T>(a, b1, c31);
-    ap += <usize>MR * size;
+    ap += aColumn;
     bp += bStride;
   }
   const rowBytes = <usize>ldc * size;
