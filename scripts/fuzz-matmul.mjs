@@ -9,7 +9,8 @@
 // - the tile equals the definition (float64 sums), beta = 0 never reading C (C NaN half of those times).
 // `--shapes` steers the kernel paths (assembly/kernels/matmul.ts): `wide` few rows over many columns
 // (B streamed in several passes), `dot` B transposed with up to 66 rows and long k (dot products in k
-// blocks), `narrow` many rows times a few columns (A read in place); `mixed` all of them and more.
+// blocks; A's rows gathered when A is transposed too), `narrow` many rows times a few columns (A read
+// in place); `mixed` all of them and more.
 // Prints each failing case as JSON (replay it with --case '<json>') and exits 1 if any failed.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -51,7 +52,7 @@ function randomCase() {
   if (kind === 'small') [m, n, k] = [integer(1, 20), integer(1, 40), integer(1, 40)];
   else if (kind === 'tall-k') [m, n, k] = [integer(1, 70), integer(1, 20), integer(1, 2500)];
   else if (kind === 'wide') [m, n, k, transB] = [integer(1, 6), integer(1000, 5000), integer(1, 12), false];
-  else if (kind === 'dot') [m, n, k, transA, transB] = [integer(1, 66), integer(1, 24), integer(200, 3000), false, true];
+  else if (kind === 'dot') [m, n, k, transB] = [integer(1, 66), integer(1, 24), integer(200, 3000), true];
   else [m, n, k] = [integer(17, 200), integer(1, 70), integer(1, 700)];
   const lda = (transA ? m : k) + pick([0, 0, 1, 3, 5]);
   const ldb = (transB ? k : n) + pick([0, 0, 1, 3, 5]);

@@ -115,8 +115,8 @@ function multiply<T>(
     streamRows<T>(a, b, c, k, lda, ldb, ldc, transA, alpha, beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
     return;
   }
-  if (transB && !transA && rowEnd - rowBegin <= DOT_ROWS) {
-    dotRows<T>(a, b, c, k, lda, ldb, ldc, alpha, beta, rowBegin, rowEnd, colBegin, colEnd);
+  if (transB && rowEnd - rowBegin <= (transA ? DOT_ROWS_GATHERED : DOT_ROWS)) {
+    dotRows<T>(a, b, c, k, lda, ldb, ldc, transA, alpha, beta, rowBegin, rowEnd, colBegin, colEnd, packedB);
     return;
   }
   // A tile of 5-12 rows whose B does not stream from cache uses each panel of B two or three times:
@@ -629,16 +629,20 @@ function writeRows<T>(acc: usize, rows: i32, w: i32, cRow: usize, ldc: i32, alph
 
 // ---- Tiles of up to 64 rows times Bᵀ: dot products ----
 //
-// With B transposed, each element of C is the dot product of a row of A and a row of Bᵀ, both
-// contiguous along k. Tiles of up to DOT_ROWS rows (A not transposed) compute them as such, two rows
-// by four columns at a time in eight vector sums, neither operand packed: the blocked loops would
+// With B transposed, each element of C is the dot product of a row of op(A) and a row of Bᵀ, both
+// contiguous along k (op(A)'s gathered first when A is transposed). Tiles of up to DOT_ROWS rows compute
+// them as such, two rows by four columns at a time in eight vector sums, B not packed: the blocked loops would
 // first transpose Bᵀ into panels that so few rows use a few times each. The tile's rows of A stay in L2
 // (k cut into blocks of at most DOT_A_BYTES of them, C accumulating across blocks), each four rows of
 // Bᵀ in L1 while the tile's row pairs pass over them. One thread, f32, the blocked loops (with the
 // vectorized transposing pack) → dot products: 1 × 4096 × 4096 4.3 → 10.5 GFLOP/s, 4 rows 14.7 → 24.9,
 // 16 rows 29 → 38, 8 × 1024 × 1024 28 → 48, 64 × 1024 × 1024 41 → 44 (f64 alike); squares measured the
 // same either way up to 1024 and slightly slower at 2048 (46 → 45), so larger tiles keep the blocked loops.
+// A transposed as well, the gather of op(A)'s rows (a scalar loop) pays off for up to 16 rows (one
+// thread, f32, blocked → dot: 1 × 4096 × 4096 5.3 → 9.9, 4 rows 16.6 → 24.5, 16 × 1024 × 1024 34.7 →
+// 38.3, 16 × 512 × 512 41.5 → 48.2) but not for 32 or 64 (32 × 512 × 512 44.4 → 42.0, 64 rows 43.8 → 36.6).
 const DOT_ROWS: i32 = 64;
+const DOT_ROWS_GATHERED: i32 = 16;
 const DOT_A_BYTES: i32 = 262144;
 
 @inline function laneSum<T>(v: v128): T {
@@ -653,46 +657,60 @@ const DOT_A_BYTES: i32 = 262144;
   store<T>(dst, beta == 0 ? value : value + beta * load<T>(dst));
 }
 
-// C[rowBegin:rowEnd, colBegin:colEnd] = alpha · A · Bᵀ + beta · C, in blocks of k.
+// C[rowBegin:rowEnd, colBegin:colEnd] = alpha · op(A) · Bᵀ + beta · C, in blocks of k. With A
+// transposed, a block's rows of op(A) are strided columns of A: they are gathered into `rowsOfA` first
+// (rows × kd values, a small share of the block's rows × columns × kd multiply-adds).
 function dotRows<T>(
-  a: usize, b: usize, c: usize, k: i32, lda: i32, ldb: i32, ldc: i32,
-  alpha: T, beta: T, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32,
+  a: usize, b: usize, c: usize, k: i32, lda: i32, ldb: i32, ldc: i32, transA: i32,
+  alpha: T, beta: T, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, rowsOfA: usize,
 ): void {
   const size = <i32>sizeof<T>();
   const lanes = 16 / size;
+  const rows = rowEnd - rowBegin;
   // k per block: the tile's rows of A in at most DOT_A_BYTES, a whole number of vectors each.
-  const kd = min(k, max(lanes, (DOT_A_BYTES / ((rowEnd - rowBegin) * size)) & ~(lanes - 1)));
+  const kd = min(k, max(lanes, (DOT_A_BYTES / (rows * size)) & ~(lanes - 1)));
+  const cFirst = c + <usize>rowBegin * <usize>ldc * <usize>size;
   for (let pc = 0; pc < k; pc += kd) {
+    const kc = min(kd, k - pc);
     // Later k blocks add onto what the first one wrote.
     const betaNow: T = pc == 0 ? beta : <T>1;
-    const offset = <usize>(pc * size);
-    dotBlock<T>(a + offset, b + offset, c, min(kd, k - pc), lda, ldb, ldc, alpha, betaNow, rowBegin, rowEnd, colBegin, colEnd);
+    let aFirst = a + (<usize>rowBegin * <usize>lda + <usize>pc) * <usize>size;
+    let aRow = <usize>lda * <usize>size;
+    if (transA) {
+      for (let p = 0; p < kc; p++) {
+        const column = a + (<usize>(pc + p) * <usize>lda + <usize>rowBegin) * <usize>size; // op(A)(rowBegin.., pc + p)
+        for (let r = 0; r < rows; r++) store<T>(rowsOfA + <usize>(r * kc + p) * <usize>size, load<T>(column + <usize>(r * size)));
+      }
+      aFirst = rowsOfA;
+      aRow = <usize>(kc * size);
+    }
+    dotBlock<T>(aFirst, aRow, rows, b + <usize>(pc * size), <usize>ldb * <usize>size, kc, cFirst, <usize>ldc * <usize>size, colBegin, colEnd, alpha, betaNow);
   }
 }
 
+// `rows` rows of C from cFirst (cRow bytes apart), columns [colBegin, colEnd): dot products of op(A)'s
+// rows from aFirst (aRow bytes apart) with Bᵀ's rows, k values each.
 function dotBlock<T>(
-  a: usize, b: usize, c: usize, k: i32, lda: i32, ldb: i32, ldc: i32,
-  alpha: T, beta: T, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32,
+  aFirst: usize, aRow: usize, rows: i32, b: usize, bRow: usize, k: i32, cFirst: usize, cRow: usize,
+  colBegin: i32, colEnd: i32, alpha: T, beta: T,
 ): void {
   const size = <usize>sizeof<T>();
-  const aRow = <usize>lda * size, bRow = <usize>ldb * size, cRow = <usize>ldc * size;
   let j = colBegin;
-  if (rowEnd - rowBegin == 1) {
+  if (rows == 1) {
     // A single row reads each row of Bᵀ once: eight at a time keep more reads in flight (+10-20%).
-    const a0 = a + <usize>rowBegin * aRow, c0 = c + <usize>rowBegin * cRow;
-    for (; j + 7 < colEnd; j += 8) dotRow8<T>(a0, b + <usize>j * bRow, bRow, k, c0 + <usize>j * size, alpha, beta);
+    for (; j + 7 < colEnd; j += 8) dotRow8<T>(aFirst, b + <usize>j * bRow, bRow, k, cFirst + <usize>j * size, alpha, beta);
   }
   for (; j + 3 < colEnd; j += 4) {
     const bColumns = b + <usize>j * bRow;
-    let i = rowBegin;
-    for (; i + 1 < rowEnd; i += 2) {
-      dotPair<T>(a + <usize>i * aRow, aRow, bColumns, bRow, k, c + <usize>i * cRow + <usize>j * size, cRow, alpha, beta);
+    let i = 0;
+    for (; i + 1 < rows; i += 2) {
+      dotPair<T>(aFirst + <usize>i * aRow, aRow, bColumns, bRow, k, cFirst + <usize>i * cRow + <usize>j * size, cRow, alpha, beta);
     }
-    if (i < rowEnd) dotRow<T>(a + <usize>i * aRow, bColumns, bRow, k, c + <usize>i * cRow + <usize>j * size, alpha, beta);
+    if (i < rows) dotRow<T>(aFirst + <usize>i * aRow, bColumns, bRow, k, cFirst + <usize>i * cRow + <usize>j * size, alpha, beta);
   }
   for (; j < colEnd; j++) {
-    for (let i = rowBegin; i < rowEnd; i++) {
-      storeDot<T>(c + <usize>i * cRow + <usize>j * size, dot<T>(a + <usize>i * aRow, b + <usize>j * bRow, k), alpha, beta);
+    for (let i = 0; i < rows; i++) {
+      storeDot<T>(cFirst + <usize>i * cRow + <usize>j * size, dot<T>(aFirst + <usize>i * aRow, b + <usize>j * bRow, k), alpha, beta);
     }
   }
 }

@@ -81,8 +81,8 @@ describe('matmul', () => {
     // (4,096 float32 / 2,048 float64 columns each), 2,100 for two (2,048 / 1,024), 1,100 for four
     // (1,024 / 512). Five to sixteen rows stream only while k × the four-row pass's columns fits 4 MiB: at
     // k = 1,100 and 1,030 columns they read B's panels in place instead. With B transposed, up to 64
-    // rows (A not) are dot products, k cut into blocks of 256 KiB of A's rows: 64 × 1,100 takes two
-    // (float32) or three (float64), beta applied by the first only.
+    // rows are dot products (16 with A transposed too, its rows gathered first), k cut into blocks of
+    // 256 KiB of A's rows: 64 × 1,100 takes two (float32) or three (float64), beta applied by the first only.
     const shapes = [
       { m: 1, k: 9, n: 4500 },
       { m: 2, k: 11, n: 2100 },
@@ -97,7 +97,7 @@ describe('matmul', () => {
     const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
     for (const { m, k, n } of shapes) {
       for (const Kind of [Float32Array, Float64Array]) {
-        for (const [transA, transB] of [[false, false], [true, false], [false, true]] as const) {
+        for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
           using scope = pool.scope();
           const a = scope.allocMatrix(Kind, transA ? k : m, transA ? m : k);
           const b = scope.allocMatrix(Kind, transB ? n : k, transB ? k : n);
