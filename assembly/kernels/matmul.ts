@@ -111,7 +111,7 @@ function multiply<T>(
   const packedB = packedA + <usize>(MC * KC) * size;
   const tile = packedB + <usize>(KC * NC) * size;
   if (rowBegin == rowEnd || colBegin == colEnd) return; // an empty tile
-  if (!transB && streams<T>(rowEnd - rowBegin, colEnd - colBegin, k)) {
+  if (!transB && rowEnd - rowBegin <= STREAM_ROWS) {
     streamRows<T>(a, b, c, k, lda, ldb, ldc, transA, alpha, beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
     return;
   }
@@ -119,12 +119,6 @@ function multiply<T>(
     dotRows<T>(a, b, c, k, lda, ldb, ldc, transA, alpha, beta, rowBegin, rowEnd, colBegin, colEnd, packedB);
     return;
   }
-  // A tile of 5-12 rows whose B does not stream from cache uses each panel of B two or three times:
-  // packing B would copy it only to read it that often, so full-width panels are read from B where
-  // they are (rows of NR values, ldb apart). One thread, f32 (f64 alike), packed → read in place:
-  // 8 × 4096 × 4096 14.2 → 19.9 GFLOP/s, 12 rows 18.4 → 21.9; 16 rows 34 → 28, so tiles of more than
-  // three micro-kernel rows still pack.
-  const direct = !transB && rowEnd - rowBegin <= 3 * MR;
   const aInPlace = (colEnd - colBegin + NR - 1) / NR <= A_IN_PLACE_PANELS;
   const aRowStep = transA ? size : <usize>lda * size; // op(A)(i, p) to op(A)(i + 1, p)
   const aColumnStep = transA ? <usize>lda * size : size; // op(A)(i, p) to op(A)(i, p + 1)
@@ -134,25 +128,14 @@ function multiply<T>(
       const kc = min(KC, k - pc);
       // Later k-blocks accumulate onto what the first one wrote.
       const betaNow: T = pc == 0 ? beta : <T>1;
-      if (!direct) packB<T>(b, ldb, transB, pc, kc, jc, nc, packedB);
+      packB<T>(b, ldb, transB, pc, kc, jc, nc, packedB);
       for (let ic = rowBegin; ic < rowEnd; ic += MC) {
         const mc = min(MC, rowEnd - ic);
         const fullRows = aInPlace ? mc & ~(MR - 1) : 0; // rows read from A in place
         if (fullRows < mc) packA<T>(a, lda, transA, ic + fullRows, mc - fullRows, pc, kc, packedA + <usize>(fullRows * kc) * size);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          let bPanel = packedB + <usize>(jr * kc) * size;
-          let bStride = <usize>PANEL_BYTES;
-          if (direct) {
-            if (nr == NR) {
-              bPanel = b + (<usize>pc * <usize>ldb + <usize>(jc + jr)) * size;
-              bStride = <usize>ldb * size;
-            } else {
-              // The edge panel is packed (zero-padded): reading NR columns of B there would pass its end.
-              packB<T>(b, ldb, transB, pc, kc, jc + jr, nr, packedB);
-              bPanel = packedB;
-            }
-          }
+          const bPanel = packedB + <usize>(jr * kc) * size;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
             let aPanel = packedA + <usize>(ir * kc) * size;
@@ -164,15 +147,15 @@ function multiply<T>(
             }
             const cTile = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * size;
             if (mr == MR && nr == NR) {
-              micro<T>(aPanel, aRow, aColumn, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
+              micro<T>(aPanel, aRow, aColumn, bPanel, kc, cTile, ldc, alpha, betaNow);
             } else if (mr <= 2 && nr == NR) {
               // One or two rows (C's last, or a vector or two times a matrix): not padded to four rows
               // (4× or 2× the work). Three measured faster padded than as two and one (the panel read twice).
-              if (mr == 1) microRow<T>(aPanel, bPanel, bStride, kc, cTile, alpha, betaNow);
-              else microPair<T>(aPanel, bPanel, bStride, kc, cTile, ldc, alpha, betaNow);
+              if (mr == 1) microRow<T>(aPanel, bPanel, kc, cTile, alpha, betaNow);
+              else microPair<T>(aPanel, bPanel, kc, cTile, ldc, alpha, betaNow);
             } else {
               // Edge tile: compute the whole zero-padded tile into scratch, then apply its valid part.
-              micro<T>(aPanel, aRow, aColumn, bPanel, bStride, kc, tile, NR, <T>1, <T>0);
+              micro<T>(aPanel, aRow, aColumn, bPanel, kc, tile, NR, <T>1, <T>0);
               for (let r = 0; r < mr; r++) {
                 for (let s = 0; s < nr; s++) {
                   const dst = cTile + (<usize>r * <usize>ldc + <usize>s) * size;
@@ -330,7 +313,7 @@ function packA<T>(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc
 // VM: f32 40 GFLOP/s with multiply + add, 47 with fused multiply-add; f64 20 and 24. A function of
 // its own, not inlined into the blocked loops: inlined twice (full and edge tiles) it shared one
 // register allocation with them and spilled. Unrolling k measured slower (spills).
-function micro<T>(aPanel: usize, aRow: usize, aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
+function micro<T>(aPanel: usize, aRow: usize, aColumn: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
   const size = <usize>sizeof<T>();
   const aRow2 = aRow << 1, aRow3 = aRow2 + aRow;
   let c00 = i64x2.splat(0), c01 = i64x2.splat(0);
@@ -349,7 +332,7 @@ function micro<T>(aPanel: usize, aRow: usize, aColumn: usize, bPanel: usize, bSt
     a = splatAt<T>(ap + aRow3);
     c30 = madd<T>(a, b0, c30); c31 = madd<T>(a, b1, c31);
     ap += aColumn;
-    bp += bStride;
+    bp += <usize>PANEL_BYTES;
   }
   const rowBytes = <usize>ldc * size;
   let row = cTile;
@@ -362,7 +345,7 @@ function micro<T>(aPanel: usize, aRow: usize, aColumn: usize, bPanel: usize, bSt
 // One row of the micro-kernel's tile: C[r, 0:NR] from A's packed panel (column p's value for row r
 // at aColumn + p·MR·size). Accumulators for even and odd k steps, so that consecutive multiply-adds
 // do not wait on each other.
-function microRow<T>(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRow: usize, alpha: T, beta: T): void {
+function microRow<T>(aColumn: usize, bPanel: usize, kc: i32, cRow: usize, alpha: T, beta: T): void {
   const column = <usize>MR * sizeof<T>(); // from one column of the A panel to the next
   let even0 = i64x2.splat(0), even1 = i64x2.splat(0);
   let odd0 = i64x2.splat(0), odd1 = i64x2.splat(0);
@@ -372,10 +355,10 @@ function microRow<T>(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRo
     let a = splatAt<T>(ap);
     even0 = madd<T>(a, v128.load(bp), even0); even1 = madd<T>(a, v128.load(bp, 16), even1);
     a = splatAt<T>(ap + column);
-    bp += bStride;
+    bp += <usize>PANEL_BYTES;
     odd0 = madd<T>(a, v128.load(bp), odd0); odd1 = madd<T>(a, v128.load(bp, 16), odd1);
     ap += column << 1;
-    bp += bStride;
+    bp += <usize>PANEL_BYTES;
   }
   if (p < kc) {
     const a = splatAt<T>(ap);
@@ -385,7 +368,7 @@ function microRow<T>(aColumn: usize, bPanel: usize, bStride: usize, kc: i32, cRo
 }
 
 // Rows 0 and 1 of the micro-kernel's tile, as microRow does one.
-function microPair<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
+function microPair<T>(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: i32, alpha: T, beta: T): void {
   const size = <usize>sizeof<T>();
   const column = <usize>MR * size;
   let c00 = i64x2.splat(0), c01 = i64x2.splat(0), c10 = i64x2.splat(0), c11 = i64x2.splat(0);
@@ -398,14 +381,14 @@ function microPair<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTi
     c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
     a = splatAt<T>(ap + size);
     c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
-    bp += bStride;
+    bp += <usize>PANEL_BYTES;
     b0 = v128.load(bp); b1 = v128.load(bp, 16);
     a = splatAt<T>(ap + column);
     d00 = madd<T>(a, b0, d00); d01 = madd<T>(a, b1, d01);
     a = splatAt<T>(ap + column + size);
     d10 = madd<T>(a, b0, d10); d11 = madd<T>(a, b1, d11);
     ap += column << 1;
-    bp += bStride;
+    bp += <usize>PANEL_BYTES;
   }
   if (p < kc) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
@@ -419,29 +402,24 @@ function microPair<T>(aPanel: usize, bPanel: usize, bStride: usize, kc: i32, cTi
 }
 
 
-// ---- Tiles of a few rows: B streamed in its own order ----
+// ---- Tiles of up to 64 rows: B streamed in its own order ----
 //
-// Up to four rows of C use each element of B once per row, so such a product is bound by reading B,
-// and the blocked loops read it badly: NR-wide panels, one row of B after another, so a new page every
+// A few rows of C use each element of B once per row, so such a product is bound by reading B, and
+// the blocked loops read it badly: NR-wide panels, one row of B after another, so a new page every
 // few dozen bytes. Here B is read in its own order instead, whole rows (or wide column blocks of them)
-// one after another, and up to four rows of C accumulate in scratch, in L1 (ACCUMULATOR_BYTES), as
-// sums of B's rows scaled by A's elements, written to C once at the end. One thread, f32, blocked →
-// streamed: 1 × 4096 × 4096 5.7 → 10.6 GFLOP/s, 2 rows 9.0 → 15.5, 3 rows 10.3 → 13, 4 rows
-// 13.6 → 18.5 (f64 alike, in GFLOP/s halved). Five to sixteen rows stream too while the slab of B
-// one pass reads (k × the accumulators' width) stays in cache: 8 × 1024 × 1024 27 → 52, 16 rows
-// 33 → 44, 6 × 512 × 2048 19 → 47; read from memory by every four rows, a larger slab is slower
-// than the blocked loops (12 × 4096 × 4096 22 → 19, 32 × 2048 × 2048 33 → 24).
-const STREAM_ROWS: i32 = 4;
-const STREAM_CACHED_ROWS: i32 = 16;
-const STREAM_CACHED_SLAB_BYTES: i64 = 4 << 20;
+// one after another, and each group of up to four rows of C accumulates in scratch (ACCUMULATOR_BYTES,
+// in L1 while the group's pass runs) as sums of B's rows scaled by A's elements, written to C once at
+// the end. One thread, f32, blocked → streamed: 1 × 4096 × 4096 5.7 → 10.6 GFLOP/s, 2 rows 9.0 → 15.5,
+// 3 rows 10.3 → 13, 4 rows 13.6 → 18.5 (f64 alike, in GFLOP/s halved). Tiles of several groups take k
+// in blocks whose slab of B (STREAM_SLAB_BYTES) stays in L2 while every group passes over it, so B
+// comes from memory once: against the blocked loops 8 × 4096 × 4096 21.1 → 29.9, 64 × 1024 × 4096
+// 39.3 → 48.8, 16 × 2048 × 2048 29.9 → 36.7 (f64 10.8 → 17.8), 8 × 1024 × 1024 35 → 50; 256 KiB slabs
+// measured a little faster than 512 KiB at 32-64 rows. Streaming every tile in chunks of 64 rows
+// measured the same on squares, better at 65 × 1024 × 4096 (37 → 45) but half as fast on a tall, narrow
+// C (4096 × 1024 × 16: 40 → 21, each row's pass only 16 columns wide), so more rows keep the blocked loops.
+const STREAM_ROWS: i32 = 64;
 const ACCUMULATOR_BYTES: i32 = 16384;
-
-/** Whether a tile of `rows` × `cols` of C, over k, is computed by streamRows (B not transposed). */
-@inline function streams<T>(rows: i32, cols: i32, k: i32): bool {
-  if (rows <= STREAM_ROWS) return true;
-  const width = min(cols, accumulatorWidth<T>(4));
-  return rows <= STREAM_CACHED_ROWS && <i64>k * <i64>width * <i64>sizeof<T>() <= STREAM_CACHED_SLAB_BYTES;
-}
+const STREAM_SLAB_BYTES: i32 = 262144;
 
 /** Columns of C one pass accumulates for `rows` rows: a whole number of vectors, ACCUMULATOR_BYTES in all. */
 @inline function accumulatorWidth<T>(rows: i32): i32 {
@@ -459,22 +437,34 @@ function streamRows<T>(
   const aStep = transA ? <usize>lda * size : size; // from op(A)(i, p) to op(A)(i, p + 1)
   const aNext = transA ? size : <usize>lda * size; // from op(A)(i, p) to op(A)(i + 1, p)
   const bRow = <usize>ldb * size;
-  for (let i = rowBegin; i < rowEnd; ) {
-    const rows = min(4, rowEnd - i);
-    const passRows = rows == 3 ? 4 : rows;
-    const width = accumulatorWidth<T>(passRows);
-    const a0 = transA ? a + <usize>i * size : a + <usize>i * <usize>lda * size;
-    const a1 = a0 + aNext, a2 = a1 + aNext;
-    for (let j0 = colBegin; j0 < colEnd; j0 += width) {
-      const w = min(width, colEnd - j0);
-      memory.fill(accumulators, 0, <usize>(passRows * w) * size);
-      const bColumns = b + <usize>j0 * size;
-      if (rows == 1) accumulateRow<T>(a0, aStep, bColumns, bRow, k, accumulators, w);
-      else if (rows == 2) accumulatePair<T>(a0, a1, aStep, bColumns, bRow, k, accumulators, w);
-      else accumulateQuad<T>(a0, a1, a2, rows == 4 ? a2 + aNext : a2, aStep, bColumns, bRow, k, accumulators, w);
-      writeRows<T>(accumulators, rows, w, c + (<usize>i * <usize>ldc + <usize>j0) * size, ldc, alpha, beta);
+  const rows = rowEnd - rowBegin;
+  const groups = (rows + 3) >> 2;
+  // One group: as wide as its rows allow, all of k at once. Several: four rows' width, and k in blocks
+  // whose slab of B (kBlock × width) stays in L2 while every group passes over it.
+  const width = groups == 1 ? accumulatorWidth<T>(rows == 3 ? 4 : rows) : accumulatorWidth<T>(4);
+  const kBlock = groups == 1 ? k : max(8, (STREAM_SLAB_BYTES / (width * <i32>size)) & ~7);
+  const groupBytes = <usize>(4 * width) * size;
+  for (let j0 = colBegin; j0 < colEnd; j0 += width) {
+    const w = min(width, colEnd - j0);
+    memory.fill(accumulators, 0, <usize>groups * groupBytes);
+    for (let pc = 0; pc < k; pc += kBlock) {
+      const kc = min(kBlock, k - pc);
+      const bSlab = b + <usize>pc * bRow + <usize>j0 * size;
+      for (let g = 0; g < groups; g++) {
+        const i = rowBegin + (g << 2);
+        const groupRows = min(4, rowEnd - i);
+        const a0 = (transA ? a + <usize>i * size : a + <usize>i * <usize>lda * size) + <usize>pc * aStep;
+        const a1 = a0 + aNext, a2 = a1 + aNext;
+        const acc = accumulators + <usize>g * groupBytes;
+        if (groupRows == 1) accumulateRow<T>(a0, aStep, bSlab, bRow, kc, acc, w);
+        else if (groupRows == 2) accumulatePair<T>(a0, a1, aStep, bSlab, bRow, kc, acc, w);
+        else accumulateQuad<T>(a0, a1, a2, groupRows == 4 ? a2 + aNext : a2, aStep, bSlab, bRow, kc, acc, w);
+      }
     }
-    i += rows;
+    for (let g = 0; g < groups; g++) {
+      const i = rowBegin + (g << 2);
+      writeRows<T>(accumulators + <usize>g * groupBytes, min(4, rowEnd - i), w, c + (<usize>i * <usize>ldc + <usize>j0) * size, ldc, alpha, beta);
+    }
   }
 }
 

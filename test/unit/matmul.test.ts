@@ -75,12 +75,13 @@ describe('matmul', () => {
     );
   });
 
-  it('agrees with the definition on shapes that reach the kernel paths small shapes do not (several passes, large slabs, k blocks)', async () => {
+  it('agrees with the definition on shapes that reach the kernel paths small shapes do not (several passes, row groups, k blocks)', async () => {
     // One tile each (tiles: 1), so that the path does not depend on the worker count. Up to four rows
     // accumulate at most 16 KiB of C per pass over B: 4,500 columns take several passes for one row
     // (4,096 float32 / 2,048 float64 columns each), 2,100 for two (2,048 / 1,024), 1,100 for four
-    // (1,024 / 512). Five to sixteen rows stream only while k × the four-row pass's columns fits 4 MiB: at
-    // k = 1,100 and 1,030 columns they read B's panels in place instead. With B transposed, up to 64
+    // (1,024 / 512). Five to 64 rows go in groups of four over k blocks of 256 KiB of B (64 float32 rows of
+    // B at 1,024 columns): 4 + 1, 4 + 2, 4 + 3, 4 + 4 + 4 rows. More rows take the blocked loops, which
+    // read A in place for a C at most eight panels wide (90 × 300 × 20). With B transposed, up to 64
     // rows are dot products (16 with A transposed too, its rows gathered first), k cut into blocks of
     // 256 KiB of A's rows: 64 × 1,100 takes two (float32) or three (float64), beta applied by the first only.
     const shapes = [
@@ -88,10 +89,12 @@ describe('matmul', () => {
       { m: 2, k: 11, n: 2100 },
       { m: 3, k: 5, n: 1100 },
       { m: 4, k: 39, n: 1100 },
-      { m: 7, k: 21, n: 1100 },
+      { m: 5, k: 300, n: 1100 },
       { m: 6, k: 1100, n: 1030 },
+      { m: 7, k: 21, n: 1100 },
       { m: 12, k: 1100, n: 1030 },
       { m: 64, k: 1100, n: 20 },
+      { m: 90, k: 300, n: 20 },
     ];
     let seed = 11;
     const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
