@@ -1,6 +1,6 @@
 // Long fuzz runs of the matmul kernels, on demand (the test suite runs a few hundred shapes per build).
 //   node --experimental-wasm-relaxed-simd scripts/fuzz-matmul.mjs [--cases 5000] [--seed 1]
-//        [--build both|relaxed|baseline] [--shapes mixed|wide|dot|narrow]
+//        [--build both|relaxed|baseline] [--shapes mixed|wide|groups|dot|narrow]
 // Calls matmul_f32 / matmul_f64 of build/wasm directly, on random shapes, transposes, padded strides
 // (lda, ldb, ldc), alpha, beta and tiles of C, and checks three things of every call:
 // - reads stay inside A, B and C: one of them ends exactly where the memory ends (a read past it traps),
@@ -8,7 +8,8 @@
 // - writes stay inside C's tile: all memory but the tile and the scratch is compared before and after;
 // - the tile equals the definition (float64 sums), beta = 0 never reading C (C NaN half of those times).
 // `--shapes` steers the kernel paths (assembly/kernels/matmul.ts): `wide` few rows over many columns
-// (B streamed in several passes), `dot` B transposed with up to 66 rows and long k (dot products in k
+// (B streamed in several passes), `groups` 5-64 rows over several column passes and k blocks (B streamed
+// by groups of four rows), `dot` B transposed with up to 66 rows and long k (dot products in k
 // blocks; A's rows gathered when A is transposed too), `narrow` many rows times a few columns (A read
 // in place); `mixed` all of them and more.
 // Prints each failing case as JSON (replay it with --case '<json>') and exits 1 if any failed.
@@ -27,7 +28,7 @@ const { values } = parseArgs({
 const BUILDS = { relaxed: 'kernels-relaxed.wasm', baseline: 'kernels.wasm' };
 const builds = values.build === 'both' ? Object.keys(BUILDS) : [values.build];
 for (const build of builds) if (!BUILDS[build]) throw new Error(`--build must be both, relaxed or baseline; got ${build}`);
-if (!['mixed', 'wide', 'dot', 'narrow'].includes(values.shapes)) throw new Error(`--shapes must be mixed, wide, dot or narrow; got ${values.shapes}`);
+if (!['mixed', 'wide', 'groups', 'dot', 'narrow'].includes(values.shapes)) throw new Error(`--shapes must be mixed, wide, groups, dot or narrow; got ${values.shapes}`);
 
 const PAGES = 256; // 16 MiB, all of it the fuzzer's: large enough for the largest shapes below
 const MEMORY_BYTES = PAGES * 65536;
@@ -48,11 +49,13 @@ function randomCase() {
   let transA = random() < 0.5;
   let transB = random() < 0.5;
   let m, n, k;
-  const kind = values.shapes === 'mixed' ? pick(['small', 'small', 'wide', 'dot', 'narrow', 'tall-k']) : values.shapes;
+  const kind = values.shapes === 'mixed' ? pick(['small', 'small', 'wide', 'groups', 'dot', 'narrow', 'tall-k']) : values.shapes;
   if (kind === 'small') [m, n, k] = [integer(1, 20), integer(1, 40), integer(1, 40)];
   else if (kind === 'tall-k') [m, n, k] = [integer(1, 70), integer(1, 20), integer(1, 2500)];
   else if (kind === 'wide') [m, n, k, transB] = [integer(1, 6), integer(1000, 5000), integer(1, 12), false];
-  else if (kind === 'dot') [m, n, k, transB] = [integer(1, 66), integer(1, 24), integer(200, 3000), true];
+  else if (kind === 'groups') [m, n, k, transB] = [integer(5, 64), integer(300, 2100), integer(60, 320), false];
+  // k up to 5,000: 16 float32 rows gathered (A transposed too) take k blocks of 4,096.
+  else if (kind === 'dot') [m, n, k, transB] = [integer(1, 66), integer(1, 24), integer(200, 5000), true];
   else [m, n, k] = [integer(17, 200), integer(1, 70), integer(1, 700)];
   const lda = (transA ? m : k) + pick([0, 0, 1, 3, 5]);
   const ldb = (transB ? k : n) + pick([0, 0, 1, 3, 5]);
@@ -83,7 +86,8 @@ function check({ memory, exports, takeError }, c) {
   const [aRows, aCols] = c.transA ? [c.k, c.m] : [c.m, c.k];
   const [bRows, bCols] = c.transB ? [c.n, c.k] : [c.k, c.n];
   const extent = { a: (aRows - 1) * c.lda + aCols, b: (bRows - 1) * c.ldb + bCols, c: (c.m - 1) * c.ldc + c.n };
-  const scratchBytes = Math.max(exports.matmulScratchBytes_f32(), exports.matmulScratchBytes_f64());
+  // Exactly the scratch its type asks for: a write past it lands in memory that is compared.
+  const scratchBytes = c.float32 ? exports.matmulScratchBytes_f32() : exports.matmulScratchBytes_f64();
   // A, B, C and the scratch one after another from the heap's start, 64 bytes apart; the one named by
   // atEnd instead ends at the memory's end.
   const base = exports.heapStart();

@@ -1,11 +1,12 @@
 // Matrix multiply C = alpha · op(A) · op(B) + beta · C over shared memory,
 // after Goto and van de Geijn, "Anatomy of High-Performance Matrix
 // Multiplication" (ACM TOMS 2008): blocks of KC along k and NC along n; B's
-// block packed into NR-column panels (read in place instead by tiles of a few
-// rows, see multiply), A's MC-row block into MR-row panels (zero-padded at the
-// edges; read in place by narrow tiles); an MR × NR micro-kernel that keeps its tile of C in SIMD registers
-// while it walks a KC-long panel pair, and one- and two-row kernels for a
-// last row or two. Tiles of a few rows stream B instead (see streamRows).
+// block packed into NR-column panels, A's MC-row block into MR-row panels
+// (zero-padded at the edges; read in place by narrow tiles); an MR × NR
+// micro-kernel that keeps its tile of C in SIMD registers while it walks a
+// KC-long panel pair, and one- and two-row kernels for C's last row or two.
+// Tiles of up to 64 rows stream B instead (streamRows), or with B transposed
+// take dot products (dotRows).
 //
 // op(A) is m × k: element (i, p) is A[i·lda + p], or A[p·lda + i] when transA.
 // op(B) is k × n: element (p, j) is B[p·ldb + j], or B[j·ldb + p] when transB.
@@ -29,8 +30,7 @@ const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 1024;
 // Where C's tile is at most this many NR-column panels wide, each panel of A would be used that few
-// times: full panels of A are read in place (four rows, lda apart) instead of packed, as B's are for few
-// rows. One thread, f32, packed → in place: 4096 × 1024 × 16 32.7 → 42.3 GFLOP/s, 20000 × 256 × 10 19.7 →
+// times: full panels of A are read in place (four rows, lda apart) instead of packed. One thread, f32, packed → in place: 4096 × 1024 × 16 32.7 → 42.3 GFLOP/s, 20000 × 256 × 10 19.7 →
 // 22.6, 4096 × 1024 × 32 37.9 → 41.7, 4096 × 4096 × 64 40.6 → 44.0 (f64 alike); from 12 panels on, the same
 // either way, and squares unchanged by the micro-kernel's strides (46.5 / 46.0 at n = 512, 47.3 / 47.2 at 1024).
 const A_IN_PLACE_PANELS: i32 = 8;
@@ -43,7 +43,8 @@ function scratchBytes<T>(): i32 {
   return (MC * KC + KC * NC + MR * nr<T>()) * <i32>sizeof<T>();
 }
 
-/** Bytes of scratch matmul_f32 needs: packed A block, packed B block, one tile. */
+/** Bytes of scratch matmul_f32 needs: packed A block, packed B block, one tile (the streamed and dot
+ * paths use the same bytes for their accumulators and gathered rows of A, at most 256 KiB each). */
 export function matmulScratchBytes_f32(): i32 {
   return scratchBytes<f32>();
 }
@@ -111,7 +112,7 @@ function multiply<T>(
   const packedB = packedA + <usize>(MC * KC) * size;
   const tile = packedB + <usize>(KC * NC) * size;
   if (rowBegin == rowEnd || colBegin == colEnd) return; // an empty tile
-  if (!transB && rowEnd - rowBegin <= STREAM_ROWS) {
+  if (!transB && streams(rowEnd - rowBegin, colEnd - colBegin, NR)) {
     streamRows<T>(a, b, c, k, lda, ldb, ldc, transA, alpha, beta, rowBegin, rowEnd, colBegin, colEnd, scratch);
     return;
   }
@@ -149,7 +150,7 @@ function multiply<T>(
             if (mr == MR && nr == NR) {
               micro<T>(aPanel, aRow, aColumn, bPanel, kc, cTile, ldc, alpha, betaNow);
             } else if (mr <= 2 && nr == NR) {
-              // One or two rows (C's last, or a vector or two times a matrix): not padded to four rows
+              // C's last one or two rows: not padded to four rows
               // (4× or 2× the work). Three measured faster padded than as two and one (the panel read twice).
               if (mr == 1) microRow<T>(aPanel, bPanel, kc, cTile, alpha, betaNow);
               else microPair<T>(aPanel, bPanel, kc, cTile, ldc, alpha, betaNow);
@@ -418,8 +419,18 @@ function microPair<T>(aPanel: usize, bPanel: usize, kc: i32, cTile: usize, ldc: 
 // measured the same on squares, better at 65 × 1024 × 4096 (37 → 45) but half as fast on a tall, narrow
 // C (4096 × 1024 × 16: 40 → 21, each row's pass only 16 columns wide), so more rows keep the blocked loops.
 const STREAM_ROWS: i32 = 64;
+const STREAM_MIN_PANELS: i32 = 8;
 const ACCUMULATOR_BYTES: i32 = 16384;
 const STREAM_SLAB_BYTES: i32 = 262144;
+
+// Whether a tile of `rows` × `cols` of C (B not transposed) streams B. Up to four rows always; five to 64
+// when the tile is at least STREAM_MIN_PANELS micro-kernel panels wide: a narrower pass over each row
+// group is a few vectors long, its setup not paid back, and the blocked loops (reading A in place there)
+// are faster: 32 × 1024 × 16 f32 27 → 45 GFLOP/s, 16 × 1024 × 16 24 → 39 blocked, while 8 × 4096 × 64 (8
+// panels) ran 45 streamed against 30 blocked.
+@inline function streams(rows: i32, cols: i32, nr: i32): bool {
+  return rows <= 4 || (rows <= STREAM_ROWS && cols >= STREAM_MIN_PANELS * nr);
+}
 
 /** Columns of C one pass accumulates for `rows` rows: a whole number of vectors, ACCUMULATOR_BYTES in all. */
 @inline function accumulatorWidth<T>(rows: i32): i32 {
@@ -442,11 +453,15 @@ function streamRows<T>(
   // One group: as wide as its rows allow, all of k at once. Several: four rows' width, and k in blocks
   // whose slab of B (kBlock × width) stays in L2 while every group passes over it.
   const width = groups == 1 ? accumulatorWidth<T>(rows == 3 ? 4 : rows) : accumulatorWidth<T>(4);
-  const kBlock = groups == 1 ? k : max(8, (STREAM_SLAB_BYTES / (width * <i32>size)) & ~7);
   const groupBytes = <usize>(4 * width) * size;
   for (let j0 = colBegin; j0 < colEnd; j0 += width) {
     const w = min(width, colEnd - j0);
-    memory.fill(accumulators, 0, <usize>groups * groupBytes);
+    // k per block: a slab of B of w columns in at most STREAM_SLAB_BYTES, a multiple of 8 rows of it.
+    const kBlock = groups == 1 ? k : max(8, (STREAM_SLAB_BYTES / (w * <i32>size)) & ~7);
+    for (let g = 0; g < groups; g++) {
+      const groupRows = min(4, rowEnd - rowBegin - (g << 2));
+      memory.fill(accumulators + <usize>g * groupBytes, 0, <usize>((groupRows == 3 ? 4 : groupRows) * w) * size);
+    }
     for (let pc = 0; pc < k; pc += kBlock) {
       const kc = min(kBlock, k - pc);
       const bSlab = b + <usize>pc * bRow + <usize>j0 * size;

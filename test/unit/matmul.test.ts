@@ -79,9 +79,10 @@ describe('matmul', () => {
     // One tile each (tiles: 1), so that the path does not depend on the worker count. Up to four rows
     // accumulate at most 16 KiB of C per pass over B: 4,500 columns take several passes for one row
     // (4,096 float32 / 2,048 float64 columns each), 2,100 for two (2,048 / 1,024), 1,100 for four
-    // (1,024 / 512). Five to 64 rows go in groups of four over k blocks of 256 KiB of B (64 float32 rows of
-    // B at 1,024 columns): 4 + 1, 4 + 2, 4 + 3, 4 + 4 + 4 rows. More rows take the blocked loops, which
-    // read A in place for a C at most eight panels wide (90 × 300 × 20). With B transposed, up to 64
+    // (1,024 / 512). Five to 64 rows over at least eight panels' columns go in groups of four over k
+    // blocks of 256 KiB of B (64 float32 rows of B at 1,024 columns): 4 + 1, 4 + 2, 4 + 3, 4 + 4 + 4 rows.
+    // Narrower or taller tiles take the blocked loops, which read A in place for a C at most eight
+    // panels wide (64 × 1,100 × 20, 90 × 300 × 20). With B transposed, up to 64
     // rows are dot products (16 with A transposed too, its rows gathered first), k cut into blocks of
     // 256 KiB of A's rows: 64 × 1,100 takes two (float32) or three (float64), beta applied by the first only.
     const shapes = [
