@@ -19,6 +19,11 @@ const conv64 = pool.allocMatrix(Float64Array, 258, 258);
 const conv32 = pool.allocMatrix(Float32Array, 258, 258);
 const m32 = [pool.allocMatrix(Float32Array, 128, 128), pool.allocMatrix(Float32Array, 128, 128), pool.allocMatrix(Float32Array, 128, 128)];
 const m64 = [pool.allocMatrix(Float64Array, 128, 128), pool.allocMatrix(Float64Array, 128, 128), pool.allocMatrix(Float64Array, 128, 128)];
+// The other matmul paths (assembly/kernels/matmul.ts): four rows stream B; times Bᵀ, dot products; a
+// tall, narrow C reads A in place.
+const rows4 = [pool.allocMatrix(Float32Array, 4, 512), pool.allocMatrix(Float32Array, 512, 512), pool.allocMatrix(Float32Array, 4, 512)];
+const narrow = [pool.allocMatrix(Float32Array, 1024, 256), pool.allocMatrix(Float32Array, 256, 16), pool.allocMatrix(Float32Array, 1024, 16)];
+for (const matrix of [...m32, ...m64, ...rows4, ...narrow]) matrix.data.fill(0.25);
 
 const bench = new Bench({ time: 500, warmupTime: 200 });
 bench
@@ -28,7 +33,10 @@ bench
   .add('wyvern/conv2d f32 256² * 3x3 full', () => conv2d(image32, filter, { pool, out: conv32 }))
   .add('wyvern/conv2d f64 256² * 3x3 stride 5', () => conv2d(image64, filter, { pool, stride: 5 }).then((out) => pool.free(out)))
   .add('wyvern/matmul f32 128³', () => matmul(m32[0], m32[1], { pool, out: m32[2] }))
-  .add('wyvern/matmul f64 128³', () => matmul(m64[0], m64[1], { pool, out: m64[2] }));
+  .add('wyvern/matmul f64 128³', () => matmul(m64[0], m64[1], { pool, out: m64[2] }))
+  .add('wyvern/matmul f32 4×512×512 (B streamed)', () => matmul(rows4[0], rows4[1], { pool, out: rows4[2] }))
+  .add('wyvern/matmul f32 4×512×512 Bᵀ (dot products)', () => matmul(rows4[0], rows4[1], { pool, out: rows4[2], transB: true }))
+  .add('wyvern/matmul f32 1024×256×16 (A in place)', () => matmul(narrow[0], narrow[1], { pool, out: narrow[2] }));
 await bench.run();
 
 const rows = bench.tasks.map((t) => ({ name: t.name, 'median µs': (t.result.latency.p50 * 1000).toFixed(1), 'ops/s': Math.round(t.result.throughput.mean).toLocaleString('en-US'), samples: t.result.latency.samplesCount ?? t.result.latency.samples?.length }));
