@@ -30,9 +30,10 @@ const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 1024;
 // Where C's tile is at most this many NR-column panels wide, each panel of A would be used that few
-// times: full panels of A are read in place (four rows, lda apart) instead of packed. One thread, f32, packed → in place: 4096 × 1024 × 16 32.7 → 42.3 GFLOP/s, 20000 × 256 × 10 19.7 →
-// 22.6, 4096 × 1024 × 32 37.9 → 41.7, 4096 × 4096 × 64 40.6 → 44.0 (f64 alike); from 12 panels on, the same
-// either way, and squares unchanged by the micro-kernel's strides (46.5 / 46.0 at n = 512, 47.3 / 47.2 at 1024).
+// times: full panels of A are read in place (four rows, lda apart) instead of packed. One thread, f32,
+// packed → in place: 4096 × 1024 × 16 32.7 → 42.3 GFLOP/s, 20000 × 256 × 10 19.7 → 22.6, 4096 × 1024 × 32
+// 37.9 → 41.7, 4096 × 4096 × 64 40.6 → 44.0 (f64 alike); from 12 panels on, the same either way, and
+// squares unchanged by the micro-kernel's strides (46.5 / 46.0 at n = 512, 47.3 / 47.2 at 1024).
 const A_IN_PLACE_PANELS: i32 = 8;
 
 @inline function nr<T>(): i32 {
@@ -186,11 +187,11 @@ function packB<T>(b: usize, ldb: i32, transB: i32, pc: i32, kc: i32, jc: i32, nc
         const src = b + (<usize>(pc + p) * <usize>ldb + <usize>(jc + jr)) * size;
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
-      } else if (transB && width == NR && p + VECTOR_STEPS<T>() <= kc) {
+      } else if (transB && width == NR && p + lanes<T>() <= kc) {
         // NR rows of Bᵀ, one vector of each, transposed into the panel's next rows.
         transposeIntoPanel<T>(b + (<usize>(jc + jr) * <usize>ldb + <usize>(pc + p)) * size, <usize>ldb * size, dst);
-        dst += <usize>(PANEL_BYTES * (VECTOR_STEPS<T>() - 1));
-        p += VECTOR_STEPS<T>() - 1;
+        dst += <usize>(PANEL_BYTES * (lanes<T>() - 1));
+        p += lanes<T>() - 1;
       } else {
         for (let s = 0; s < NR; s++) {
           let value: T = <T>0;
@@ -206,19 +207,24 @@ function packB<T>(b: usize, ldb: i32, transB: i32, pc: i32, kc: i32, jc: i32, nc
   }
 }
 
-// k steps in one vector of a row of Bᵀ: 4 f32, 2 f64.
-@inline function VECTOR_STEPS<T>(): i32 {
+// Values in one vector: 4 f32, 2 f64 (so k steps in one vector of a row of Bᵀ or of A).
+@inline function lanes<T>(): i32 {
   return 16 / <i32>sizeof<T>();
 }
 
-// Writes VECTOR_STEPS rows of a B panel (NR values each, 32 bytes apart) from one vector of each of
-// NR rows of Bᵀ (bRow bytes apart), instead of NR · VECTOR_STEPS scalar loads and stores.
+/** `count` rounded down to whole vectors. */
+@inline function wholeVectors<T>(count: i32): i32 {
+  return count & ~(lanes<T>() - 1);
+}
+
+// Writes `lanes` rows of a B panel (NR values each, 32 bytes apart) from one vector of each of NR rows
+// of Bᵀ (bRow bytes apart), instead of NR · lanes scalar loads and stores.
 @inline function transposeIntoPanel<T>(src: usize, bRow: usize, dst: usize): void {
   transposeFour<T>(src, bRow, dst, <usize>PANEL_BYTES);
   if (sizeof<T>() == 4) transposeFour<T>(src + 4 * bRow, bRow, dst + 16, <usize>PANEL_BYTES); // NR = 8 rows of Bᵀ
 }
 
-// Four rows (srcRow bytes apart) of VECTOR_STEPS values each, written as VECTOR_STEPS rows of four
+// Four rows (srcRow bytes apart) of `lanes` values each, written as `lanes` rows of four
 // values (dstRow bytes apart): a 4 × 4 transpose in shuffles (f32), or two 2 × 2 ones (f64).
 @inline function transposeFour<T>(src: usize, srcRow: usize, dst: usize, dstRow: usize): void {
   const r0 = v128.load(src), r1 = v128.load(src + srcRow), r2 = v128.load(src + 2 * srcRow), r3 = v128.load(src + 3 * srcRow);
@@ -257,9 +263,9 @@ function packA<T>(a: usize, lda: i32, transA: i32, ic: i32, mc: i32, pc: i32, kc
           dst += <usize>MR * size;
         }
       } else {
-        for (; p + VECTOR_STEPS<T>() <= kc; p += VECTOR_STEPS<T>()) {
+        for (; p + lanes<T>() <= kc; p += lanes<T>()) {
           transposeFour<T>(a + (<usize>first * <usize>lda + <usize>(pc + p)) * size, <usize>lda * size, dst, <usize>MR * size);
-          dst += <usize>(MR * VECTOR_STEPS<T>()) * size;
+          dst += <usize>(MR * lanes<T>()) * size;
         }
       }
     }
@@ -435,7 +441,7 @@ const STREAM_TOUCH_BYTES: i64 = 8 << 20;
 
 /** Columns of C one pass accumulates for `rows` rows: a whole number of vectors, ACCUMULATOR_BYTES in all. */
 @inline function accumulatorWidth<T>(rows: i32): i32 {
-  return (ACCUMULATOR_BYTES / (rows * <i32>sizeof<T>())) & ~(16 / <i32>sizeof<T>() - 1);
+  return wholeVectors<T>(ACCUMULATOR_BYTES / (rows * <i32>sizeof<T>()));
 }
 
 // C[rowBegin:rowEnd, colBegin:colEnd] = alpha · op(A) · B + beta · C, four rows of C at a time
@@ -507,7 +513,7 @@ function touchSlab(slab: usize, bRow: usize, rows: i32, rowBytes: usize, sink: u
 
 // Byte lengths of a row of w accumulators: its whole vectors, and all of it.
 @inline function vectorBytesOf<T>(w: i32): usize {
-  return <usize>(w & ~(16 / <i32>sizeof<T>() - 1)) * sizeof<T>();
+  return <usize>wholeVectors<T>(w) * sizeof<T>();
 }
 
 /** acc[0:w] += A's element at `aValue` · b[0:w] (a k step the unrolled loops leave over). */
@@ -692,10 +698,9 @@ function dotRows<T>(
   alpha: T, beta: T, rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, rowsOfA: usize,
 ): void {
   const size = <i32>sizeof<T>();
-  const lanes = 16 / size;
   const rows = rowEnd - rowBegin;
   // k per block: the tile's rows of A in at most DOT_A_BYTES, a whole number of vectors each.
-  const kd = min(k, max(lanes, (DOT_A_BYTES / (rows * size)) & ~(lanes - 1)));
+  const kd = min(k, max(lanes<T>(), wholeVectors<T>(DOT_A_BYTES / (rows * size))));
   const cFirst = c + <usize>rowBegin * <usize>ldc * <usize>size;
   for (let pc = 0; pc < k; pc += kd) {
     const kc = min(kd, k - pc);
