@@ -301,24 +301,22 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     maxOutputLength = Math.min(maxOutputLength, out.length);
   }
   const pool = options.pool ?? defaultPool();
-  const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
+  const task = { signal: options.signal, timeout: options.timeout };
+  const taskOptions = { chunksize: 1, ...task };
 
   const scope = pool.scope();
   try {
     if (codec !== 'lz4') {
       const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
       try {
-        await inflateWrapped(pool, scope, inHeap(pool, scope, data), codec, maxOutputLength, { signal: options.signal, timeout: options.timeout }, sink, sizeHint);
+        await inflateWrapped(pool, scope, inHeap(pool, scope, data), codec, maxOutputLength, task, sink, sizeHint);
       } catch (error) {
         if (!(error instanceof OutOfMemoryError) || sink.length > 0) throw explainDeflateMemory(error, 'decompress');
         // The input and the whole output do not fit in the pool's memory at once: decoded as a stream
         // instead (decompressStream's decoder), a part of the input and its output at a time.
         await pool.givenUpTasksStopped();
         scope.release();
-        const inflater = new StreamingInflater(pool, codec, maxOutputLength, undefined, { signal: options.signal, timeout: options.timeout });
-        const emit = (chunk: Uint8Array): void => sink.write(chunk);
-        for (let at = 0; at < data.length; at += STREAMED_PIECE) await inflater.push(data.subarray(at, at + STREAMED_PIECE), emit);
-        await inflater.finish(emit);
+        await decodeStreamed(new StreamingInflater(pool, codec, maxOutputLength, undefined, task), data, sink, options.signal);
       }
       return sink.result();
     }
@@ -337,7 +335,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
       // fed a MiB at a time, about a block per worker in the pool's memory.
       await pool.givenUpTasksStopped();
       scope.release();
-      await decodeLz4Streamed(pool, data, sink, maxOutputLength, options);
+      await decodeStreamed(new StreamingLz4Decoder(pool, maxOutputLength, task), data, sink, options.signal);
     }
     return sink.result();
   } catch (error) {
@@ -408,18 +406,28 @@ async function decodeLz4Frames(
   }
 }
 
-/** LZ4 frames decoded by decompressStream's decoder, fed `data` a MiB at a time: memory for about a block per worker. */
-async function decodeLz4Streamed(pool: Pool, data: Uint8Array, sink: OutputSink, maxOutputLength: number, options: DecompressOptions): Promise<void> {
-  const decoder = new StreamingLz4Decoder(pool, maxOutputLength, { signal: options.signal, timeout: options.timeout });
+/** What decompressStream decodes with: StreamingInflater, StreamingLz4Decoder. */
+interface StreamDecoder {
+  push(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): Promise<void>;
+  finish(emit: (chunk: Uint8Array) => void): Promise<void>;
+  /** Frees what the decoder holds when the stream is abandoned (finish frees it otherwise). */
+  dispose?(): void;
+}
+
+/**
+ * `data` decoded by a stream decoder fed a MiB at a time, for input and output that the pool's memory
+ * cannot hold at once: memory for a part (DEFLATE) or about a block per worker (LZ4).
+ */
+async function decodeStreamed(decoder: StreamDecoder, data: Uint8Array, sink: OutputSink, signal: AbortSignal | undefined): Promise<void> {
   const emit = (chunk: Uint8Array): void => sink.write(chunk);
   try {
     for (let at = 0; at < data.length; at += STREAMED_PIECE) {
-      // Stored blocks run no task that could see the signal: checked here, a piece at a time.
-      options.signal?.throwIfAborted();
+      // Stored LZ4 blocks run no task that could see the signal: checked here, a piece at a time.
+      signal?.throwIfAborted();
       await decoder.push(data.subarray(at, at + STREAMED_PIECE), emit);
     }
   } catch (failure) {
-    decoder.dispose();
+    decoder.dispose?.();
     throw failure;
   }
   await decoder.finish(emit);

@@ -165,15 +165,15 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
   const matmul =
     (kind: FloatKind, run: MatmulExport, scratchBytes: number) =>
     (a: Float64Array | Float32Array, b: Float64Array | Float32Array, c: Float64Array | Float32Array, packed: number[]): void => {
-      const band = unpackMatmulTile(packed);
-      const [aRows, aCols] = band.transA ? [band.k, band.m] : [band.m, band.k];
-      const [bRows, bCols] = band.transB ? [band.n, band.k] : [band.k, band.n];
-      const av = shared(a, 'a', kind, (aRows - 1) * band.lda + aCols);
-      const bv = shared(b, 'b', kind, (bRows - 1) * band.ldb + bCols);
-      const cv = shared(c, 'c', kind, (band.m - 1) * band.ldc + band.n);
+      const tile = unpackMatmulTile(packed);
+      const [aRows, aCols] = tile.transA ? [tile.k, tile.m] : [tile.m, tile.k];
+      const [bRows, bCols] = tile.transB ? [tile.n, tile.k] : [tile.k, tile.n];
+      const av = shared(a, 'a', kind, (aRows - 1) * tile.lda + aCols);
+      const bv = shared(b, 'b', kind, (bRows - 1) * tile.ldb + bCols);
+      const cv = shared(c, 'c', kind, (tile.m - 1) * tile.ldc + tile.n);
       run(
-        av.byteOffset, bv.byteOffset, cv.byteOffset, band.m, band.n, band.k, band.lda, band.ldb, band.ldc,
-        band.transA ? 1 : 0, band.transB ? 1 : 0, band.alpha, band.beta, band.rowBegin, band.rowEnd, band.colBegin, band.colEnd, scratch(scratchBytes),
+        av.byteOffset, bv.byteOffset, cv.byteOffset, tile.m, tile.n, tile.k, tile.lda, tile.ldb, tile.ldc,
+        tile.transA ? 1 : 0, tile.transB ? 1 : 0, tile.alpha, tile.beta, tile.rowBegin, tile.rowEnd, tile.colBegin, tile.colEnd, scratch(scratchBytes),
       );
     };
   const conv2d =
