@@ -46,3 +46,8 @@ export function barelyCompressible(length: number): Uint8Array {
   for (let i = 0; i < length; i++) if (i % 80 >= 64) data[i] = data[i - 48]!;
   return data;
 }
+
+/** Seeded values in [-0.5, 0.5) (a 32-bit linear congruential generator): the same inputs on every run. */
+export function uniformNoise(seed: number): () => number {
+  return () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
+}

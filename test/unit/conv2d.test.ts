@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentRangeError, ArgumentTypeError, Pool, conv2d, conv2dShape, type Conv2dBoundary, type Conv2dMode } from '../../src/index.js';
 import fixtures from '../fixtures/scipy/conv2d.json' with { type: 'json' };
+import { uniformNoise } from '../helpers.js';
 import { convolve2dReference } from '../reference/conv2d.js';
 
 type Case = (typeof fixtures.cases)[number];
@@ -36,8 +37,7 @@ describe('conv2d', () => {
     options: { mode: Conv2dMode; boundary: Conv2dBoundary; fillvalue: number; stride: [number, number] },
     bands?: number,
   ): Promise<void> {
-    let seed = p.seed;
-    const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
+    const random = uniformNoise(p.seed);
     const Kind = p.float32 ? Float32Array : Float64Array;
     const image = pool.allocMatrix(Kind, p.rows, p.cols);
     for (let k = 0; k < image.data.length; k++) image.data[k] = random();

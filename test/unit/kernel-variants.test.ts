@@ -7,9 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentRangeError, kernelVariant } from '../../src/index.js';
 import { engineHasRelaxedSimd, KERNEL_VARIANTS, parseKernelVariant } from '../../src/wasm/variant.js';
 import { convolve2dReference } from '../reference/conv2d.js';
-import { bareKernels } from '../helpers.js';
+import { bareKernels, uniformNoise } from '../helpers.js';
 
-const random = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
 /** Fills a view of the heap in place (a typed array's map would return a copy). */
 const filled = <A extends Float32Array | Float64Array>(view: A, next: () => number): A => {
   for (let i = 0; i < view.length; i++) view[i] = next();
@@ -61,7 +60,7 @@ describe('kernel builds', () => {
           async (p) => {
             const Kind = p.float32 ? Float32Array : Float64Array;
             const size = Kind.BYTES_PER_ELEMENT;
-            const next = random(p.seed);
+            const next = uniformNoise(p.seed);
             const lda = (p.transA ? p.m : p.k) + p.padA;
             const ldb = (p.transB ? p.k : p.n) + p.padB;
             const ldc = p.n + p.padC;
@@ -118,7 +117,7 @@ describe('kernel builds', () => {
       for (const [rows, cols, kh, kw] of [[37, 53, 4, 4], [20, 70, 16, 16], [9, 9, 3, 5]] as const) {
         for (const Kind of [Float64Array, Float32Array]) {
           const size = Kind.BYTES_PER_ELEMENT;
-          const next = random(rows * cols + kh);
+          const next = uniformNoise(rows * cols + kh);
           const [outRows, outCols] = [rows + kh - 1, cols + kw - 1];
           const imagePtr = heap.allocate(rows * cols * size);
           const filterPtr = heap.allocate(kh * kw * size);

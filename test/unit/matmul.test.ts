@@ -4,6 +4,7 @@ import { ArgumentRangeError, ArgumentTypeError, KernelError, Pool, TaskTimeoutEr
 import { matmulTiles } from '../../src/kernels/matmul.js';
 import { packMatmulTile } from '../../src/wasm/kernels.js';
 import fixtures from '../fixtures/scipy/matmul.json' with { type: 'json' };
+import { uniformNoise } from '../helpers.js';
 
 /** C = alpha·op(A)·op(B) + beta·C from the definition, in float64. */
 function reference(a: { rows: number; cols: number; data: ArrayLike<number> }, b: typeof a, c: ArrayLike<number> | undefined, o: { transA: boolean; transB: boolean; alpha: number; beta: number }) {
@@ -57,8 +58,7 @@ describe('matmul', () => {
           seed: fc.integer(),
         }),
         async (p) => {
-          let seed = p.seed;
-          const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
+          const random = uniformNoise(p.seed);
           const Kind = p.float32 ? Float32Array : Float64Array;
           using scope = pool.scope();
           const a = scope.allocMatrix(Kind, p.transA ? p.k : p.m, p.transA ? p.m : p.k);
@@ -97,8 +97,7 @@ describe('matmul', () => {
       { m: 64, k: 1100, n: 20 },
       { m: 90, k: 300, n: 20 },
     ];
-    let seed = 11;
-    const random = () => ((seed = (seed * 1103515245 + 12345) | 0) >>> 8) / 2 ** 24 - 0.5;
+    const random = uniformNoise(11);
     for (const { m, k, n } of shapes) {
       for (const Kind of [Float32Array, Float64Array]) {
         for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
