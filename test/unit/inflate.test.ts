@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import * as fflate from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pipe } from '../stream-helpers.js';
+import { concat, pipe } from '../stream-helpers.js';
 import { CorruptDataError, OutputLimitError, Pool, compress, decompress, decompressStream } from '../../src/index.js';
 
 // Streams made by fflate (a DEFLATE encoder that runs on both platforms); Node's zlib and gzip(1) are in
@@ -80,9 +80,7 @@ describe('DEFLATE decompression (raw, zlib, gzip)', () => {
       await expect(pipe([bytes], decompressStream({ pool, codec: written === 'lz4' ? 'gzip' : 'lz4' }))).rejects.toThrow(`it looks like ${written} data`);
     }
     // Only at a stream's start: a gzip member after an LZ4 frame is not a misread stream.
-    const mixed = new Uint8Array(packed.lz4.length + packed.gzip.length);
-    mixed.set(packed.lz4);
-    mixed.set(packed.gzip, packed.lz4.length);
+    const mixed = concat([packed.lz4, packed.gzip]);
     const error = (await decompress(mixed, { pool }).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(CorruptDataError);
     expect(error.message).toMatch('not an LZ4 frame');

@@ -3,8 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { barelyCompressible, randomBytes } from '../helpers.js';
 import { ArgumentRangeError, ArgumentTypeError, CorruptDataError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
 import { lz4FrameHeader } from '../../src/codecs/compress.js';
-
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+import { concat, sameBytes } from '../stream-helpers.js';
 
 /** Compressible bytes: words from a small vocabulary with repeats, like text. */
 const textLike = fc.array(fc.constantFrom('the ', 'pool ', 'wyvern ', 'shared ', 'memory ', '\n', 'x', '0123456789'), { maxLength: 3000 }).map((words) => new TextEncoder().encode(words.join('')));
@@ -76,35 +75,31 @@ describe('LZ4 compress / decompress', () => {
     // 24 MiB that LZ4 shrinks only to ~20 MiB on a pool of
     // 16 MiB: the compressed input cannot be copied in whole, so decompress() takes decompressStream's
     // decoder, a few blocks at a time.
-    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
-    try {
-      const data = barelyCompressible(24 * 2 ** 20);
-      const packed = await compress(data, { pool });
-      expect(packed.length).toBeGreaterThan(16 * 2 ** 20);
-      expect(sameBytes(await decompress(packed, { pool: small }), data)).toBe(true);
-      const out = new Uint8Array(data.length);
-      expect((await decompress(packed, { pool: small, out })).buffer).toBe(out.buffer);
-      expect(sameBytes(out, data)).toBe(true);
-      // Failures as a value: a resolved 24 MiB array would be printed whole.
-      const failure = (call: Promise<Uint8Array>): Promise<unknown> => call.then(() => 'resolved', (error: unknown) => error);
-      // The streamed path passes the call's signal to its block tasks (nothing else could reject here).
-      expect(await failure(decompress(packed, { pool: small, signal: AbortSignal.abort() }))).toMatchObject({ name: 'AbortError' });
-      expect(await failure(decompress(packed, { pool: small, maxOutputLength: data.length - 1 }))).toBeInstanceOf(OutputLimitError);
-      const corrupted = packed.slice();
-      corrupted[corrupted.length >> 1]! ^= 1;
-      expect(await failure(decompress(corrupted, { pool: small }))).toBeInstanceOf(CorruptDataError);
-      expect(sameBytes(await decompress(packed, { pool: small }), data)).toBe(true); // nothing left behind
-      // A frame whose copy fits, but not together with a block's output: streamed too.
-      const middle = barelyCompressible(11 * 2 ** 20);
-      expect(sameBytes(await decompress(await compress(middle, { pool }), { pool: small }), middle)).toBe(true);
-      // Stored blocks run no task: the signal is still honoured.
-      const random = randomBytes(20 * 2 ** 20);
-      const stored = await compress(random, { pool });
-      expect(stored.length).toBeGreaterThan(random.length);
-      expect(await failure(decompress(stored, { pool: small, signal: AbortSignal.abort() }))).toMatchObject({ name: 'AbortError' });
-    } finally {
-      await small.terminate();
-    }
+    await using small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    const data = barelyCompressible(24 * 2 ** 20);
+    const packed = await compress(data, { pool });
+    expect(packed.length).toBeGreaterThan(16 * 2 ** 20);
+    expect(sameBytes(await decompress(packed, { pool: small }), data)).toBe(true);
+    const out = new Uint8Array(data.length);
+    expect((await decompress(packed, { pool: small, out })).buffer).toBe(out.buffer);
+    expect(sameBytes(out, data)).toBe(true);
+    // Failures as a value: a resolved 24 MiB array would be printed whole.
+    const failure = (call: Promise<Uint8Array>): Promise<unknown> => call.then(() => 'resolved', (error: unknown) => error);
+    // The streamed path passes the call's signal to its block tasks (nothing else could reject here).
+    expect(await failure(decompress(packed, { pool: small, signal: AbortSignal.abort() }))).toMatchObject({ name: 'AbortError' });
+    expect(await failure(decompress(packed, { pool: small, maxOutputLength: data.length - 1 }))).toBeInstanceOf(OutputLimitError);
+    const corrupted = packed.slice();
+    corrupted[corrupted.length >> 1]! ^= 1;
+    expect(await failure(decompress(corrupted, { pool: small }))).toBeInstanceOf(CorruptDataError);
+    expect(sameBytes(await decompress(packed, { pool: small }), data)).toBe(true); // nothing left behind
+    // A frame whose copy fits, but not together with a block's output: streamed too.
+    const middle = barelyCompressible(11 * 2 ** 20);
+    expect(sameBytes(await decompress(await compress(middle, { pool }), { pool: small }), middle)).toBe(true);
+    // Stored blocks run no task: the signal is still honoured.
+    const random = randomBytes(20 * 2 ** 20);
+    const stored = await compress(random, { pool });
+    expect(stored.length).toBeGreaterThan(random.length);
+    expect(await failure(decompress(stored, { pool: small, signal: AbortSignal.abort() }))).toMatchObject({ name: 'AbortError' });
   });
 
   it('stores incompressible blocks as they are, so output grows by a few bytes at most', async () => {
@@ -160,43 +155,28 @@ describe('LZ4 compress / decompress', () => {
     // Valid but unusual (the lz4 tool writes every block full but the last): a 1,000-byte block, then
     // 4 MiB ones. On a 16 MiB pool (10.7 MiB of heap) the whole 8 MiB output fits, but not together
     // with a block's output of the general path: that works only once the first layout's reservation is freed.
-    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
-    try {
-      const data = new Uint8Array(8 * 2 ** 20);
-      for (let i = 0; i < data.length; i++) data[i] = (i % 251) & (i >>> 16);
-      const blocksOf = async (part: Uint8Array): Promise<Uint8Array> => {
-        const frame = await compress(part, { pool, blockSize: 4 * 2 ** 20, contentChecksum: false });
-        const headerLength = 7 + (frame[4]! & 0x08 ? 8 : 0);
-        return frame.subarray(headerLength, frame.length - 4); // the blocks, without header and end mark
-      };
-      const header = await lz4FrameHeader(small, 7, { contentSize: data.length, contentChecksum: false });
-      const first = await blocksOf(data.subarray(0, 1000));
-      const rest = await blocksOf(data.subarray(1000));
-      const frame = new Uint8Array(header.length + first.length + rest.length + 4);
-      frame.set(header);
-      frame.set(first, header.length);
-      frame.set(rest, header.length + first.length);
-      expect(sameBytes(await decompress(frame, { pool: small }), data)).toBe(true);
-      expect(small.heapStatistics().usedBytes).toBeLessThan(2 ** 20); // nothing left behind
-    } finally {
-      await small.terminate();
-    }
+    await using small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    const data = new Uint8Array(8 * 2 ** 20);
+    for (let i = 0; i < data.length; i++) data[i] = (i % 251) & (i >>> 16);
+    const blocksOf = async (part: Uint8Array): Promise<Uint8Array> => {
+      const frame = await compress(part, { pool, blockSize: 4 * 2 ** 20, contentChecksum: false });
+      const headerLength = 7 + (frame[4]! & 0x08 ? 8 : 0);
+      return frame.subarray(headerLength, frame.length - 4); // the blocks, without header and end mark
+    };
+    const header = await lz4FrameHeader(small, 7, { contentSize: data.length, contentChecksum: false });
+    const first = await blocksOf(data.subarray(0, 1000));
+    const rest = await blocksOf(data.subarray(1000));
+    const frame = concat([header, first, rest, new Uint8Array(4)]); // the end mark: four zero bytes
+    expect(sameBytes(await decompress(frame, { pool: small }), data)).toBe(true);
+    expect(small.heapStatistics().usedBytes).toBeLessThan(2 ** 20); // nothing left behind
   });
 
   it('concatenated frames of known size each free their output once it is copied out', async () => {
     // Three frames of 5 MiB content on a 16 MiB pool (10.7 MiB of heap): they fit one after another only.
-    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
-    try {
-      const parts = [0, 1, 2].map((k) => new Uint8Array(5 * 2 ** 20).map((_, i) => (i % (251 - k)) & (i >>> 14)));
-      const frames = await Promise.all(parts.map((part) => compress(part, { pool })));
-      const joined = new Uint8Array(frames.reduce((sum, frame) => sum + frame.length, 0));
-      frames.reduce((at, frame) => (joined.set(frame, at), at + frame.length), 0);
-      const expected = new Uint8Array(15 * 2 ** 20);
-      parts.forEach((part, k) => expected.set(part, k * 5 * 2 ** 20));
-      expect(sameBytes(await decompress(joined, { pool: small }), expected)).toBe(true);
-    } finally {
-      await small.terminate();
-    }
+    await using small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    const parts = [0, 1, 2].map((k) => new Uint8Array(5 * 2 ** 20).map((_, i) => (i % (251 - k)) & (i >>> 14)));
+    const frames = await Promise.all(parts.map((part) => compress(part, { pool })));
+    expect(sameBytes(await decompress(concat(frames), { pool: small }), concat(parts))).toBe(true);
   });
 
   it('every truncation of a frame is a CorruptDataError', async () => {
