@@ -116,6 +116,12 @@ interface WorkerEntry {
   tag: number;
   handle: WorkerHandle;
   ready: boolean;
+  /**
+   * Terminated for a task given up on (timeout, abort): its exit is expected even when its "ready"
+   * never arrived (a fresh worker takes a task as soon as it has posted it, and Chromium drops the
+   * messages of a worker terminated before they were read), so it is replaced, not taken for a failed start.
+   */
+  givenUp: boolean;
   exited: Promise<void>;
 }
 
@@ -269,7 +275,7 @@ export class PoolEngine {
       this.options.spawn,
     );
     let markExited!: () => void;
-    const entry: WorkerEntry = { index, tag, handle, ready: false, exited: new Promise((resolve) => (markExited = resolve)) };
+    const entry: WorkerEntry = { index, tag, handle, ready: false, givenUp: false, exited: new Promise((resolve) => (markExited = resolve)) };
     this.workers[index] = entry;
     // Starting up keeps the process alive (someone may await `ready`); after that only work in flight does.
     handle.setKeepAlive(true);
@@ -315,7 +321,7 @@ export class PoolEngine {
     }
     if (this.abandonedSlots === 0) for (const resolve of this.givenUpWaiters.splice(0)) resolve();
     if (this.stopping || this.failure) return;
-    if (!worker.ready) {
+    if (!worker.ready && !worker.givenUp) {
       this.fail(new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) before it was ready${reason}`, { cause: error }));
       return;
     }
@@ -594,7 +600,11 @@ export class PoolEngine {
     this.abandonedSlots++;
     this.settle(this.records[slot], reason);
     const owner = words[base + SLOT.OWNER];
-    this.workers.find((w) => w.tag === owner)?.handle.terminate();
+    const worker = this.workers.find((w) => w.tag === owner);
+    if (worker) {
+      worker.givenUp = true;
+      worker.handle.terminate();
+    }
     return true;
   }
 

@@ -105,6 +105,49 @@ describe('Pool failures: every task ends as a result or an error', () => {
     );
   });
 
+  it("a task given up on before its worker's start was heard of does not fail the pool", async () => {
+    // A fresh worker posts "ready" and takes a task at once; when that task was given up on before
+    // this thread read the message (Chromium drops the messages of a terminated worker), the worker's
+    // exit looked like a failed start and failed the whole pool (seen in CI: a replacement worker
+    // took a task that an AbortSignal then cancelled).
+    // flags[0]: the worker's start has begun (its initializer holds it 200 ms); flags[1]: the task runs.
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const single = new Pool({
+      workers: 1,
+      initializer: (shared: Int32Array) => {
+        (globalThis as { testFlags?: Int32Array }).testFlags = shared;
+        Atomics.store(shared, 0, 1);
+        const end = Date.now() + 200;
+        while (Date.now() < end);
+      },
+      initargs: [flags],
+    });
+    try {
+      const controller = new AbortController();
+      const abandoned = single.apply(
+        () => {
+          Atomics.store((globalThis as { testFlags?: Int32Array }).testFlags!, 1, 1);
+          const end = Date.now() + 300;
+          while (Date.now() < end);
+          return 0;
+        },
+        [],
+        { signal: controller.signal },
+      );
+      await vi.waitFor(() => expect(Atomics.load(flags, 0)).toBe(1), { timeout: 10_000, interval: 1 });
+      // Hold this thread from before the worker posts "ready" until it runs the task: the message
+      // waits behind this block, and the abort below terminates the worker first.
+      const deadline = Date.now() + 10_000;
+      while (Atomics.load(flags, 1) === 0 && Date.now() < deadline);
+      expect(Atomics.load(flags, 1)).toBe(1);
+      controller.abort(new Error('given up'));
+      await expect(abandoned).rejects.toThrow('given up');
+      expect(await single.apply((x: number) => x, [7])).toBe(7);
+    } finally {
+      await single.terminate();
+    }
+  });
+
   it('an error thrown by one map item rejects the map; other items are not lost', async () => {
     await expect(
       pool.map(
