@@ -372,30 +372,26 @@ async function decodeLz4Frames(
     if (frame.contentSize !== undefined && sink.length + frame.contentSize > maxOutputLength) {
       throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${maxOutputLength})`);
     }
-    if (frame.independent && frame.contentSize !== undefined && plausibleContent(frame.contentSize, data)) {
-      const whole = await decodeKnownSize(pool, scope, input, frame, taskOptions);
-      if (whole) {
-        if (frame.contentChecksum !== undefined && (await pool.apply(kernels.xxhash32, [whole, 0], taskOptions)) !== frame.contentChecksum) {
-          throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
-        }
-        sink.write(whole);
-        scope.free(whole); // copied out, its checksum task settled: room for the next frame
-        continue;
-      }
-    }
-    // The general path: blocks in waves (independent) or in order (linked), the content hashed as it comes.
     const frameStart = sink.length;
     const state = frame.contentChecksum !== undefined ? scope.allocUninitialized(Uint8Array, local.xxhashStateBytes()) : undefined;
     if (state) local.xxhash32_reset(state.byteOffset, 0);
+    // Each block's output in order, the content hashed as it comes (on this thread, while the workers decode the next blocks).
     const emit = (view: Uint8Array): void => {
       if (sink.length + view.length > maxOutputLength) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${maxOutputLength})`);
       if (state) local.xxhash32_update(state.byteOffset, view.byteOffset, view.length);
       sink.write(view);
     };
-    const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
-    const blocks = frame.blocks.map((block) => ({ payload: input.subarray(block.offset, block.offset + block.length), uncompressed: block.uncompressed, offset: block.offset }));
-    if (frame.independent) await decodeIndependent(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
-    else await decodeLinked(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+    let done = 0;
+    if (frame.independent && frame.contentSize !== undefined && plausibleContent(frame.contentSize, data)) {
+      done = await decodeKnownSize(pool, scope, input, frame, emit, taskOptions);
+    }
+    if (done < frame.blocks.length) {
+      // The general path, for the blocks the one above did not take: in waves (independent) or in order (linked).
+      const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
+      const blocks = frame.blocks.slice(done).map((block) => ({ payload: input.subarray(block.offset, block.offset + block.length), uncompressed: block.uncompressed, offset: block.offset }));
+      if (frame.independent) await decodeIndependent(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+      else await decodeLinked(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+    }
     const frameBytes = sink.length - frameStart;
     if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {
       throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
@@ -434,47 +430,51 @@ async function decodeStreamed(decoder: StreamDecoder, data: Uint8Array, sink: Ou
 }
 
 /**
- * The common case, fast: independent blocks and a declared content size, so
- * block i (all full but the last, as lz4 and wyvern write them) decodes
- * straight into its place in one buffer, all blocks at once. Returns
- * undefined when a block turns out shorter than that layout needs (a valid
- * but unusual frame; its reservation is freed then), or when the pool's memory
- * cannot hold the whole output: the caller then takes the general path.
+ * The blocks of an independent frame of known size, decoded all at once into one block of the pool's
+ * memory (a task each) and emitted in order as their tasks finish: the caller's copy and hash of a
+ * block overlap the decoding of the next ones. Returns how many blocks it emitted: all of them, or
+ * fewer when the frame proves unusual (a short block before the last) or the output does not fit in
+ * the pool's memory (then none), for the general path to go on from there.
  */
-async function decodeKnownSize(pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, taskOptions: TaskSettings): Promise<Uint8Array | undefined> {
+async function decodeKnownSize(
+  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, emit: (view: Uint8Array) => void, taskOptions: TaskSettings,
+): Promise<number> {
   const size = frame.contentSize!;
+  const expected = (i: number): number => Math.max(0, Math.min(frame.blockMaxSize, size - i * frame.blockMaxSize));
+  const source = (i: number): Uint8Array => input.subarray(frame.blocks[i]!.offset, frame.blocks[i]!.offset + frame.blocks[i]!.length);
+  // Fewer blocks than the size needs, or a stored one of another length: the general path's.
+  if (expected(frame.blocks.length) > 0 || frame.blocks.some((block, i) => block.uncompressed && block.length !== expected(i))) return 0;
   let whole: Uint8Array;
   try {
     whole = scope.allocUninitialized(Uint8Array, size);
   } catch (error) {
-    if (error instanceof OutOfMemoryError) return undefined; // more than the pool's memory holds: in waves instead
+    if (error instanceof OutOfMemoryError) return 0; // more than the pool's memory holds: in waves instead
     throw error;
   }
-  // The general path needs the memory: freed at once (every task has ended when this is called).
-  const unusual = (): undefined => void scope.free(whole);
-  const expected = (i: number): number => Math.max(0, Math.min(frame.blockMaxSize, size - i * frame.blockMaxSize));
-  const calls: [Uint8Array, Uint8Array, number, number][] = [];
-  const compressed: number[] = [];
-  for (let i = 0; i < frame.blocks.length; i++) {
-    const block = frame.blocks[i]!;
-    const want = expected(i);
-    const source = input.subarray(block.offset, block.offset + block.length);
-    if (block.uncompressed) {
-      if (block.length !== want) return unusual();
-      whole.set(source, i * frame.blockMaxSize);
-    } else {
-      compressed.push(i);
-      calls.push([source, whole.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + want), 0, 0]);
+  const output = (i: number): Uint8Array => whole.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + expected(i));
+  const lengths = frame.blocks.map((block, i) => (block.uncompressed ? undefined : pool.apply(kernels.lz4DecompressBlock, [source(i), output(i), 0, 0], taskOptions)));
+  for (const length of lengths) length?.catch(() => {}); // each is awaited below, or settled before this returns
+  let emitted = 0;
+  try {
+    for (; emitted < frame.blocks.length; emitted++) {
+      const pending = lengths[emitted];
+      if (pending === undefined) {
+        emit(source(emitted));
+        continue;
+      }
+      const length = await pending;
+      if (length === -2 || (length >= 0 && length !== expected(emitted))) break; // longer or shorter than its place
+      if (length < 0) throw blockError(length, frame.blocks[emitted]!.offset, false, 0);
+      emit(output(emitted));
     }
+  } catch (error) {
+    // whole stays reserved: the scope frees it once tasks given up on have stopped (see decompress).
+    await Promise.allSettled(lengths);
+    throw error;
   }
-  if (expected(frame.blocks.length) > 0) return unusual(); // fewer blocks than the size needs
-  const lengths = await allSettled(calls.map((call) => pool.apply(kernels.lz4DecompressBlock, call, taskOptions)));
-  for (let c = 0; c < lengths.length; c++) {
-    const i = compressed[c]!;
-    if (lengths[c]! === -2 || (lengths[c]! >= 0 && lengths[c] !== expected(i))) return unusual();
-    if (lengths[c]! < 0) throw blockError(lengths[c]!, frame.blocks[i]!.offset, false, 0);
-  }
-  return whole;
+  await Promise.allSettled(lengths);
+  scope.free(whole); // every task has ended: room for the general path, or the next frame
+  return emitted;
 }
 
 /** Compressed bytes handed at a time to the streaming decoder when decompress() falls back to it. */

@@ -151,6 +151,13 @@ describe('LZ4 compress / decompress', () => {
     }
   });
 
+  /** The 4 MiB blocks of a frame of `part`, without its header and end mark. */
+  async function blocksOf(part: Uint8Array): Promise<Uint8Array> {
+    const frame = await compress(part, { pool, blockSize: 4 * 2 ** 20, contentChecksum: false });
+    const headerLength = 7 + (frame[4]! & 0x08 ? 8 : 0);
+    return frame.subarray(headerLength, frame.length - 4);
+  }
+
   it('a frame of known size with a short block mid-frame decodes, its whole-output reservation freed for the general path', async () => {
     // Valid but unusual (the lz4 tool writes every block full but the last): a 1,000-byte block, then
     // 4 MiB ones. On a 16 MiB pool (10.7 MiB of heap) the whole 8 MiB output fits, but not together
@@ -158,17 +165,32 @@ describe('LZ4 compress / decompress', () => {
     await using small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
     const data = new Uint8Array(8 * 2 ** 20);
     for (let i = 0; i < data.length; i++) data[i] = (i % 251) & (i >>> 16);
-    const blocksOf = async (part: Uint8Array): Promise<Uint8Array> => {
-      const frame = await compress(part, { pool, blockSize: 4 * 2 ** 20, contentChecksum: false });
-      const headerLength = 7 + (frame[4]! & 0x08 ? 8 : 0);
-      return frame.subarray(headerLength, frame.length - 4); // the blocks, without header and end mark
-    };
     const header = await lz4FrameHeader(small, 7, { contentSize: data.length, contentChecksum: false });
     const first = await blocksOf(data.subarray(0, 1000));
     const rest = await blocksOf(data.subarray(1000));
     const frame = concat([header, first, rest, new Uint8Array(4)]); // the end mark: four zero bytes
     expect(sameBytes(await decompress(frame, { pool: small }), data)).toBe(true);
     expect(small.heapStatistics().usedBytes).toBeLessThan(2 ** 20); // nothing left behind
+  });
+
+  it('a short block after full ones: the blocks before it come from the whole-output layout, the rest from the general path, one checksum over both', async () => {
+    // The whole-output layout emits blocks in order as they are decoded; at the short one it stops and
+    // the general path goes on from there, hashing on from where the first left off.
+    const data = new Uint8Array(9 * 2 ** 20 + 5000);
+    for (let i = 0; i < data.length; i++) data[i] = (i % 253) & (i >>> 15);
+    const checksum = (await compress(data, { pool })).slice(-4); // a frame's last 4 bytes: its content checksum
+    const header = await lz4FrameHeader(pool, 7, { contentSize: data.length, contentChecksum: true });
+    const cuts = [0, 2 * 4 * 2 ** 20, 2 * 4 * 2 ** 20 + 1000, data.length]; // two full blocks, 1,000 bytes, then full again
+    const parts = await Promise.all(cuts.slice(1).map((end, k) => blocksOf(data.subarray(cuts[k], end))));
+    const frame = concat([header, ...parts, new Uint8Array(4), checksum]);
+    expect(sameBytes(await decompress(frame, { pool }), data)).toBe(true);
+    const out = new Uint8Array(data.length);
+    await decompress(frame, { pool, out });
+    expect(sameBytes(out, data)).toBe(true);
+    // A wrong content checksum is still caught across the two paths.
+    const bad = frame.slice();
+    bad[bad.length - 1]! ^= 1;
+    await expect(decompress(bad, { pool })).rejects.toBeInstanceOf(CorruptDataError);
   });
 
   it('concatenated frames of known size each free their output once it is copied out', async () => {
