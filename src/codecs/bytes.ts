@@ -67,22 +67,46 @@ export class ChunkAccumulator {
 export interface OutputSink {
   /** Bytes written so far. */
   readonly length: number;
+  /**
+   * Before the first write: the output will be `bytes` long (a size the input declares, checked for
+   * plausibility by the caller). A hint: the sink may allocate for it at once.
+   */
+  reserve(bytes: number): void;
   write(view: Uint8Array): void;
   /** Everything written, as one array. */
   result(): Uint8Array;
 }
 
-/** Copies each piece out; one piece is returned as it is, several are joined. */
+/**
+ * Copies each piece out; one piece is returned as it is, several are joined, unless the total was
+ * announced (reserve): then they go straight into one array of that size, each byte copied (and its
+ * new memory touched) once, not twice. Past that size it goes back to pieces.
+ */
 export class NewArraySink implements OutputSink {
   private parts: Uint8Array[] = [];
+  private reserved: Uint8Array | undefined;
   length = 0;
 
+  reserve(bytes: number): void {
+    if (this.length === 0 && bytes > 0) this.reserved = new Uint8Array(bytes);
+  }
+
   write(view: Uint8Array): void {
+    if (this.reserved) {
+      if (this.length + view.length <= this.reserved.length) {
+        this.reserved.set(view, this.length);
+        this.length += view.length;
+        return;
+      }
+      this.parts.push(this.reserved.subarray(0, this.length));
+      this.reserved = undefined;
+    }
     this.parts.push(view.slice());
     this.length += view.length;
   }
 
   result(): Uint8Array {
+    if (this.reserved) return this.length === this.reserved.length ? this.reserved : this.reserved.slice(0, this.length);
     return this.parts.length === 1 ? this.parts[0]! : concatBytes(this.parts);
   }
 }
@@ -95,6 +119,8 @@ export class IntoArraySink implements OutputSink {
     private readonly out: Uint8Array,
     private readonly overflow: () => Error,
   ) {}
+
+  reserve(): void {} // the caller's array is there already
 
   write(view: Uint8Array): void {
     if (this.length + view.length > this.out.length) throw this.overflow();

@@ -322,10 +322,8 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     }
     const frames = parseFrames(data);
     const declared = frames.length === 1 ? frames[0]!.contentSize : undefined;
-    if (sink instanceof NewArraySink && declared !== undefined && declared <= maxOutputLength && plausibleContent(declared, data)) {
-      // One frame of known size: its blocks go straight into the result (not into pieces joined at the end).
-      sink = new IntoArraySink(new Uint8Array(declared), () => new CorruptDataError(`LZ4 frame declares ${declared} bytes of content but its blocks hold more`));
-    }
+    // One frame of known size: its blocks go straight into the result (not into pieces joined at the end).
+    if (declared !== undefined && declared <= maxOutputLength && plausibleContent(declared, data)) sink.reserve(declared);
     try {
       await decodeLz4Frames(pool, scope, data, frames, sink, maxOutputLength, taskOptions);
     } catch (error) {

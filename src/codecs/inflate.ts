@@ -11,7 +11,6 @@
 import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
-import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import { codecHint } from './sniff.js';
 import type { OutputSink } from './bytes.js';
@@ -84,19 +83,19 @@ async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array
 }
 
 async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sink: OutputSink): Promise<void> {
-  const indexed = indexedMembers(input);
-  if (indexed) {
-    // A length field that does not fit the data is the field's fault, not necessarily the stream's (other
-    // readers ignore it): the one-member-at-a-time path below then decides.
-    const whole = await inflateIndexedMembers(pool, scope, input, indexed, limit, task).catch((error: unknown) => {
-      if (error instanceof CorruptDataError) return undefined;
-      throw error;
-    });
-    if (whole) return sink.write(whole);
-  }
-  // Each member's output goes to the sink before the next is decoded (its buffer stays with the scope).
+  const start = sink.length;
   let produced = 0;
   let at = 0;
+  const indexed = indexedMembers(input);
+  if (indexed) {
+    const emitted = await inflateIndexedMembers(pool, scope, input, indexed, limit, task, sink);
+    if (emitted === indexed.length) return;
+    // A member that did not decode as its length field says is the field's fault, not necessarily the
+    // stream's (other readers ignore it): the one-member-at-a-time path below goes on from it and decides.
+    at = indexed[emitted]!.start;
+    produced = sink.length - start;
+  }
+  // Each member's output goes to the sink before the next is decoded (its buffer stays with the scope).
   do {
     const header = gzipHeaderLength(input, at);
     if (input[at + 3]! & 0x02) {
@@ -158,29 +157,48 @@ function indexedMembers(input: Uint8Array): IndexedMember[] | undefined {
   return members.length > 1 ? members : undefined;
 }
 
-/** Decodes indexed members all at once, each into its place in one output (sized by the ISIZE trailers). */
-async function inflateIndexedMembers(pool: Pool, scope: AllocationScope, input: Uint8Array, members: IndexedMember[], limit: number, task: TaskSettings): Promise<Uint8Array> {
+/**
+ * Decodes indexed members all at once, each into its place in one output (sized by the ISIZE trailers),
+ * and hands each to `sink` in order as soon as it and those before it are checked: the copy of one
+ * member overlaps the decoding of the next. Returns how many members it handed over: all, or fewer
+ * when one does not decode as its length field and trailer say (the caller goes on from that one).
+ */
+async function inflateIndexedMembers(
+  pool: Pool, scope: AllocationScope, input: Uint8Array, members: IndexedMember[], limit: number, task: TaskSettings, sink: OutputSink,
+): Promise<number> {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const sizes = members.map((member) => view.getUint32(member.end - 4, true));
   const total = sizes.reduce((sum, size) => sum + size, 0);
   if (total > limit) throw new OutputLimitError(`gzip output passes \`options.maxOutputLength\` (${limit})`);
   const whole = scope.allocUninitialized(Uint8Array, total);
-  const calls: [Uint8Array, Uint8Array, number][] = [];
+  // The members' outputs go straight into one result, unless their sizes cannot be real (DEFLATE expands at most 1032:1).
+  if (total <= input.length * 1032) sink.reserve(total);
+  const outputs: Uint8Array[] = [];
   let offset = 0;
-  members.forEach((member, i) => {
-    calls.push([input.subarray(member.start + member.header, member.end - 8), whole.subarray(offset, offset + sizes[i]!), 2]);
-    offset += sizes[i]!;
-  });
-  const results = await allSettled(calls.map((call) => pool.apply(kernels.inflateRaw, call, task)));
-  results.forEach(([length, consumed, checksum], i) => {
-    const member = members[i]!;
-    // Output full: the member holds more than its ISIZE says.
-    if (length === -2 || (length >= 0 && length !== sizes[i])) throw new CorruptDataError(`gzip size mismatch in the member at offset ${member.start}: the data is corrupted`);
-    if (length < 0) throw corruption('gzip', length);
-    if (consumed !== calls[i]![0].length) throw new CorruptDataError(`gzip member at offset ${member.start} does not end where its length field says`);
-    if (checksum !== view.getUint32(member.end - 8, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
-  });
-  return whole;
+  for (const size of sizes) {
+    outputs.push(whole.subarray(offset, offset + size));
+    offset += size;
+  }
+  const payloads = members.map((member) => input.subarray(member.start + member.header, member.end - 8));
+  const results = payloads.map((payload, i) => pool.apply(kernels.inflateRaw, [payload, outputs[i]!, 2], task));
+  for (const result of results) result.catch(() => {}); // each is awaited below, or settled before this returns
+  let emitted = 0;
+  try {
+    for (; emitted < members.length; emitted++) {
+      const [length, consumed, checksum] = await results[emitted]!;
+      // Its output as long as its ISIZE says (not cut short by it), its end where its length field says, its CRC-32 right.
+      const intact = length === sizes[emitted] && consumed === payloads[emitted]!.length && checksum === view.getUint32(members[emitted]!.end - 8, true);
+      if (!intact) break;
+      sink.write(outputs[emitted]!);
+    }
+  } catch (error) {
+    // whole stays reserved: the scope frees it once tasks given up on have stopped (see decompress).
+    await Promise.allSettled(results);
+    throw error;
+  }
+  await Promise.allSettled(results);
+  scope.free(whole); // every task has ended: room for the member-at-a-time path
+  return emitted;
 }
 
 /**

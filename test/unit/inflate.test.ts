@@ -116,13 +116,25 @@ describe('gzip members that record their length (decoded all at once)', () => {
 
   it('a wrong length field falls back to reading member by member; damaged members are CorruptDataErrors', async () => {
     const packed = await compress(data, { pool, codec: 'gzip', level: 1 });
-    const [, second] = memberStarts(packed);
+    const starts = memberStarts(packed);
+    const [, second, third] = starts;
     const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // The first member's length field shortened by 100: the stream itself is intact.
     const misleading = packed.slice();
     view(misleading).setUint32(16, second! - 100, true);
     expect(sameBytes(await decompress(misleading, { pool, codec: 'gzip' }), data)).toBe(true);
-    for (const damage of [second! - 3 /* ISIZE */, second! - 7 /* CRC */, second! >> 1 /* data */]) {
+    // The first or second member's length field lengthened over the next member: the index still reads
+    // (two members), but that one does not decode as it says. The members before it come from the
+    // all-at-once path, the rest member by member from that one's start.
+    for (const member of [0, 1]) {
+      const spanning = packed.slice();
+      view(spanning).setUint32(starts[member]! + 16, (starts[member + 2] ?? packed.length) - starts[member]!, true);
+      expect(sameBytes(await decompress(spanning, { pool, codec: 'gzip' }), data), `member ${member}`).toBe(true);
+      const out = new Uint8Array(data.length);
+      await decompress(spanning, { pool, codec: 'gzip', out });
+      expect(sameBytes(out, data), `member ${member} into out`).toBe(true);
+    }
+    for (const damage of [second! - 3 /* ISIZE */, second! - 7 /* CRC */, second! >> 1 /* data */, third! - 7 /* the second member's CRC */, packed.length - 7 /* the last one's */]) {
       const bad = packed.slice();
       bad[damage]! ^= 0x40;
       await expect(decompress(bad, { pool, codec: 'gzip' }), `byte ${damage}`).rejects.toThrow(CorruptDataError);

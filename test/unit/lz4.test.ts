@@ -151,6 +151,15 @@ describe('LZ4 compress / decompress', () => {
     }
   });
 
+  it('a frame declaring less content than its blocks hold is a CorruptDataError, into new arrays and into `out`', async () => {
+    const data = new Uint8Array(5 * 2 ** 20).map((_, i) => (i % 241) & (i >>> 12));
+    const header = await lz4FrameHeader(pool, 7, { contentSize: data.length - 1000, contentChecksum: false });
+    const frame = concat([header, await blocksOf(data), new Uint8Array(4)]);
+    const declared = new RegExp(`declares ${data.length - 1000} bytes of content but its blocks hold`);
+    await expect(decompress(frame, { pool })).rejects.toThrow(declared);
+    await expect(decompress(frame, { pool, out: new Uint8Array(data.length) })).rejects.toThrow(declared);
+  });
+
   /** The 4 MiB blocks of a frame of `part`, without its header and end mark. */
   async function blocksOf(part: Uint8Array): Promise<Uint8Array> {
     const frame = await compress(part, { pool, blockSize: 4 * 2 ** 20, contentChecksum: false });
