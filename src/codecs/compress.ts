@@ -321,8 +321,8 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
       return sink.result();
     }
     const frames = parseFrames(data);
-    const declared = frames.length === 1 ? frames[0]!.contentSize : undefined;
-    // One frame of known size: its blocks go straight into the result (not into pieces joined at the end).
+    // Frames that all declare their size: their blocks go straight into the result (not into pieces joined at the end).
+    const declared = frames.every((frame) => frame.contentSize !== undefined) ? frames.reduce((sum, frame) => sum + frame.contentSize!, 0) : undefined;
     if (declared !== undefined && declared <= maxOutputLength && plausibleContent(declared, data)) sink.reserve(declared);
     try {
       await decodeLz4Frames(pool, scope, data, frames, sink, maxOutputLength, taskOptions);
