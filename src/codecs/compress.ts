@@ -10,7 +10,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
-import { allSettled } from '../pool/settle.js';
+import { allSettled, takeInOrder } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
@@ -375,6 +375,9 @@ async function decodeLz4Frames(
     if (state) local.xxhash32_reset(state.byteOffset, 0);
     // Each block's output in order, the content hashed as it comes (on this thread, while the workers decode the next blocks).
     const emit = (view: Uint8Array): void => {
+      if (frame.contentSize !== undefined && sink.length - frameStart + view.length > frame.contentSize) {
+        throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold more`);
+      }
       if (sink.length + view.length > maxOutputLength) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${maxOutputLength})`);
       if (state) local.xxhash32_update(state.byteOffset, view.byteOffset, view.length);
       sink.write(view);
@@ -394,8 +397,10 @@ async function decodeLz4Frames(
     if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {
       throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold ${frameBytes}`);
     }
-    if (state && local.xxhash32_digest(state.byteOffset) >>> 0 !== frame.contentChecksum) {
-      throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+    if (state) {
+      const digest = local.xxhash32_digest(state.byteOffset) >>> 0;
+      scope.free(state); // many small frames would pile up states otherwise
+      if (digest !== frame.contentChecksum) throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
     }
   }
 }
@@ -451,27 +456,19 @@ async function decodeKnownSize(
   }
   const output = (i: number): Uint8Array => whole.subarray(i * frame.blockMaxSize, i * frame.blockMaxSize + expected(i));
   const lengths = frame.blocks.map((block, i) => (block.uncompressed ? undefined : pool.apply(kernels.lz4DecompressBlock, [source(i), output(i), 0, 0], taskOptions)));
-  for (const length of lengths) length?.catch(() => {}); // each is awaited below, or settled before this returns
-  let emitted = 0;
-  try {
-    for (; emitted < frame.blocks.length; emitted++) {
-      const pending = lengths[emitted];
-      if (pending === undefined) {
-        emit(source(emitted));
-        continue;
-      }
-      const length = await pending;
-      if (length === -2 || (length >= 0 && length !== expected(emitted))) break; // longer or shorter than its place
-      if (length < 0) throw blockError(length, frame.blocks[emitted]!.offset, false, 0);
-      emit(output(emitted));
+  const emitted = await takeInOrder(lengths, (length, i) => {
+    if (length === undefined) {
+      emit(source(i)); // stored as it is
+      return true;
     }
-  } catch (error) {
-    // whole stays reserved: the scope frees it once tasks given up on have stopped (see decompress).
-    await Promise.allSettled(lengths);
-    throw error;
-  }
-  await Promise.allSettled(lengths);
-  scope.free(whole); // every task has ended: room for the general path, or the next frame
+    if (length === -2 || (length >= 0 && length !== expected(i))) return false; // longer or shorter than its place
+    if (length < 0) throw blockError(length, frame.blocks[i]!.offset, false, 0);
+    emit(output(i));
+    return true;
+  });
+  // Every task has ended well (else whole stays reserved until the scope is freed, once tasks given up
+  // on have stopped: see decompress): room for the general path, or the next frame.
+  scope.free(whole);
   return emitted;
 }
 

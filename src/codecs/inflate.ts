@@ -11,6 +11,7 @@
 import { CorruptDataError, OutputLimitError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
+import { takeInOrder } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import { codecHint } from './sniff.js';
 import type { OutputSink } from './bytes.js';
@@ -181,23 +182,16 @@ async function inflateIndexedMembers(
   }
   const payloads = members.map((member) => input.subarray(member.start + member.header, member.end - 8));
   const results = payloads.map((payload, i) => pool.apply(kernels.inflateRaw, [payload, outputs[i]!, 2], task));
-  for (const result of results) result.catch(() => {}); // each is awaited below, or settled before this returns
-  let emitted = 0;
-  try {
-    for (; emitted < members.length; emitted++) {
-      const [length, consumed, checksum] = await results[emitted]!;
-      // Its output as long as its ISIZE says (not cut short by it), its end where its length field says, its CRC-32 right.
-      const intact = length === sizes[emitted] && consumed === payloads[emitted]!.length && checksum === view.getUint32(members[emitted]!.end - 8, true);
-      if (!intact) break;
-      sink.write(outputs[emitted]!);
-    }
-  } catch (error) {
-    // whole stays reserved: the scope frees it once tasks given up on have stopped (see decompress).
-    await Promise.allSettled(results);
-    throw error;
-  }
-  await Promise.allSettled(results);
-  scope.free(whole); // every task has ended: room for the member-at-a-time path
+  const emitted = await takeInOrder(results, (result, i) => {
+    const [length, consumed, checksum] = result!;
+    // Its output as long as its ISIZE says (not cut short by it), its end where its length field says, its CRC-32 right.
+    if (length !== sizes[i] || consumed !== payloads[i]!.length || checksum !== view.getUint32(members[i]!.end - 8, true)) return false;
+    sink.write(outputs[i]!);
+    return true;
+  });
+  // Every task has ended well (else whole stays reserved until the scope is freed, once tasks given up
+  // on have stopped: see decompress): room for the member-at-a-time path.
+  scope.free(whole);
   return emitted;
 }
 

@@ -15,3 +15,27 @@ export async function allSettled<T extends readonly unknown[] | []>(promises: T)
   if (failure) throw failure.reason;
   return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
+
+/**
+ * Hands the values of `tasks` (an undefined entry stands for work done without a task) to `take` in
+ * order, each as soon as it and those before it have settled, until `take` returns false: output
+ * copied out while later tasks still run. Returns how many were taken, once every task has settled;
+ * throws, once every task has settled, what `take` or an awaited task threw, or else the first
+ * rejection among the rest. So a caller that frees the tasks' memory when this returns never frees
+ * memory that a task given up on (timeout, abort) may still write into: it gets the rejection instead.
+ */
+export async function takeInOrder<T>(tasks: readonly (Promise<T> | undefined)[], take: (value: T | undefined, index: number) => boolean): Promise<number> {
+  for (const task of tasks) task?.catch(() => {}); // each is awaited below, or settled at the end
+  let taken = 0;
+  let failure: { reason: unknown } | undefined;
+  try {
+    for (; taken < tasks.length; taken++) if (!take(await tasks[taken], taken)) break;
+  } catch (reason) {
+    failure = { reason };
+  }
+  const outcomes = await Promise.allSettled(tasks);
+  if (failure) throw failure.reason;
+  const rejected = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return taken;
+}
