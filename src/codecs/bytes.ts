@@ -72,6 +72,12 @@ export interface OutputSink {
    * plausibility by the caller). A hint: the sink may allocate for it at once.
    */
   reserve(bytes: number): void;
+  /**
+   * Where the next `bytes` bytes go, for a decoder to write them there itself, when that place is in
+   * the pool's memory (`inPool`) and has room; else undefined. Such a view, passed to write, is only
+   * counted, not copied.
+   */
+  place?(bytes: number, inPool: (view: Uint8Array) => boolean): Uint8Array | undefined;
   write(view: Uint8Array): void;
   /** Everything written, as one array. */
   result(): Uint8Array;
@@ -111,6 +117,20 @@ export class NewArraySink implements OutputSink {
   }
 }
 
+/** Whether two views share bytes: views of one buffer, or both of the pool's memory (whose buffer object changes as it grows). */
+export function overlapping(pool: Pool, a: Uint8Array, b: Uint8Array): boolean {
+  const oneMemory = a.buffer === b.buffer || (pool.isShared(a) && pool.isShared(b));
+  return oneMemory && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
+}
+
+/**
+ * Where a decoder reading `input` (in the pool's memory) may write the sink's next `bytes` bytes itself:
+ * the caller's array when it is in the pool's memory too and clear of the input, else undefined.
+ */
+export function placeInPool(pool: Pool, sink: OutputSink, bytes: number, input: Uint8Array): Uint8Array | undefined {
+  return sink.place?.(bytes, (view) => pool.isShared(view) && !overlapping(pool, view, input));
+}
+
 /** Copies each piece into `out`; writing past its end fails with `overflow()`. */
 export class IntoArraySink implements OutputSink {
   length = 0;
@@ -122,9 +142,16 @@ export class IntoArraySink implements OutputSink {
 
   reserve(): void {} // the caller's array is there already
 
+  place(bytes: number, inPool: (view: Uint8Array) => boolean): Uint8Array | undefined {
+    if (this.length + bytes > this.out.length) return undefined;
+    const view = this.out.subarray(this.length, this.length + bytes);
+    return inPool(view) ? view : undefined;
+  }
+
   write(view: Uint8Array): void {
     if (this.length + view.length > this.out.length) throw this.overflow();
-    this.out.set(view, this.length);
+    // A view of place() is where it would be copied to already.
+    if (view.buffer !== this.out.buffer || view.byteOffset !== this.out.byteOffset + this.length) this.out.set(view, this.length);
     this.length += view.length;
   }
 

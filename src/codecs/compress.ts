@@ -16,7 +16,7 @@ import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
-import { IntoArraySink, NewArraySink, allocAreas, inHeap, throughWindow, type OutputSink } from './bytes.js';
+import { IntoArraySink, NewArraySink, allocAreas, inHeap, overlapping, placeInPool, throughWindow, type OutputSink } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
@@ -301,6 +301,9 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     maxOutputLength = Math.min(maxOutputLength, out.length);
   }
   const pool = options.pool ?? defaultPool();
+  // Output is written while input is still read (blocks in order, streamed pieces): an `out` sharing
+  // bytes with `data` gets a copy of the input to read from.
+  if (options.out !== undefined && overlapping(pool, options.out, data)) data = data.slice();
   const task = { signal: options.signal, timeout: options.timeout };
   const taskOptions = { chunksize: 1, ...task };
 
@@ -384,7 +387,7 @@ async function decodeLz4Frames(
     };
     let done = 0;
     if (frame.independent && frame.contentSize !== undefined && plausibleContent(frame.contentSize, data)) {
-      done = await decodeKnownSize(pool, scope, input, frame, emit, taskOptions);
+      done = await decodeKnownSize(pool, scope, input, frame, sink, emit, taskOptions);
     }
     if (done < frame.blocks.length) {
       // The general path, for the blocks the one above did not take: in waves (independent) or in order (linked).
@@ -434,22 +437,25 @@ async function decodeStreamed(decoder: StreamDecoder, data: Uint8Array, sink: Ou
 
 /**
  * The blocks of an independent frame of known size, decoded all at once into one block of the pool's
- * memory (a task each) and emitted in order as their tasks finish: the caller's copy and hash of a
- * block overlap the decoding of the next ones. Returns how many blocks it emitted: all of them, or
+ * memory (a task each; the caller's own array when it is in that memory) and emitted in order as their
+ * tasks finish: the caller's copy and hash of a block overlap the decoding of the next ones. Returns how many blocks it emitted: all of them, or
  * fewer when the frame proves unusual (a short block before the last) or the output does not fit in
  * the pool's memory (then none), for the general path to go on from there.
  */
 async function decodeKnownSize(
-  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, emit: (view: Uint8Array) => void, taskOptions: TaskSettings,
+  pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, sink: OutputSink, emit: (view: Uint8Array) => void, taskOptions: TaskSettings,
 ): Promise<number> {
   const size = frame.contentSize!;
   const expected = (i: number): number => Math.max(0, Math.min(frame.blockMaxSize, size - i * frame.blockMaxSize));
   const source = (i: number): Uint8Array => input.subarray(frame.blocks[i]!.offset, frame.blocks[i]!.offset + frame.blocks[i]!.length);
   // Fewer blocks than the size needs, or a stored one of another length: the general path's.
   if (expected(frame.blocks.length) > 0 || frame.blocks.some((block, i) => block.uncompressed && block.length !== expected(i))) return 0;
+  // Straight into the caller's array when it is in the pool's memory (load() into shared arrays), else
+  // into a block of the pool's memory whose pieces the sink copies out.
+  const inPlace = placeInPool(pool, sink, size, input);
   let whole: Uint8Array;
   try {
-    whole = scope.allocUninitialized(Uint8Array, size);
+    whole = inPlace ?? scope.allocUninitialized(Uint8Array, size);
   } catch (error) {
     if (error instanceof OutOfMemoryError) return 0; // more than the pool's memory holds: in waves instead
     throw error;
@@ -468,7 +474,7 @@ async function decodeKnownSize(
   });
   // Every task has ended well (else whole stays reserved until the scope is freed, once tasks given up
   // on have stopped: see decompress): room for the general path, or the next frame.
-  scope.free(whole);
+  if (!inPlace) scope.free(whole);
   return emitted;
 }
 

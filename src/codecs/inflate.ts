@@ -14,7 +14,7 @@ import type { Pool } from '../pool/pool.js';
 import { takeInOrder } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
 import { codecHint } from './sniff.js';
-import type { OutputSink } from './bytes.js';
+import { placeInPool, type OutputSink } from './bytes.js';
 import { GZIP_MEMBER_SUBFIELD } from './deflate.js';
 
 export type DeflateWrapping = 'deflate' | 'zlib' | 'gzip';
@@ -171,7 +171,9 @@ async function inflateIndexedMembers(
   const sizes = members.map((member) => view.getUint32(member.end - 4, true));
   const total = sizes.reduce((sum, size) => sum + size, 0);
   if (total > limit) throw new OutputLimitError(`gzip output passes \`options.maxOutputLength\` (${limit})`);
-  const whole = scope.allocUninitialized(Uint8Array, total);
+  // Straight into the caller's array when it is in the pool's memory, else into a block of it copied out.
+  const inPlace = placeInPool(pool, sink, total, input);
+  const whole = inPlace ?? scope.allocUninitialized(Uint8Array, total);
   // The members' outputs go straight into one result, unless their sizes cannot be real (DEFLATE expands at most 1032:1).
   if (total <= input.length * 1032) sink.reserve(total);
   const outputs: Uint8Array[] = [];
@@ -191,7 +193,7 @@ async function inflateIndexedMembers(
   });
   // Every task has ended well (else whole stays reserved until the scope is freed, once tasks given up
   // on have stopped: see decompress): room for the member-at-a-time path.
-  scope.free(whole);
+  if (!inPlace) scope.free(whole);
   return emitted;
 }
 

@@ -35,9 +35,30 @@ describe('decompress into a given array', () => {
   it('a large gzip input decodes its members at once into the given array', async () => {
     const big = new Uint8Array(6 << 20).map((_, i) => 65 + ((i * 31) % 23));
     const gz = await compress(big, { pool, codec: 'gzip', level: 1 });
-    const out = new Uint8Array(big.length);
-    expect(sameBytes(await decompress(gz, { pool, codec: 'gzip', out }), big)).toBe(true);
+    // An ordinary array, and one in the pool's memory (the members decode straight into it).
+    for (const out of [new Uint8Array(big.length), pool.alloc(Uint8Array, big.length)]) {
+      expect(sameBytes(await decompress(gz, { pool, codec: 'gzip', out }), big)).toBe(true);
+      if (pool.isShared(out)) pool.free(out);
+    }
     await expect(decompress(gz, { pool, codec: 'gzip', out: new Uint8Array(big.length - 1) })).rejects.toThrow(OutputLimitError);
+  });
+
+  it('an out that shares bytes with the input still decodes right (the input is read from a copy)', async () => {
+    // Output is written while later blocks or members are still read: the input lies near the output's
+    // start, where the first blocks' output goes, in an ordinary buffer and in the pool's memory.
+    const big = new Uint8Array(6 << 20).map((_, i) => 65 + ((i * 37) % 29) + (i >>> 19));
+    for (const [codec, packed] of [
+      ['lz4', await compress(big, { pool, blockSize: 65536 })],
+      ['gzip', await compress(big, { pool, codec: 'gzip', level: 1 })],
+    ] as const) {
+      for (const buffer of [new Uint8Array(big.length), pool.alloc(Uint8Array, big.length)]) {
+        const input = buffer.subarray(1000, 1000 + packed.length);
+        input.set(packed);
+        const out = buffer.subarray(0, big.length);
+        expect(sameBytes(await decompress(input, { pool, codec, out }), big), `${codec}, shared: ${pool.isShared(buffer)}`).toBe(true);
+        if (pool.isShared(buffer)) pool.free(buffer);
+      }
+    }
   });
 
   it('refuses an out that is not a Uint8Array', async () => {
