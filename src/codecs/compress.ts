@@ -438,9 +438,10 @@ async function decodeStreamed(decoder: StreamDecoder, data: Uint8Array, sink: Ou
 /**
  * The blocks of an independent frame of known size, decoded all at once into one block of the pool's
  * memory (a task each; the caller's own array when it is in that memory) and emitted in order as their
- * tasks finish: the caller's copy and hash of a block overlap the decoding of the next ones. Returns how many blocks it emitted: all of them, or
- * fewer when the frame proves unusual (a short block before the last) or the output does not fit in
- * the pool's memory (then none), for the general path to go on from there.
+ * tasks finish: the caller's copy and hash of a block overlap the decoding of the next ones. Returns
+ * how many blocks it emitted: all of them, or fewer when the frame proves unusual (a short block
+ * before the last) or the output does not fit in the pool's memory (then none), for the general path
+ * to go on from there.
  */
 async function decodeKnownSize(
   pool: Pool, scope: AllocationScope, input: Uint8Array, frame: ParsedFrame, sink: OutputSink, emit: (view: Uint8Array) => void, taskOptions: TaskSettings,
