@@ -86,18 +86,21 @@ export interface OutputSink {
 /**
  * Copies each piece out; one piece is returned as it is, several are joined, unless the total was
  * announced (reserve): then they go straight into one array of that size, each byte copied (and its
- * new memory touched) once, not twice. Past that size it goes back to pieces.
+ * new memory touched) once, not twice. Past that size it goes back to pieces. The array is made at
+ * the first write, once the input has yielded output: a corrupted header's size costs nothing.
  */
 export class NewArraySink implements OutputSink {
   private parts: Uint8Array[] = [];
+  private announced = 0;
   private reserved: Uint8Array | undefined;
   length = 0;
 
   reserve(bytes: number): void {
-    if (this.length === 0 && bytes > 0) this.reserved = new Uint8Array(bytes);
+    if (this.length === 0) this.announced = bytes;
   }
 
   write(view: Uint8Array): void {
+    if (this.length === 0 && this.announced > 0 && !this.reserved) this.reserved = new Uint8Array(this.announced);
     if (this.reserved) {
       if (this.length + view.length <= this.reserved.length) {
         this.reserved.set(view, this.length);
