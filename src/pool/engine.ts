@@ -154,8 +154,6 @@ export class PoolEngine {
   private pumping = false;
   private nextTag = MAIN_THREAD_TAG + 1;
   private wakeCursor = 0;
-  /** The thread tag of the worker whose task completed last (see wakeForFirstTask). */
-  private lastActiveTag = 0;
   private localKernels: Promise<KernelExports> | undefined;
   private wakeScheduled = false;
   /** Tasks pushed on the shared ring since the last wake-up pass. */
@@ -395,10 +393,7 @@ export class PoolEngine {
       if (wakeWorker(words, worker)) this.wakeTargets.delete(worker);
       return;
     }
-    // The worker that finished a task last first, if it sleeps: what that task touched is in its core's
-    // caches, and often this one's input (a loop of calls stays on one core instead of alternating).
-    const recent = this.workers.findIndex((w) => w?.tag === this.lastActiveTag);
-    this.wokenForShared = wakeOneSleepingWorker(words, this.options.workers, recent >= 0 ? recent : this.wakeCursor++);
+    this.wokenForShared = wakeOneSleepingWorker(words, this.options.workers, this.wakeCursor++);
   }
 
   /**
@@ -502,7 +497,6 @@ export class PoolEngine {
     const state = Atomics.load(words, base + SLOT.STATE);
     const spill = words[base + SLOT.SPILL_PTR]!;
     if (state === SlotState.DONE) {
-      this.lastActiveTag = words[base + SLOT.OWNER]!;
       const record = this.records[slot];
       let value: unknown;
       let failed = (words[base + SLOT.FLAGS]! & SlotFlags.ERROR) !== 0;
