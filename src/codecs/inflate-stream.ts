@@ -10,7 +10,7 @@
  * whatever the stream's length, and at most one block per part is decoded twice.
  */
 
-import { CorruptDataError, OutputLimitError } from '../errors.js';
+import { CorruptDataError, OutOfMemoryError, OutputLimitError } from '../errors.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 import { PendingBytes, concatBytes, inHeap } from './bytes.js';
@@ -22,6 +22,8 @@ const WINDOW = 32 * 1024;
 const PART_INPUT = 1 << 20;
 /** Output room of a part before it is grown; most parts need less than input × ratio anyway. */
 const PART_OUTPUT = 4 << 20;
+/** The least output room a part is cut down to when the pool's memory has no room for more in one piece. */
+const LEAST_PART_OUTPUT = 64 << 10;
 
 type Phase = 'header' | 'body' | 'trailer' | 'after-member' | 'done';
 
@@ -43,6 +45,8 @@ export class StreamingInflater {
   /** Input to gather before the next part: grows while no whole block fits in it. */
   private wanted: number;
   private outputRoom: number;
+  /** The most output room the pool's memory held in one piece (halved after each allocation that failed). */
+  private roomCeiling = Infinity;
   private readonly what: string;
   private readonly check: 0 | 1 | 2;
 
@@ -126,6 +130,11 @@ export class StreamingInflater {
       output = window.slice(this.history.length, this.history.length + result[2]);
     } catch (error) {
       await this.pool.givenUpTasksStopped(); // a task given up on may still write into `window`
+      if (error instanceof OutOfMemoryError && room > LEAST_PART_OUTPUT) {
+        // The pool's memory is short, or free only in smaller pieces: the same part with half the room.
+        this.roomCeiling = this.outputRoom = Math.max(LEAST_PART_OUTPUT, room >> 1);
+        return true;
+      }
       throw error;
     } finally {
       scope.release();
@@ -157,7 +166,10 @@ export class StreamingInflater {
     // The output room filled inside a block: go on after what was final, with more room if none was.
     if (!progressed) {
       if (room >= this.limit - this.produced) throw new OutputLimitError(`${this.what} output passes \`options.maxOutputLength\` (${this.limit})`);
-      this.outputRoom *= 4;
+      if (room >= this.roomCeiling) {
+        throw new OutOfMemoryError(`a ${this.what} block decodes to more than ${room} bytes, the most the pool's memory held in one piece here`);
+      }
+      this.outputRoom = Math.min(this.outputRoom * 4, this.roomCeiling);
     }
     return true;
   }

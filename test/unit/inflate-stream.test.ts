@@ -6,7 +6,7 @@
 import * as fflate from 'fflate';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorruptDataError, KernelError, OutputLimitError, Pool, compress, decompressStream, kernels } from '../../src/index.js';
+import { CorruptDataError, KernelError, OutOfMemoryError, OutputLimitError, Pool, compress, decompressStream, kernels } from '../../src/index.js';
 import { StreamingInflater } from '../../src/codecs/inflate-stream.js';
 import type { DeflateWrapping } from '../../src/codecs/inflate.js';
 import { concat, pieces, pipe, sameBytes } from '../stream-helpers.js';
@@ -62,6 +62,25 @@ describe('streaming DEFLATE decompression', () => {
     const packed = await compress(data, { pool, codec: 'gzip', level: 1 });
     const padded = concat([packed, new Uint8Array(100)]);
     expect(sameBytes(await pipe(pieces(padded, 3), decompressStream({ pool, codec: 'gzip' })), data)).toBe(true);
+  });
+
+  it("decodes through a pool whose free memory is in pieces smaller than a part's output room", async () => {
+    // A 16 MiB pool (10.7 MiB of heap) filled with 2 MiB arrays, every other one freed: several MiB free,
+    // none 4 MiB in one piece. The parts' output room goes down until it fits (it failed outright before).
+    await using small = new Pool({ workers: 1, memory: { maximumBytes: 16 * 2 ** 20 } });
+    await small.apply(kernels.crc32, [small.alloc(Uint8Array, 16)]); // the worker's own scratch first
+    const blocks: Uint8Array[] = [];
+    const full = (() => {
+      try {
+        for (;;) blocks.push(small.alloc(Uint8Array, 2 << 20));
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(full).toBeInstanceOf(OutOfMemoryError);
+    blocks.forEach((block, i) => i % 2 === 0 && small.free(block));
+    const packed = await compress(data, { pool, codec: 'gzip', level: 6 });
+    expect(sameBytes(await pipe(pieces(packed, 65536), decompressStream({ pool: small, codec: 'gzip' })), data)).toBe(true);
   });
 
   it('emits output before the input ends', async () => {
