@@ -100,7 +100,7 @@ export class NewArraySink implements OutputSink {
   }
 
   write(view: Uint8Array): void {
-    if (this.length === 0 && this.announced > 0 && !this.reserved) this.reserved = new Uint8Array(this.announced);
+    if (this.length === 0 && !this.reserved && view.length > 0 && view.length <= this.announced) this.reserved = new Uint8Array(this.announced);
     if (this.reserved) {
       if (this.length + view.length <= this.reserved.length) {
         this.reserved.set(view, this.length);

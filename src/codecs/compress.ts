@@ -52,7 +52,9 @@ export interface DecompressOptions extends TaskOptions {
   /**
    * Decode into this array (ordinary or shared) instead of a new one; the result is then
    * `out.subarray(0, length)`. Output that does not fit is an OutputLimitError. Saves allocating
-   * a new array per call when the size is known, e.g. straight into a typed array's bytes.
+   * a new array per call when the size is known, e.g. straight into a typed array's bytes. Bytes of
+   * `out` past the result may have been written too (parts decoded in place before the input proved
+   * shorter than it declared), and all of `out` when the call fails.
    */
   out?: Uint8Array;
   /**

@@ -45,8 +45,8 @@ export class StreamingInflater {
   /** Input to gather before the next part: grows while no whole block fits in it. */
   private wanted: number;
   private outputRoom: number;
-  /** The most output room the pool's memory held in one piece (halved after each allocation that failed). */
-  private roomCeiling = Infinity;
+  /** The last part made no progress (a block longer than its room): the room was grown for it and may not shrink. */
+  private growing = false;
   private readonly what: string;
   private readonly check: 0 | 1 | 2;
 
@@ -130,11 +130,12 @@ export class StreamingInflater {
       output = window.slice(this.history.length, this.history.length + result[2]);
     } catch (error) {
       await this.pool.givenUpTasksStopped(); // a task given up on may still write into `window`
-      if (error instanceof OutOfMemoryError && room > LEAST_PART_OUTPUT) {
+      if (error instanceof OutOfMemoryError && room > LEAST_PART_OUTPUT && !this.growing) {
         // The pool's memory is short, or free only in smaller pieces: the same part with half the room.
-        this.roomCeiling = this.outputRoom = Math.max(LEAST_PART_OUTPUT, room >> 1);
+        this.outputRoom = Math.max(LEAST_PART_OUTPUT, room >> 1);
         return true;
       }
+      // Or a block needs more room than the pool's memory holds in one piece: nothing smaller can do.
       throw error;
     } finally {
       scope.release();
@@ -142,6 +143,7 @@ export class StreamingInflater {
     const [code, bits, produced, checksum] = result;
     if (code < -2) throw corruption(this.what, code);
     const progressed = produced > 0 || bits > this.startBit;
+    this.growing = false;
     if (produced > 0) {
       this.produced += produced;
       this.memberBytes += produced;
@@ -166,10 +168,8 @@ export class StreamingInflater {
     // The output room filled inside a block: go on after what was final, with more room if none was.
     if (!progressed) {
       if (room >= this.limit - this.produced) throw new OutputLimitError(`${this.what} output passes \`options.maxOutputLength\` (${this.limit})`);
-      if (room >= this.roomCeiling) {
-        throw new OutOfMemoryError(`a ${this.what} block decodes to more than ${room} bytes, the most the pool's memory held in one piece here`);
-      }
-      this.outputRoom = Math.min(this.outputRoom * 4, this.roomCeiling);
+      this.growing = true;
+      this.outputRoom *= 4;
     }
     return true;
   }

@@ -81,6 +81,11 @@ describe('streaming DEFLATE decompression', () => {
     blocks.forEach((block, i) => i % 2 === 0 && small.free(block));
     const packed = await compress(data, { pool, codec: 'gzip', level: 6 });
     expect(sameBytes(await pipe(pieces(packed, 65536), decompressStream({ pool: small, codec: 'gzip' })), data)).toBe(true);
+    // A block longer than any free piece (zeros: a block of 258-byte matches decodes to ~4 MiB) is an
+    // OutOfMemoryError once the room grown for it cannot be had, not an endless shrink and grow.
+    const zeros = await compress(new Uint8Array(8 << 20), { pool, codec: 'gzip', level: 1 });
+    const failure = await pipe(pieces(zeros, 65536), decompressStream({ pool: small, codec: 'gzip' })).then(() => 'decoded', (error: unknown) => error);
+    expect(failure).toBeInstanceOf(OutOfMemoryError);
   });
 
   it('emits output before the input ends', async () => {
