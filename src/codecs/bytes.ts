@@ -73,11 +73,11 @@ export interface OutputSink {
    */
   reserve(bytes: number): void;
   /**
-   * Where the next `bytes` bytes go, for a decoder to write them there itself, when that place is in
-   * the pool's memory (`inPool`) and has room; else undefined. Such a view, passed to write, is only
-   * counted, not copied.
+   * Where the next `bytes` bytes go, when the sink writes into an array it was given with room for
+   * them (else undefined): a decoder may write them there itself (see placeInPool); such a view,
+   * passed to write, is only counted, not copied.
    */
-  place?(bytes: number, inPool: (view: Uint8Array) => boolean): Uint8Array | undefined;
+  place?(bytes: number): Uint8Array | undefined;
   write(view: Uint8Array): void;
   /** Everything written, as one array. */
   result(): Uint8Array;
@@ -131,7 +131,8 @@ export function overlapping(pool: Pool, a: Uint8Array, b: Uint8Array): boolean {
  * the caller's array when it is in the pool's memory too and clear of the input, else undefined.
  */
 export function placeInPool(pool: Pool, sink: OutputSink, bytes: number, input: Uint8Array): Uint8Array | undefined {
-  return sink.place?.(bytes, (view) => pool.isShared(view) && !overlapping(pool, view, input));
+  const view = sink.place?.(bytes);
+  return view && pool.isShared(view) && !overlapping(pool, view, input) ? view : undefined;
 }
 
 /** Copies each piece into `out`; writing past its end fails with `overflow()`. */
@@ -145,10 +146,8 @@ export class IntoArraySink implements OutputSink {
 
   reserve(): void {} // the caller's array is there already
 
-  place(bytes: number, inPool: (view: Uint8Array) => boolean): Uint8Array | undefined {
-    if (this.length + bytes > this.out.length) return undefined;
-    const view = this.out.subarray(this.length, this.length + bytes);
-    return inPool(view) ? view : undefined;
+  place(bytes: number): Uint8Array | undefined {
+    return this.length + bytes <= this.out.length ? this.out.subarray(this.length, this.length + bytes) : undefined;
   }
 
   write(view: Uint8Array): void {

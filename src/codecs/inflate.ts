@@ -85,7 +85,6 @@ async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array
 
 async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sink: OutputSink): Promise<void> {
   const start = sink.length;
-  let produced = 0;
   let at = 0;
   const indexed = indexedMembers(input);
   if (indexed) {
@@ -94,7 +93,6 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     // A member that did not decode as its length field says is the field's fault, not necessarily the
     // stream's (other readers ignore it): the one-member-at-a-time path below goes on from it and decides.
     at = indexed[emitted]!.start;
-    produced = sink.length - start;
   }
   // Each member's output goes to the sink before the next is decoded (its buffer stays with the scope).
   do {
@@ -105,14 +103,13 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     }
     // ISIZE of the last member, the size of this one when it is the only one.
     const sizeHint = new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true);
-    const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - produced, task, 'gzip', sizeHint, 2);
+    const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - (sink.length - start), task, 'gzip', sizeHint, 2);
     const trailer = at + header + consumed;
     if (input.length - trailer < 8) throw new CorruptDataError('gzip data is truncated: the CRC-32 and size trailer is missing');
     const view = new DataView(input.buffer, input.byteOffset + trailer, 8);
     if (checksum !== view.getUint32(0, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
     if (output.length % 2 ** 32 !== view.getUint32(4, true)) throw new CorruptDataError('gzip size mismatch: the data is corrupted');
     sink.write(output);
-    produced += output.length;
     at = trailer + 8;
     // Trailing zeros (padding some tools add) end the stream, as they do for gzip(1).
   } while (at < input.length && input.subarray(at).some((byte) => byte !== 0));
