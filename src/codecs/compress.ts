@@ -313,15 +313,19 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   try {
     if (codec !== 'lz4') {
       const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
+      const progress = { input: 0, output: 0 };
       try {
-        await inflateWrapped(pool, scope, inHeap(pool, scope, data), codec, maxOutputLength, task, sink, sizeHint);
+        await inflateWrapped(pool, scope, inHeap(pool, scope, data), codec, maxOutputLength, task, sink, sizeHint, progress);
       } catch (error) {
-        if (!(error instanceof OutOfMemoryError) || sink.length > 0) throw explainDeflateMemory(error, 'decompress');
-        // The input and the whole output do not fit in the pool's memory at once: decoded as a stream
-        // instead (decompressStream's decoder), a part of the input and its output at a time.
+        // Output handed over since the last whole member: the stream cannot be taken up again from there.
+        if (!(error instanceof OutOfMemoryError) || sink.length !== progress.output) throw explainDeflateMemory(error, 'decompress');
+        // The input and the whole output (of a member) do not fit in the pool's memory at once: decoded
+        // as a stream instead (decompressStream's decoder), a part of the input and its output at a time,
+        // from the first gzip member not yet handed over.
         await pool.givenUpTasksStopped();
         scope.release();
-        await decodeStreamed(new StreamingInflater(pool, codec, maxOutputLength, undefined, task), data, sink, options.signal);
+        const inflater = new StreamingInflater(pool, codec, maxOutputLength - progress.output, undefined, task);
+        await decodeStreamed(inflater, data.subarray(progress.input), sink, options.signal);
       }
       return sink.result();
     }

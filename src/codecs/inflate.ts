@@ -34,13 +34,25 @@ export function corruption(what: string, code: number): CorruptDataError {
   return new CorruptDataError(`${what} data is corrupted: it ${ERRORS[code] ?? `fails with code ${code}`}`);
 }
 
-/** Decodes `input` (in the pool's memory) into `sink`, at most `limit` bytes. */
+/**
+ * How far a decoding got in whole gzip members: `input` bytes of the stream decoded, checked and their
+ * `output` (the sink's length then) handed over. A caller that runs out of memory later may go on
+ * from there with another decoder, if the sink has not been written to since.
+ */
+export interface MemberProgress {
+  input: number;
+  output: number;
+}
+
+/** Decodes `input` (in the pool's memory) into `sink`, at most `limit` bytes; gzip records its `progress` member by member. */
 export async function inflateWrapped(
   pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings, sink: OutputSink, sizeHint = 0,
+  progress: MemberProgress = { input: 0, output: sink.length },
 ): Promise<void> {
-  if (wrapping === 'deflate') sink.write((await inflateRaw(pool, scope, input, limit, task, 'DEFLATE', sizeHint)).output);
-  else if (wrapping === 'zlib') sink.write(await inflateZlib(pool, scope, input, limit, task, sizeHint));
-  else await inflateGzip(pool, scope, input, limit, task, sink);
+  if (wrapping === 'gzip') return inflateGzip(pool, scope, input, limit, task, sink, progress);
+  const { output, buffer } = wrapping === 'deflate' ? await inflateRaw(pool, scope, input, limit, task, 'DEFLATE', sizeHint) : await inflateZlib(pool, scope, input, limit, task, sizeHint);
+  sink.write(output);
+  scope.free(buffer);
 }
 
 /**
@@ -54,11 +66,13 @@ async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array,
   const hint = sizeHint <= input.length * 1032 ? sizeHint : 0;
   let capacity = Math.min(limit, Math.max(1 << 16, input.length * 8, hint));
   for (;;) {
-    const out = scope.allocUninitialized(Uint8Array, capacity);
-    const [length, consumed, checksum] = await pool.apply(kernels.inflateRaw, [input, out, check], task);
-    if (length >= 0) return { output: out.subarray(0, length), consumed, checksum };
+    const buffer = scope.allocUninitialized(Uint8Array, capacity);
+    const [length, consumed, checksum] = await pool.apply(kernels.inflateRaw, [input, buffer, check], task);
+    if (length >= 0) return { output: buffer.subarray(0, length), buffer, consumed, checksum };
     if (length !== -2) throw corruption(what, length);
     if (capacity >= limit) throw new OutputLimitError(`${what} output passes \`options.maxOutputLength\` (${limit})`);
+    // The task has ended: its buffer makes room for the larger one.
+    scope.free(buffer);
     capacity = Math.min(limit, capacity * 4);
   }
 }
@@ -72,29 +86,29 @@ export function checkZlibHeader(input: Uint8Array): void {
   if (flg & 0x20) throw new CorruptDataError('zlib data that needs a preset dictionary is not supported');
 }
 
-async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sizeHint: number): Promise<Uint8Array> {
+async function inflateZlib(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sizeHint: number) {
   if (input.length < 6) throw new CorruptDataError(`zlib data is truncated: ${input.length} bytes, a stream has at least 6`);
   checkZlibHeader(input);
-  const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib', sizeHint, 1);
+  const { output, buffer, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(2), limit, task, 'zlib', sizeHint, 1);
   const trailer = 2 + consumed;
   if (input.length - trailer < 4) throw new CorruptDataError('zlib data is truncated: the Adler-32 trailer is missing');
   const expected = new DataView(input.buffer, input.byteOffset + trailer, 4).getUint32(0, false);
   if (checksum !== expected) throw new CorruptDataError('zlib Adler-32 mismatch: the data is corrupted');
-  return output;
+  return { output, buffer };
 }
 
-async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sink: OutputSink): Promise<void> {
+async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, sink: OutputSink, progress: MemberProgress): Promise<void> {
   const start = sink.length;
   let at = 0;
   const indexed = indexedMembers(input);
   if (indexed) {
-    const emitted = await inflateIndexedMembers(pool, scope, input, indexed, limit, task, sink);
+    const emitted = await inflateIndexedMembers(pool, scope, input, indexed, limit, task, sink, progress);
     if (emitted === indexed.length) return;
     // A member that did not decode as its length field says is the field's fault, not necessarily the
     // stream's (other readers ignore it): the one-member-at-a-time path below goes on from it and decides.
     at = indexed[emitted]!.start;
   }
-  // Each member's output goes to the sink before the next is decoded (its buffer stays with the scope).
+  // Each member's output goes to the sink, and its buffer back to the pool, before the next is decoded.
   do {
     const header = gzipHeaderLength(input, at);
     if (input[at + 3]! & 0x02) {
@@ -103,14 +117,17 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     }
     // ISIZE of the last member, the size of this one when it is the only one.
     const sizeHint = new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true);
-    const { output, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - (sink.length - start), task, 'gzip', sizeHint, 2);
+    const { output, buffer, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - (sink.length - start), task, 'gzip', sizeHint, 2);
     const trailer = at + header + consumed;
     if (input.length - trailer < 8) throw new CorruptDataError('gzip data is truncated: the CRC-32 and size trailer is missing');
     const view = new DataView(input.buffer, input.byteOffset + trailer, 8);
     if (checksum !== view.getUint32(0, true)) throw new CorruptDataError('gzip CRC-32 mismatch: the data is corrupted');
     if (output.length % 2 ** 32 !== view.getUint32(4, true)) throw new CorruptDataError('gzip size mismatch: the data is corrupted');
     sink.write(output);
+    scope.free(buffer);
     at = trailer + 8;
+    progress.input = at;
+    progress.output = sink.length;
     // Trailing zeros (padding some tools add) end the stream, as they do for gzip(1).
   } while (at < input.length && input.subarray(at).some((byte) => byte !== 0));
 }
@@ -162,7 +179,7 @@ function indexedMembers(input: Uint8Array): IndexedMember[] | undefined {
  * when one does not decode as its length field and trailer say (the caller goes on from that one).
  */
 async function inflateIndexedMembers(
-  pool: Pool, scope: AllocationScope, input: Uint8Array, members: IndexedMember[], limit: number, task: TaskSettings, sink: OutputSink,
+  pool: Pool, scope: AllocationScope, input: Uint8Array, members: IndexedMember[], limit: number, task: TaskSettings, sink: OutputSink, progress: MemberProgress,
 ): Promise<number> {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const sizes = members.map((member) => view.getUint32(member.end - 4, true));
@@ -186,6 +203,8 @@ async function inflateIndexedMembers(
     // Its output as long as its ISIZE says (not cut short by it), its end where its length field says, its CRC-32 right.
     if (length !== sizes[i] || consumed !== payloads[i]!.length || checksum !== view.getUint32(members[i]!.end - 8, true)) return false;
     sink.write(outputs[i]!);
+    progress.input = members[i]!.end;
+    progress.output = sink.length;
     return true;
   });
   // Every task has ended well (else whole stays reserved until the scope is freed, once tasks given up

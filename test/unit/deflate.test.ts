@@ -100,4 +100,28 @@ describe('DEFLATE compression (raw, zlib, gzip)', () => {
       await small.terminate();
     }
   });
+  it('decodes gzip members of another tool one at a time, and one larger than the pool\'s memory as a stream from that member on', async () => {
+    // A fresh 16 MiB pool: the first member is decoded whole and handed over; the second needs more
+    // room than the pool has, so decoding goes on from it a part at a time (not from the start, whose
+    // output is out already, and not refused).
+    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    try {
+      const data = new Uint8Array(20 * 2 ** 20);
+      for (let i = 0; i < data.length; i++) data[i] = i < 2 ** 20 ? (Math.imul(i, 2654435761) >>> 24) : (i % 251) & (i >>> 19);
+      const members = [data.subarray(0, 2 ** 21), data.subarray(2 ** 20), data.subarray(0, 2 ** 20)];
+      const concatenated = new Uint8Array(members.reduce((sum, member) => sum + member.length, 0));
+      members.reduce((at, member) => (concatenated.set(member, at), at + member.length), 0);
+      const gzipped = members.map((member) => fflate.gzipSync(member, { level: 1 }));
+      const multi = new Uint8Array(gzipped.reduce((sum, member) => sum + member.length, 0));
+      gzipped.reduce((at, member) => (multi.set(member, at), at + member.length), 0);
+      expect(sameBytes(await decompress(multi, { pool: small, codec: 'gzip' }), concatenated)).toBe(true);
+      const into = new Uint8Array(concatenated.length);
+      expect(sameBytes(await decompress(multi, { pool: small, codec: 'gzip', out: into }), concatenated), 'into out').toBe(true);
+      await expect(decompress(multi, { pool: small, codec: 'gzip', maxOutputLength: concatenated.length - 1 })).rejects.toThrow(/maxOutputLength/);
+      // The members' buffers went back to the pool as they were handed over.
+      expect(small.heapStatistics().usedBytes).toBeLessThan(2 ** 20);
+    } finally {
+      await small.terminate();
+    }
+  });
 });
