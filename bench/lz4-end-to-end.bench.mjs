@@ -26,72 +26,69 @@ const { values } = parseArgs({ options: { mib: { type: 'string', default: '32' }
 const SIZE = Number(values.mib) * 2 ** 20;
 const REPEATS = Number(values.repeats);
 const text = textCorpusInto(new Uint8Array(SIZE), 0, SIZE);
+const rows = [];
 const mbps = (ms) => (SIZE / 1e6 / (median(ms) / 1000)).toFixed(0);
 
-/** Median milliseconds of `repeats` calls of `fn`. */
-function timed(fn, repeats = REPEATS) {
-  const ms = [];
-  for (let r = 0; r < repeats; r++) {
-    const start = performance.now();
-    fn();
-    ms.push(performance.now() - start);
-  }
-  return ms;
+// Every contender in one loop, a round of each per repeat: this VM's cost of new memory moves a lot
+// within a minute (whether the kernel has huge pages free, when V8 frees the last result), and a
+// contender timed in a block of its own would carry whatever minute it drew.
+const samples = new Map();
+async function sample(key, fn) {
+  const start = performance.now();
+  await fn();
+  if (!samples.has(key)) samples.set(key, []);
+  samples.get(key).push(performance.now() - start);
 }
 
-// What a new array of SIZE bytes costs before anything is decoded into it: allocated and written once.
-const firstTouchMs = timed(() => new Uint8Array(SIZE).fill(1));
-
-const rows = [];
-for (const workers of [...new Set([1, availableParallelism()])]) {
-  const pool = new Pool({ workers, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } });
-  try {
+const pools = [];
+try {
+  const wyvern = [];
+  for (const workers of [...new Set([1, availableParallelism()])]) {
+    const pool = new Pool({ workers, memory: { maximumBytes: 2 ** 31 - 2 ** 16 } });
+    pools.push(pool);
     await pool.ready;
     const frame = await compress(text, { pool });
     const out = new Uint8Array(SIZE);
-    // One untimed round: the pool's heap is touched for the first time then.
-    await decompress(frame, { pool });
+    const back = await decompress(frame, { pool });
     await decompress(frame, { pool, out });
-    const compressMs = [];
-    const decompressMs = [];
-    const intoOutMs = [];
-    for (let r = 0; r < REPEATS; r++) {
-      let start = performance.now();
-      await compress(text, { pool });
-      compressMs.push(performance.now() - start);
-      start = performance.now();
-      const back = await decompress(frame, { pool });
-      decompressMs.push(performance.now() - start);
-      start = performance.now();
-      await decompress(frame, { pool, out });
-      intoOutMs.push(performance.now() - start);
-      if (r === 0 && (back.length !== SIZE || back[SIZE >> 1] !== text[SIZE >> 1] || out[SIZE - 1] !== text[SIZE - 1])) throw new Error('round trip failed');
+    if (back.length !== SIZE || back[SIZE >> 1] !== text[SIZE >> 1] || out[SIZE - 1] !== text[SIZE - 1]) throw new Error('round trip failed');
+    wyvern.push({ workers, pool, frame, out });
+  }
+  const wasmFrame = lz4wasm.compress(text);
+  const wasmBack = lz4wasm.decompress(wasmFrame);
+  if (wasmBack.length !== SIZE || wasmBack[SIZE >> 1] !== text[SIZE >> 1]) throw new Error('lz4-wasm round trip failed');
+
+  for (let r = 0; r < REPEATS; r++) {
+    // What a new array of SIZE bytes costs before anything is decoded into it: allocated and written once.
+    await sample('touch', () => new Uint8Array(SIZE).fill(1));
+    for (const { workers, pool, frame, out } of wyvern) {
+      await sample(`${workers} compress`, () => compress(text, { pool }));
+      await sample(`${workers} decompress`, () => decompress(frame, { pool }));
+      await sample(`${workers} into out`, () => decompress(frame, { pool, out }));
     }
+    await sample('lz4-wasm compress', () => lz4wasm.compress(text));
+    await sample('lz4-wasm decompress', () => lz4wasm.decompress(wasmFrame));
+  }
+  for (const { workers, frame } of wyvern) {
     rows.push({
       codec: `wyvern, ${workers} worker${workers > 1 ? 's' : ''}`,
-      'compress MB/s': mbps(compressMs),
-      'decompress MB/s': mbps(decompressMs),
-      'into out MB/s': mbps(intoOutMs),
+      'compress MB/s': mbps(samples.get(`${workers} compress`)),
+      'decompress MB/s': mbps(samples.get(`${workers} decompress`)),
+      'into out MB/s': mbps(samples.get(`${workers} into out`)),
       ratio: (SIZE / frame.length).toFixed(2),
     });
-  } finally {
-    await pool.terminate();
   }
-}
-
-// lz4-wasm (one thread, this thread): its frame, its new arrays.
-{
-  const frame = lz4wasm.compress(text);
-  const back = lz4wasm.decompress(frame);
-  if (back.length !== SIZE || back[SIZE >> 1] !== text[SIZE >> 1]) throw new Error('lz4-wasm round trip failed');
   rows.push({
     codec: 'lz4-wasm, 1 thread',
-    'compress MB/s': mbps(timed(() => lz4wasm.compress(text))),
-    'decompress MB/s': mbps(timed(() => lz4wasm.decompress(frame))),
+    'compress MB/s': mbps(samples.get('lz4-wasm compress')),
+    'decompress MB/s': mbps(samples.get('lz4-wasm decompress')),
     'into out MB/s': '-',
-    ratio: (SIZE / frame.length).toFixed(2),
+    ratio: (SIZE / wasmFrame.length).toFixed(2),
   });
+} finally {
+  await Promise.all(pools.map((pool) => pool.terminate()));
 }
+const firstTouchMs = samples.get('touch');
 
 // Native LZ4 through Python's lz4.frame (the issue's anchor), on the same text.
 const native = nativeLz4();
