@@ -324,7 +324,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
         // from the first gzip member not yet handed over.
         await pool.givenUpTasksStopped();
         scope.release();
-        const inflater = new StreamingInflater(pool, codec, maxOutputLength - progress.output, undefined, task);
+        const inflater = new StreamingInflater(pool, codec, maxOutputLength, undefined, task, progress.output);
         await decodeStreamed(inflater, data.subarray(progress.input), sink, options.signal);
       }
       return sink.result();

@@ -50,14 +50,20 @@ export class StreamingInflater {
   private readonly what: string;
   private readonly check: 0 | 1 | 2;
 
-  /** `part` sizes the parts (tests make them tiny to cross every boundary); `task`: the decoding tasks' signal and timeout. */
+  /**
+   * `part` sizes the parts (tests make them tiny to cross every boundary); `task`: the decoding tasks'
+   * signal and timeout; `earlierOutput`: bytes the caller's stream produced before this decoder took it
+   * over (at a gzip member), counted against `limit` like its own.
+   */
   constructor(
     private readonly pool: Pool,
     private readonly wrapping: DeflateWrapping,
     private readonly limit: number,
     private readonly part = { input: PART_INPUT, output: PART_OUTPUT },
     private readonly task: { signal?: AbortSignal; timeout?: number } = {},
+    earlierOutput = 0,
   ) {
+    this.produced = earlierOutput;
     this.what = wrapping === 'deflate' ? 'DEFLATE' : wrapping;
     this.check = wrapping === 'zlib' ? 1 : wrapping === 'gzip' ? 2 : 0;
     this.wanted = part.input;

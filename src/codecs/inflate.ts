@@ -57,10 +57,13 @@ export async function inflateWrapped(
 
 /**
  * Decodes one raw stream, growing the output buffer until it fits or reaches
- * `limit`. `sizeHint` (gzip's ISIZE) makes the first try exact for
+ * `limit` (what is left of `callersLimit`, which errors name). `sizeHint` (gzip's ISIZE) makes the first try exact for
  * single-member files; otherwise the first guess is 8× the input.
  */
-async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, what: string, sizeHint = 0, check: 0 | 1 | 2 = 0) {
+async function inflateRaw(
+  pool: Pool, scope: AllocationScope, input: Uint8Array, limit: number, task: TaskSettings, what: string, sizeHint = 0, check: 0 | 1 | 2 = 0,
+  callersLimit = limit,
+) {
   // DEFLATE cannot expand data more than 1032:1, so a larger hint is not a real size (a truncated or
   // multi-member file ends with other bytes): ignore it rather than reserve memory for it.
   const hint = sizeHint <= input.length * 1032 ? sizeHint : 0;
@@ -70,7 +73,7 @@ async function inflateRaw(pool: Pool, scope: AllocationScope, input: Uint8Array,
     const [length, consumed, checksum] = await pool.apply(kernels.inflateRaw, [input, buffer, check], task);
     if (length >= 0) return { output: buffer.subarray(0, length), buffer, consumed, checksum };
     if (length !== -2) throw corruption(what, length);
-    if (capacity >= limit) throw new OutputLimitError(`${what} output passes \`options.maxOutputLength\` (${limit})`);
+    if (capacity >= limit) throw new OutputLimitError(`${what} output passes \`options.maxOutputLength\` (${callersLimit})`);
     // The task has ended: its buffer makes room for the larger one.
     scope.free(buffer);
     capacity = Math.min(limit, capacity * 4);
@@ -117,7 +120,7 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     }
     // ISIZE of the last member, the size of this one when it is the only one.
     const sizeHint = new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true);
-    const { output, buffer, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - (sink.length - start), task, 'gzip', sizeHint, 2);
+    const { output, buffer, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - (sink.length - start), task, 'gzip', sizeHint, 2, limit);
     const trailer = at + header + consumed;
     if (input.length - trailer < 8) throw new CorruptDataError('gzip data is truncated: the CRC-32 and size trailer is missing');
     const view = new DataView(input.buffer, input.byteOffset + trailer, 8);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import * as fflate from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { barelyCompressible } from '../helpers.js';
-import { ArgumentRangeError, Pool, compress, decompress } from '../../src/index.js';
+import { ArgumentRangeError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
 
 // What wyvern's DEFLATE encoder writes, read back by an independent decoder (fflate, both platforms) and
 // by wyvern's own; Node's zlib and gzip(1) read it in deflate-zlib.node.test.ts.
@@ -101,27 +101,33 @@ describe('DEFLATE compression (raw, zlib, gzip)', () => {
     }
   });
   it('decodes gzip members of another tool one at a time, and one larger than the pool\'s memory as a stream from that member on', async () => {
-    // A fresh 16 MiB pool: the first member is decoded whole and handed over; the second needs more
-    // room than the pool has, so decoding goes on from it a part at a time (not from the start, whose
-    // output is out already, and not refused).
-    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
-    try {
-      const data = new Uint8Array(20 * 2 ** 20);
-      for (let i = 0; i < data.length; i++) data[i] = i < 2 ** 20 ? (Math.imul(i, 2654435761) >>> 24) : (i % 251) & (i >>> 19);
-      const members = [data.subarray(0, 2 ** 21), data.subarray(2 ** 20), data.subarray(0, 2 ** 20)];
-      const concatenated = new Uint8Array(members.reduce((sum, member) => sum + member.length, 0));
-      members.reduce((at, member) => (concatenated.set(member, at), at + member.length), 0);
-      const gzipped = members.map((member) => fflate.gzipSync(member, { level: 1 }));
-      const multi = new Uint8Array(gzipped.reduce((sum, member) => sum + member.length, 0));
-      gzipped.reduce((at, member) => (multi.set(member, at), at + member.length), 0);
-      expect(sameBytes(await decompress(multi, { pool: small, codec: 'gzip' }), concatenated)).toBe(true);
-      const into = new Uint8Array(concatenated.length);
-      expect(sameBytes(await decompress(multi, { pool: small, codec: 'gzip', out: into }), concatenated), 'into out').toBe(true);
-      await expect(decompress(multi, { pool: small, codec: 'gzip', maxOutputLength: concatenated.length - 1 })).rejects.toThrow(/maxOutputLength/);
-      // The members' buffers went back to the pool as they were handed over.
-      expect(small.heapStatistics().usedBytes).toBeLessThan(2 ** 20);
-    } finally {
-      await small.terminate();
+    // Each case on a fresh 16 MiB pool: the first member is decoded whole and handed over; the second
+    // needs more room than the pool has, so decoding goes on from it a part at a time (not from the
+    // start, whose output is out already, and not refused).
+    const data = new Uint8Array(20 * 2 ** 20);
+    for (let i = 0; i < data.length; i++) data[i] = i < 2 ** 20 ? (Math.imul(i, 2654435761) >>> 24) : (i % 251) & (i >>> 19);
+    const members = [data.subarray(0, 2 ** 21), data.subarray(2 ** 20), data.subarray(0, 2 ** 20)];
+    const concatenated = new Uint8Array(members.reduce((sum, member) => sum + member.length, 0));
+    members.reduce((at, member) => (concatenated.set(member, at), at + member.length), 0);
+    const gzipped = members.map((member) => fflate.gzipSync(member, { level: 1 }));
+    const multi = new Uint8Array(gzipped.reduce((sum, member) => sum + member.length, 0));
+    gzipped.reduce((at, member) => (multi.set(member, at), at + member.length), 0);
+    const onFreshPool = async (options: { out?: Uint8Array; maxOutputLength?: number }): Promise<Uint8Array | unknown> => {
+      const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+      try {
+        return await decompress(multi, { pool: small, codec: 'gzip', ...options }).catch((error: unknown) => error);
+      } finally {
+        await small.terminate();
+      }
+    };
+    expect(sameBytes((await onFreshPool({})) as Uint8Array, concatenated)).toBe(true);
+    const out = new Uint8Array(concatenated.length);
+    expect(sameBytes((await onFreshPool({ out })) as Uint8Array, concatenated), 'into out').toBe(true);
+    // A limit passed in the streamed part, or in the second member decoded whole, is named as the caller gave it.
+    for (const limit of [concatenated.length - 1, 2 ** 21 + 100]) {
+      const failure = await onFreshPool({ maxOutputLength: limit });
+      expect(failure).toBeInstanceOf(OutputLimitError);
+      expect((failure as Error).message).toContain(`\`options.maxOutputLength\` (${limit})`);
     }
   });
 });
