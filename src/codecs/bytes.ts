@@ -18,6 +18,22 @@ export function concatBytes(parts: readonly Uint8Array[], into?: Uint8Array): Ui
 }
 
 /**
+ * Where a compressor writes its result once it knows the size: a new array (the default), or the
+ * start of an array of the caller's (compress's `out`), which then must be long enough.
+ */
+export type ResultArray = (bytes: number) => Uint8Array;
+
+export const newResultArray: ResultArray = (bytes) => new Uint8Array(bytes);
+
+/** The start of `out`, or `tooSmall(bytes)` thrown when the result does not fit. */
+export function resultIn(out: Uint8Array, tooSmall: (bytes: number) => Error): ResultArray {
+  return (bytes) => {
+    if (bytes > out.length) throw tooSmall(bytes);
+    return out.subarray(0, bytes);
+  };
+}
+
+/**
  * Collects written pieces and hands them back as chunks of exactly `size`
  * bytes: each byte is copied once, however small the pieces (appending to one
  * growing buffer would copy it again for every piece).

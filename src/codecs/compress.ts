@@ -16,7 +16,7 @@ import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
-import { IntoArraySink, NewArraySink, allocAreas, inHeap, overlapping, placeInPool, throughWindow, type OutputSink } from './bytes.js';
+import { IntoArraySink, NewArraySink, allocAreas, inHeap, newResultArray, overlapping, placeInPool, resultIn, throughWindow, type OutputSink, type ResultArray } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
@@ -40,6 +40,13 @@ export interface CompressOptions extends TaskOptions {
   blockSize?: number;
   /** Append an xxHash32 of the content (checked by every reader). @default true */
   contentChecksum?: boolean;
+  /**
+   * Write the compressed stream into this array (ordinary or shared) instead of a new one; the result
+   * is then `out.subarray(0, length)`. A stream that does not fit is an OutputLimitError, `out`
+   * untouched. Saves a new array per call: on machines where first use of new memory is slow, that
+   * is a large part of a fast codec's time.
+   */
+  out?: Uint8Array;
   /** @default defaultPool() */
   pool?: Pool;
 }
@@ -100,6 +107,14 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   checkObject(options, 'options');
   checkBytes(data, 'data');
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  let result = newResultArray;
+  if (options.out !== undefined) {
+    checkBytes(options.out, 'options.out');
+    const out = options.out;
+    result = resultIn(out, (bytes) => new OutputLimitError(`the compressed output (${bytes} bytes) does not fit in \`options.out\` (${out.length} bytes)`));
+    // Stored blocks are copied from the input into the result: never from bytes already overwritten.
+    if (overlapping(options.pool ?? defaultPool(), out, data)) data = data.slice();
+  }
   if (codec !== 'lz4') {
     const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);
     const pool = options.pool ?? defaultPool();
@@ -107,13 +122,13 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     const task = { signal: options.signal, timeout: options.timeout };
     try {
       try {
-        return await deflateWrapped(pool, scope, inHeap(pool, scope, data), codec, deflateLevel, task);
+        return await deflateWrapped(pool, scope, inHeap(pool, scope, data), codec, deflateLevel, task, result);
       } catch (error) {
         if (!(error instanceof OutOfMemoryError)) throw error;
         // The input and its outputs do not fit in the pool's memory at once: a few parts at a time.
         await pool.givenUpTasksStopped();
         scope.release();
-        return await deflateWrappedInTurn(pool, scope, data, codec, deflateLevel, task);
+        return await deflateWrappedInTurn(pool, scope, data, codec, deflateLevel, task, result);
       }
     } catch (error) {
       await pool.givenUpTasksStopped(); // a task given up on may still use the scope's memory
@@ -149,7 +164,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
       scope.release();
       parts = await compressBlocksInTurn(frame);
     }
-    return assembleFrame(await lz4FrameHeader(pool, blockSizeId, { contentSize: data.length, contentChecksum }), parts);
+    return assembleFrame(await lz4FrameHeader(pool, blockSizeId, { contentSize: data.length, contentChecksum }), parts, result);
   } catch (error) {
     await pool.givenUpTasksStopped(); // a task given up on may still use the scope's memory
     throw error;
@@ -266,10 +281,10 @@ async function compressBlocksInTurn(job: Lz4FrameJob): Promise<FrameParts> {
 }
 
 /** The frame: header, each block's size word and payload, the end mark, the content checksum. */
-function assembleFrame(header: Uint8Array, { payloads, stored, checksum }: FrameParts): Uint8Array {
+function assembleFrame(header: Uint8Array, { payloads, stored, checksum }: FrameParts, resultArray: ResultArray): Uint8Array {
   const total = header.length + payloads.reduce((sum, payload) => sum + 4 + payload.length, 0) + 4 + (checksum !== undefined ? 4 : 0);
-  const result = new Uint8Array(total);
-  const view = new DataView(result.buffer);
+  const result = resultArray(total);
+  const view = new DataView(result.buffer, result.byteOffset, result.byteLength);
   result.set(header, 0);
   let at = header.length;
   payloads.forEach((payload, i) => {

@@ -14,7 +14,7 @@ import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
 import { kernels } from '../wasm/kernels.js';
-import { allocAreas, concatBytes, throughWindow } from './bytes.js';
+import { allocAreas, concatBytes, newResultArray, throughWindow, type ResultArray } from './bytes.js';
 import type { DeflateWrapping } from './inflate.js';
 
 type TaskSettings = { signal?: AbortSignal; timeout?: number };
@@ -58,17 +58,19 @@ function partsOf(pool: Pool, data: Uint8Array): Uint8Array[] {
  * One raw DEFLATE stream from parts compressed at once (pigz's way): every part but the last ends in a
  * sync flush, so their concatenation is one standard stream; each part starts with an empty window.
  */
-async function deflateInParts(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array> {
+async function deflateInParts(pool: Pool, scope: AllocationScope, input: Uint8Array, level: number, task: TaskSettings): Promise<Uint8Array[]> {
   const parts = partsOf(pool, input);
-  return concatBytes(await allSettled(parts.map((part, i) => deflateChunk(pool, scope, part, level, task, i === parts.length - 1))));
+  return allSettled(parts.map((part, i) => deflateChunk(pool, scope, part, level, task, i === parts.length - 1)));
 }
 
-/** Compresses `input` (in the pool's memory) and returns an ordinary Uint8Array. */
-export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
-  if (wrapping === 'deflate') return deflateInParts(pool, scope, input, level, task);
+/** Compresses `input` (in the pool's memory) into `result(size)`: an ordinary Uint8Array by default. */
+export async function deflateWrapped(
+  pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings, result: ResultArray = newResultArray,
+): Promise<Uint8Array> {
+  if (wrapping === 'deflate') return joined(await deflateInParts(pool, scope, input, level, task), result);
   if (wrapping === 'zlib') {
     const [body, adler] = await allSettled([deflateInParts(pool, scope, input, level, task), pool.apply(kernels.adler32, [input], task)]);
-    return zlibStream([body], adler, level);
+    return zlibStream(body, adler, level, result);
   }
   // gzip: one member per part, all parts at once.
   const members = await allSettled(
@@ -77,7 +79,12 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
       return { body, crc, size: chunk.length };
     }),
   );
-  return gzipMembers(members, level);
+  return gzipMembers(members, level, result);
+}
+
+/** `parts` one after another in `result(their total)`. */
+function joined(parts: readonly Uint8Array[], result: ResultArray): Uint8Array {
+  return concatBytes(parts, result(parts.reduce((sum, part) => sum + part.length, 0)));
 }
 
 /**
@@ -86,7 +93,9 @@ export async function deflateWrapped(pool: Pool, scope: AllocationScope, input: 
  * if memory is short), each copied in, compressed, and its output copied out before the area takes the
  * next part; checksums are computed here as parts arrive. The same output as deflateWrapped.
  */
-export async function deflateWrappedInTurn(pool: Pool, scope: AllocationScope, data: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings): Promise<Uint8Array> {
+export async function deflateWrappedInTurn(
+  pool: Pool, scope: AllocationScope, data: Uint8Array, wrapping: DeflateWrapping, level: number, task: TaskSettings, result: ResultArray = newResultArray,
+): Promise<Uint8Array> {
   const local = await pool.mainThreadKernels();
   const parts = partsOf(pool, data);
   const size = parts[0]!.length;
@@ -115,15 +124,15 @@ export async function deflateWrappedInTurn(pool: Pool, scope: AllocationScope, d
     if (wrapping === 'gzip') crcs[i] = local.crc32(source.byteOffset, source.length, 0, crcTable.byteOffset) >>> 0;
     return part;
   });
-  if (wrapping === 'deflate') return concatBytes(bodies);
-  if (wrapping === 'zlib') return zlibStream(bodies, adler, level);
-  return gzipMembers(bodies.map((body, i) => ({ body, crc: crcs[i]!, size: parts[i]!.length })), level);
+  if (wrapping === 'deflate') return joined(bodies, result);
+  if (wrapping === 'zlib') return zlibStream(bodies, adler, level, result);
+  return gzipMembers(bodies.map((body, i) => ({ body, crc: crcs[i]!, size: parts[i]!.length })), level, result);
 }
 
 /** A zlib stream (RFC 1950) around the raw DEFLATE stream that `parts` make together. */
-function zlibStream(parts: readonly Uint8Array[], adler: number, level: number): Uint8Array {
+function zlibStream(parts: readonly Uint8Array[], adler: number, level: number, resultArray: ResultArray): Uint8Array {
   const bodyLength = parts.reduce((sum, part) => sum + part.length, 0);
-  const result = new Uint8Array(2 + bodyLength + 4);
+  const result = resultArray(2 + bodyLength + 4);
   // CMF: deflate, 32 KiB window; FLG: the level class, and check bits making (CMF·256 + FLG) a multiple of 31.
   const levelClass = level <= 1 ? 0 : level <= 5 ? 1 : level === 6 ? 2 : 3;
   const cmf = 0x78;
@@ -132,14 +141,14 @@ function zlibStream(parts: readonly Uint8Array[], adler: number, level: number):
   result[0] = cmf;
   result[1] = flg;
   concatBytes(parts, result.subarray(2));
-  new DataView(result.buffer).setUint32(2 + bodyLength, adler, false);
+  new DataView(result.buffer, result.byteOffset, result.byteLength).setUint32(2 + bodyLength, adler, false);
   return result;
 }
 
 /** gzip members (RFC 1952), one per compressed chunk, each header carrying the member's length. */
-function gzipMembers(members: readonly { body: Uint8Array; crc: number; size: number }[], level: number): Uint8Array {
-  const result = new Uint8Array(members.reduce((sum, m) => sum + MEMBER_HEADER_BYTES + m.body.length + 8, 0));
-  const view = new DataView(result.buffer);
+function gzipMembers(members: readonly { body: Uint8Array; crc: number; size: number }[], level: number, resultArray: ResultArray): Uint8Array {
+  const result = resultArray(members.reduce((sum, m) => sum + MEMBER_HEADER_BYTES + m.body.length + 8, 0));
+  const view = new DataView(result.buffer, result.byteOffset, result.byteLength);
   let at = 0;
   for (const member of members) {
     // ID1 ID2, CM = 8, FLG = FEXTRA, MTIME = 0, XFL (2: best, 4: fastest), OS = 255 (unknown);
