@@ -107,7 +107,7 @@ export class CorruptDataError extends WyvernError {
   }
 }
 
-/** Decompressed output would exceed the caller's `maxOutputLength`. */
+/** Output would exceed the caller's `maxOutputLength`, or not fit in the array given as `out`. */
 export class OutputLimitError extends WyvernError {
   constructor(message: string) {
     super('ERR_OUTPUT_LIMIT', message);

@@ -43,8 +43,8 @@ export interface CompressOptions extends TaskOptions {
   /**
    * Write the compressed stream into this array (ordinary or shared) instead of a new one; the result
    * is then `out.subarray(0, length)`. A stream that does not fit is an OutputLimitError, `out`
-   * untouched. Saves a new array per call: on machines where first use of new memory is slow, that
-   * is a large part of a fast codec's time.
+   * untouched (found once the stream is compressed and its size known). Saves a new array per call:
+   * on machines where first use of new memory is slow, that is a large part of a fast codec's time.
    */
   out?: Uint8Array;
   /** @default defaultPool() */
@@ -102,7 +102,7 @@ export async function lz4FrameHeader(pool: Pool, blockSizeId: number, options: F
   });
 }
 
-/** Compresses `data`; the result is an ordinary (unshared) Uint8Array. */
+/** Compresses `data`; the result is an ordinary (unshared) Uint8Array, or a view of `options.out`. */
 export async function compress(data: Uint8Array, options: CompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
@@ -112,8 +112,10 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     checkBytes(options.out, 'options.out');
     const out = options.out;
     result = resultIn(out, (bytes) => new OutputLimitError(`the compressed output (${bytes} bytes) does not fit in \`options.out\` (${out.length} bytes)`));
-    // Stored blocks are copied from the input into the result: never from bytes already overwritten.
-    if (overlapping(options.pool ?? defaultPool(), out, data)) data = data.slice();
+    // LZ4 keeps an incompressible block as a view of the input (in the pool's memory, or on the path for
+    // inputs too large for it) and copies it into the result after the blocks before it: never from bytes
+    // those have overwritten. DEFLATE's output is all in the pool's memory by then.
+    if (codec === 'lz4' && overlapping(options.pool ?? defaultPool(), out, data)) data = data.slice();
   }
   if (codec !== 'lz4') {
     const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);

@@ -23,7 +23,8 @@ describe('compress into a given array', () => {
   it('writes every codec into an ordinary or a shared array, the same bytes as a new array, and returns a view of it', async () => {
     for (const [what, options] of cases) {
       const expected = await compress(data, { pool, ...options });
-      for (const out of [new Uint8Array(expected.length + 100), pool.alloc(Uint8Array, expected.length)]) {
+      // At an offset in its buffer too (the headers' and trailers' fields are written through views of it).
+      for (const out of [new Uint8Array(expected.length + 100).subarray(37), pool.alloc(Uint8Array, expected.length)]) {
         const result = await compress(data, { pool, ...options, out });
         expect(result.buffer, what).toBe(out.buffer);
         expect(result.byteOffset, what).toBe(out.byteOffset);
@@ -37,31 +38,43 @@ describe('compress into a given array', () => {
   it('an out one byte too small is an OutputLimitError naming it, and out is left as it was', async () => {
     for (const [what, options] of cases) {
       const length = (await compress(data, { pool, ...options })).length;
-      const out = new Uint8Array(length - 1).fill(0xab);
-      const failure = await compress(data, { pool, ...options, out }).catch((error: unknown) => error);
-      expect(failure, what).toBeInstanceOf(OutputLimitError);
-      expect((failure as Error).message, what).toContain(`the compressed output (${length} bytes) does not fit in \`options.out\` (${length - 1} bytes)`);
-      expect(out.every((byte) => byte === 0xab), what).toBe(true);
+      for (const out of [new Uint8Array(length - 1), pool.alloc(Uint8Array, length - 1)]) {
+        out.fill(0xab);
+        const failure = await compress(data, { pool, ...options, out }).catch((error: unknown) => error);
+        expect(failure, what).toBeInstanceOf(OutputLimitError);
+        expect((failure as Error).message, what).toContain(`the compressed output (${length} bytes) does not fit in \`options.out\` (${length - 1} bytes)`);
+        expect(out.every((byte) => byte === 0xab), what).toBe(true);
+        if (pool.isShared(out)) pool.free(out);
+      }
     }
   });
 
   it('compresses in place: an out over the input itself (stored blocks copied from a copy)', async () => {
-    // Random bytes: LZ4 stores each block as it is (its payload a view of the input, copied into the
-    // result after the blocks before it were), and DEFLATE in stored blocks.
+    // Random bytes: LZ4 keeps each block as it is, its payload a view of the input when the input is in
+    // the pool's memory (or on the path for inputs too large for it, below), copied into the result after
+    // the blocks before it were. Compressible text and gzip for good measure.
     const random = randomBytes(3 << 20);
-    for (const codec of ['lz4', 'gzip'] as const) {
-      for (const source of [random, data]) {
+    const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });
+    const large = randomBytes(20 << 20);
+    try {
+      for (const [what, codec, source, on] of [
+        ['lz4 random', 'lz4', random, pool], ['lz4 text', 'lz4', data, pool], ['gzip random', 'gzip', random, pool], ['gzip text', 'gzip', data, pool],
+        // Larger than the small pool's memory: blocks through a window, stored ones as views of the input.
+        ['lz4 random, a few blocks at a time', 'lz4', large, small],
+      ] as const) {
         const expected = await compress(source, { pool, codec, blockSize: codec === 'lz4' ? 65536 : undefined });
-        for (const shared of [false, true]) {
+        for (const shared of on === small ? [false] : [false, true]) {
           // Room for the stream past the input's end (stored data grows a little).
           const buffer = shared ? pool.alloc(Uint8Array, expected.length + source.length) : new Uint8Array(expected.length + source.length);
           buffer.set(source);
           const input = buffer.subarray(0, source.length);
-          const result = await compress(input, { pool, codec, blockSize: codec === 'lz4' ? 65536 : undefined, out: buffer });
-          expect(sameBytes(result, expected), `${codec}, shared: ${shared}`).toBe(true);
+          const result = await compress(input, { pool: on, codec, blockSize: codec === 'lz4' ? 65536 : undefined, out: buffer });
+          expect(sameBytes(result, expected), `${what}, shared: ${shared}`).toBe(true);
           if (shared) pool.free(buffer);
         }
       }
+    } finally {
+      await small.terminate();
     }
   });
 
