@@ -135,6 +135,9 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
   } while (at < input.length && input.subarray(at).some((byte) => byte !== 0));
 }
 
+/** BGZF's subfield (the SAM/BAM specification, §4.1; written by htslib's bgzip): 'BC', the member's length − 1 in 2 bytes. */
+const BGZF_SUBFIELD = [0x42, 0x43] as const;
+
 interface IndexedMember {
   start: number;
   header: number;
@@ -143,8 +146,9 @@ interface IndexedMember {
 
 /**
  * The members of a gzip stream whose every member records its length (as
- * wyvern writes them: src/codecs/deflate.ts), found without decoding; undefined
- * for any other stream, or for one member (nothing to do at once).
+ * wyvern writes them: src/codecs/deflate.ts; or BGZF's, as bgzip writes them
+ * for genomics files), found without decoding; undefined for any other stream,
+ * or for one member (nothing to do at once).
  */
 function indexedMembers(input: Uint8Array): IndexedMember[] | undefined {
   const members: IndexedMember[] = [];
@@ -164,8 +168,11 @@ function indexedMembers(input: Uint8Array): IndexedMember[] | undefined {
     let length: number | undefined;
     const extraEnd = at + 12 + view.getUint16(at + 10, true);
     for (let field = at + 12; field + 4 <= extraEnd; field += 4 + view.getUint16(field + 2, true)) {
-      if (input[field] === GZIP_MEMBER_SUBFIELD[0] && input[field + 1] === GZIP_MEMBER_SUBFIELD[1] && view.getUint16(field + 2, true) === 4 && field + 8 <= extraEnd) {
+      const [id1, id2, fieldLength] = [input[field], input[field + 1], view.getUint16(field + 2, true)];
+      if (id1 === GZIP_MEMBER_SUBFIELD[0] && id2 === GZIP_MEMBER_SUBFIELD[1] && fieldLength === 4 && field + 8 <= extraEnd) {
         length = view.getUint32(field + 4, true);
+      } else if (id1 === BGZF_SUBFIELD[0] && id2 === BGZF_SUBFIELD[1] && fieldLength === 2 && field + 6 <= extraEnd) {
+        length = view.getUint16(field + 4, true) + 1; // BGZF's BSIZE: the member's length minus one
       }
     }
     if (length === undefined || length < header + 8 || length > input.length - at) return undefined;

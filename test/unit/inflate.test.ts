@@ -3,6 +3,7 @@ import * as fflate from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { concat, pipe } from '../stream-helpers.js';
 import { CorruptDataError, OutputLimitError, Pool, compress, decompress, decompressStream } from '../../src/index.js';
+import bgzfBase64 from '../fixtures/bgzf/text.txt.gz.b64?raw';
 
 // Streams made by fflate (a DEFLATE encoder that runs on both platforms); Node's zlib and gzip(1) are in
 // inflate-zlib.node.test.ts.
@@ -112,6 +113,26 @@ describe('gzip members that record their length (decoded all at once)', () => {
     const padded = new Uint8Array(packed.length + 64);
     padded.set(packed);
     expect(sameBytes(await decompress(padded, { pool, codec: 'gzip' }), data)).toBe(true);
+  });
+
+  it('reads BGZF (bgzip\'s members of at most 64 KiB recording their length, and an empty last one) all at once', async () => {
+    // test/fixtures/bgzf/make.sh: the same text, through htslib's bgzip.
+    const text = new TextEncoder().encode(Array.from({ length: 9000 }, (_, i) => `bgzf line ${i} ${(i * 7919) % 10007}`).join('\n') + '\n');
+    const bgzf = Uint8Array.from(atob(bgzfBase64), (char) => char.charCodeAt(0));
+    expect(bgzf.subarray(12, 14)).toEqual(new Uint8Array([0x42, 0x43])); // 'BC'
+    expect(sameBytes(await decompress(bgzf, { pool, codec: 'gzip' }), text)).toBe(true);
+    for (const out of [new Uint8Array(text.length + 10), pool.alloc(Uint8Array, text.length)]) {
+      expect(sameBytes(await decompress(bgzf, { pool, codec: 'gzip', out }), text)).toBe(true);
+      if (pool.isShared(out)) pool.free(out);
+    }
+    // The first member's BSIZE lengthened over the second: read member by member from there, still right.
+    const spanning = bgzf.slice();
+    const view = new DataView(spanning.buffer);
+    const first = view.getUint16(16, true) + 1;
+    const second = view.getUint16(first + 16, true) + 1;
+    view.setUint16(16, first + second - 1, true);
+    expect(sameBytes(await decompress(spanning, { pool, codec: 'gzip' }), text)).toBe(true);
+    await expect(decompress(bgzf, { pool, codec: 'gzip', maxOutputLength: text.length - 1 })).rejects.toThrow(OutputLimitError);
   });
 
   it('a wrong length field falls back to reading member by member; damaged members are CorruptDataErrors', async () => {
