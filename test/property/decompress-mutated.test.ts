@@ -1,5 +1,5 @@
-// decompress() as a whole against damaged input: concatenated LZ4 frames and gzip members (wyvern's,
-// whose members record their length, and fflate's, which do not), with bits flipped, the tail zeroed
+// decompress() as a whole against damaged input: concatenated LZ4 frames and gzip members (wyvern's and
+// BGZF's, whose members record their length, and fflate's, which do not), with bits flipped, the tail zeroed
 // or cut off, a tight maxOutputLength, into new arrays or into an `out` (ordinary or in the pool's
 // memory). The kernels are fuzzed on their own (lz4-fuzz, inflate-fuzz); this covers the paths around
 // them: frames of known size handed over in order, members decoded at once or one at a time, the
@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import * as fflate from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, OutputLimitError, Pool, compress, decompress } from '../../src/index.js';
+import bgzfBase64 from '../fixtures/bgzf/text.txt.gz.b64?raw';
 
 type Codec = 'lz4' | 'gzip';
 interface Member {
@@ -43,6 +44,9 @@ describe('decompress() of damaged frames and members', () => {
       members.gzip.push({ plain, packed: await compress(plain, { pool, codec: 'gzip', level: 1 }), unchecked: false });
       members.gzip.push({ plain, packed: fflate.gzipSync(plain, { level: 6 }), unchecked: false });
     }
+    // BGZF, as bgzip writes it (test/fixtures/bgzf/make.sh): members recording their length in another field.
+    const bgzfText = new TextEncoder().encode(Array.from({ length: 9000 }, (_, i) => `bgzf line ${i} ${(i * 7919) % 10007}`).join('\n') + '\n');
+    members.gzip.push({ plain: bgzfText, packed: Uint8Array.from(atob(bgzfBase64), (char) => char.charCodeAt(0)), unchecked: false });
   });
 
   // Each kind of damage now and then, so that about a third of the inputs are whole.
