@@ -107,19 +107,19 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   checkObject(options, 'options');
   checkBytes(data, 'data');
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
+  if (options.out !== undefined) checkBytes(options.out, 'options.out');
+  const pool = options.pool ?? defaultPool();
   let result = newResultArray;
   if (options.out !== undefined) {
-    checkBytes(options.out, 'options.out');
     const out = options.out;
     result = resultIn(out, (bytes) => new OutputLimitError(`the compressed output (${bytes} bytes) does not fit in \`options.out\` (${out.length} bytes)`));
     // LZ4 keeps an incompressible block as a view of the input (in the pool's memory, or on the path for
     // inputs too large for it) and copies it into the result after the blocks before it: never from bytes
     // those have overwritten. DEFLATE's output is all in the pool's memory by then.
-    if (codec === 'lz4' && overlapping(options.pool ?? defaultPool(), out, data)) data = data.slice();
+    if (codec === 'lz4' && overlapping(pool, out, data)) data = data.slice();
   }
   if (codec !== 'lz4') {
     const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);
-    const pool = options.pool ?? defaultPool();
     const scope = pool.scope();
     const task = { signal: options.signal, timeout: options.timeout };
     try {
@@ -144,7 +144,6 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   const blockSizeId = BLOCK_SIZE_IDS.get(blockSize);
   if (blockSizeId === undefined) throw new ArgumentRangeError('options.blockSize', `\`options.blockSize\` must be 65536, 262144, 1048576 or 4194304; got ${describe(blockSize)}`);
   const contentChecksum = options.contentChecksum ?? true;
-  const pool = options.pool ?? defaultPool();
   const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
 
   const scope = pool.scope();

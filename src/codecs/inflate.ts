@@ -47,7 +47,7 @@ export interface MemberProgress {
 /** Decodes `input` (in the pool's memory) into `sink`, at most `limit` bytes; gzip records its `progress` member by member. */
 export async function inflateWrapped(
   pool: Pool, scope: AllocationScope, input: Uint8Array, wrapping: DeflateWrapping, limit: number, task: TaskSettings, sink: OutputSink, sizeHint = 0,
-  progress: MemberProgress = { input: 0, output: sink.length },
+  progress: MemberProgress,
 ): Promise<void> {
   if (wrapping === 'gzip') return inflateGzip(pool, scope, input, limit, task, sink, progress);
   const { output, buffer } = wrapping === 'deflate' ? await inflateRaw(pool, scope, input, limit, task, 'DEFLATE', sizeHint) : await inflateZlib(pool, scope, input, limit, task, sizeHint);
@@ -111,6 +111,8 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
     // stream's (other readers ignore it): the one-member-at-a-time path below goes on from it and decides.
     at = indexed[emitted]!.start;
   }
+  // ISIZE of the last member, the size of a member when it is the only one.
+  const sizeHint = new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true);
   // Each member's output goes to the sink, and its buffer back to the pool, before the next is decoded.
   do {
     const header = gzipHeaderLength(input, at);
@@ -118,8 +120,6 @@ async function inflateGzip(pool: Pool, scope: AllocationScope, input: Uint8Array
       const crc = (await pool.apply(kernels.crc32, [input.subarray(at, at + header - 2)], task)) & 0xffff;
       if (crc !== (input[at + header - 2]! | (input[at + header - 1]! << 8))) throw new CorruptDataError('gzip header CRC mismatch');
     }
-    // ISIZE of the last member, the size of this one when it is the only one.
-    const sizeHint = new DataView(input.buffer, input.byteOffset + input.length - 4, 4).getUint32(0, true);
     const { output, buffer, consumed, checksum } = await inflateRaw(pool, scope, input.subarray(at + header), limit - (sink.length - start), task, 'gzip', sizeHint, 2, limit);
     const trailer = at + header + consumed;
     if (input.length - trailer < 8) throw new CorruptDataError('gzip data is truncated: the CRC-32 and size trailer is missing');
