@@ -2,8 +2,10 @@
 //   node scripts/fuzz.mjs [--inputs 10000000] [--seed 1] [--codec lz4|deflate|deflate-stream|all]
 // Feeds random bytes and bit-flipped valid streams to the LZ4 block decoder, the DEFLATE decoder and the
 // resumable DEFLATE decoder of streams (random start bits, the guard before the output as history) of
-// build/wasm/kernels.wasm, with guard bytes around the output. Prints any input that writes outside its
-// output or returns an unknown code, as hex ready for test/fixtures/lz4-corpus/, and exits 1.
+// build/wasm/kernels.wasm, with guard bytes around the output; the DEFLATE decoder's results are also
+// compared with Node's zlib on the same input. Prints any input that writes outside its output, returns an
+// unknown code or (DEFLATE) disagrees with zlib, as hex ready for test/fixtures/lz4-corpus/ or
+// test/fixtures/deflate-corpus/make.mjs, and exits 1.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
@@ -50,6 +52,16 @@ const decode = {
     return result;
   },
 };
+function agreesWithZlib(input, capacity, result) {
+  let reference;
+  try {
+    reference = zlib.inflateRawSync(input);
+  } catch {
+    return result < 0;
+  }
+  if (reference.length > capacity) return result === -2;
+  return result === reference.length && reference.every((value, i) => bytes[dst + i] === value);
+}
 const codecs = values.codec === 'all' ? Object.keys(decode) : [values.codec];
 for (const codec of codecs) {
   const seeds = seedsFor[codec]();
@@ -72,6 +84,9 @@ for (const codec of codecs) {
     let bad = result > capacity || result < -7;
     for (let g = 0; g < GUARD && !bad; g++) bad = bytes[outStart + g] !== 0xa5 || bytes[dst + CAPACITY + g] !== 0xa5;
     for (let i = dst + capacity; i < dst + CAPACITY && !bad; i++) bad = bytes[i] !== 0xa5;
+    // Raw DEFLATE decoded whole is also held to zlib's verdict: the same bytes where zlib decodes the input
+    // and they fit, 'output full' where they do not, an error code where zlib rejects the input.
+    if (!bad && codec === 'deflate') bad = !agreesWithZlib(input, capacity, result);
     if (bad) {
       console.log(`${codec}: input #${n} (capacity ${capacity}) misbehaved, result ${result}:\n${Buffer.from(input).toString('hex')}`);
       process.exit(1);
