@@ -48,6 +48,8 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   if (codec === 'lz4' && !blockSizeId) throw new ArgumentRangeError('options.chunkSize', `\`options.chunkSize\` must be 65536, 262144, 1048576 or 4194304 for LZ4; got ${chunkSize}`);
   if (codec === 'gzip') checkInteger(chunkSize, 'options.chunkSize', 1024);
   const level = options.level;
+  // Checked here, as LZ4's is below: not first inside the stream, once the first chunk is compressed.
+  if (codec === 'gzip') checkInteger(level ?? 6, 'options.level', 0, 9);
   const block = codec === 'lz4' ? lz4BlockKernel(level, options.acceleration) : undefined;
   const accumulator = new ChunkAccumulator(chunkSize);
   // Chunks being compressed, oldest first; at most a few per worker in flight.
@@ -58,7 +60,11 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
 
   const compressChunk = (chunk: Uint8Array): Promise<Uint8Array> => {
     chunksSent++;
-    return codec === 'gzip' ? compress(chunk, { pool, codec: 'gzip', level }) : lz4Block(pool, chunk, block!);
+    const compressed = codec === 'gzip' ? compress(chunk, { pool, codec: 'gzip', level }) : lz4Block(pool, chunk, block!);
+    // Handled here as well as where it is awaited: once one chunk fails the stream errors, and the chunks
+    // behind it are never awaited; their failures (the pool closed, say) must not be unhandled rejections.
+    compressed.catch(() => {});
+    return compressed;
   };
   const sendHeader = async (controller: TransformStreamDefaultController<Uint8Array>): Promise<void> => {
     if (codec !== 'lz4' || headerSent) return;
