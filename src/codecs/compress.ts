@@ -309,13 +309,16 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
   let maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
   let sink: OutputSink = new NewArraySink();
+  // The decoders are given the smaller of the two limits and name maxOutputLength when they pass it: where
+  // that is out's length, the caller hears of out instead.
+  let outTooSmall: (() => OutputLimitError) | undefined;
   if (options.out !== undefined) {
     checkBytes(options.out, 'options.out');
     const out = options.out;
     const limit = maxOutputLength;
-    sink = new IntoArraySink(out, () =>
-      out.length < limit ? new OutputLimitError(`the output does not fit in \`options.out\` (${out.length} bytes)`) : new OutputLimitError(`output passes \`options.maxOutputLength\` (${limit})`),
-    );
+    const tooSmall = () => new OutputLimitError(`the output does not fit in \`options.out\` (${out.length} bytes)`);
+    sink = new IntoArraySink(out, () => (out.length < limit ? tooSmall() : new OutputLimitError(`output passes \`options.maxOutputLength\` (${limit})`)));
+    if (out.length < limit) outTooSmall = tooSmall;
     maxOutputLength = Math.min(maxOutputLength, out.length);
   }
   const pool = options.pool ?? defaultPool();
@@ -363,7 +366,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
     return sink.result();
   } catch (error) {
     await pool.givenUpTasksStopped(); // a task given up on may still use the scope's memory
-    throw error;
+    throw error instanceof OutputLimitError && outTooSmall ? outTooSmall() : error;
   } finally {
     scope.release();
   }

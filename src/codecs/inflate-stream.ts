@@ -72,6 +72,7 @@ export class StreamingInflater {
 
   /** Takes more compressed bytes; calls `emit` with the output they complete. */
   async push(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): Promise<void> {
+    if (this.phase === 'done') return; // what follows a finished raw or zlib stream is not ours: not kept either
     this.pending.push(bytes);
     // Put together only when a part is due or the header/trailer may be complete: each byte is then copied
     // about once, not once per piece written.
@@ -91,7 +92,10 @@ export class StreamingInflater {
       if (this.phase === 'body' && !(await this.decodePart(final, emit))) return;
       if (this.phase === 'trailer' && !this.readTrailer()) return;
       if (this.phase === 'after-member' && !this.nextMember()) return;
-      if (this.phase === 'done') return;
+      if (this.phase === 'done') {
+        this.pending.consume(this.pending.length);
+        return;
+      }
     }
   }
 

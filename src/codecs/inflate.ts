@@ -194,19 +194,22 @@ async function inflateIndexedMembers(
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const sizes = members.map((member) => view.getUint32(member.end - 4, true));
   const total = sizes.reduce((sum, size) => sum + size, 0);
-  if (total > limit) throw new OutputLimitError(`gzip output passes \`options.maxOutputLength\` (${limit})`);
+  const payloads = members.map((member) => input.subarray(member.start + member.header, member.end - 8));
+  // The trailers are not checked yet: sizes that cannot be real (DEFLATE expands at most 1032:1) or that pass
+  // the limit are left to the member-by-member path, which finds what is wrong as it decodes, before any
+  // memory is taken for them.
+  if (total > limit || sizes.some((size, i) => size > payloads[i]!.length * 1032)) return 0;
   // Straight into the caller's array when it is in the pool's memory, else into a block of it copied out.
   const inPlace = placeInPool(pool, sink, total, input);
   const whole = inPlace ?? scope.allocUninitialized(Uint8Array, total);
-  // The members' outputs go straight into one result, unless their sizes cannot be real (DEFLATE expands at most 1032:1).
-  if (total <= input.length * 1032) sink.reserve(total);
+  // The members' outputs go straight into one result.
+  sink.reserve(total);
   const outputs: Uint8Array[] = [];
   let offset = 0;
   for (const size of sizes) {
     outputs.push(whole.subarray(offset, offset + size));
     offset += size;
   }
-  const payloads = members.map((member) => input.subarray(member.start + member.header, member.end - 8));
   const results = payloads.map((payload, i) => pool.apply(kernels.inflateRaw, [payload, outputs[i]!, 2], task));
   const emitted = await takeInOrder(results, (result, i) => {
     const [length, consumed, checksum] = result!;
@@ -245,7 +248,10 @@ export function gzipHeaderLength(input: Uint8Array, at: number, partial = false,
 }
 
 function readGzipHeader(input: Uint8Array, at: number, need: (bytes: number, what: string) => void, first: boolean): number {
-  need(at + 10, 'the member header');
+  // The magic bytes that are there are checked before the length: bytes after a member that are not one are
+  // not a truncated member.
+  const wrongByte = (offset: number, expected: number) => at + offset < input.length && input[at + offset] !== expected;
+  if (!wrongByte(0, 0x1f) && !wrongByte(1, 0x8b)) need(at + 10, 'the member header');
   if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new CorruptDataError(`not gzip data: bytes 0x${input[at]?.toString(16)} 0x${input[at + 1]?.toString(16)} at offset ${at} (expected 0x1f 0x8b)${first ? codecHint(input, at, 'gzip') : ''}`);
   if (input[at + 2] !== 8) throw new CorruptDataError(`gzip compression method ${input[at + 2]} is not DEFLATE (8)`);
   const flags = input[at + 3]!;

@@ -28,7 +28,12 @@ describe('decompress into a given array', () => {
         expect(sameBytes(result, data), what).toBe(true);
         if (pool.isShared(out)) pool.free(out);
       }
-      await expect(decompress(bytes, { pool, codec, out: new Uint8Array(data.length - 1) }), what).rejects.toThrow(OutputLimitError);
+      // Too small: the error names out, whichever decoder found it (not the limit it was given, out's length).
+      const tooSmall = decompress(bytes, { pool, codec, out: new Uint8Array(data.length - 1) });
+      await expect(tooSmall, what).rejects.toThrow(OutputLimitError);
+      await expect(tooSmall, what).rejects.toThrow(`the output does not fit in \`options.out\` (${data.length - 1} bytes)`);
+      // A maxOutputLength under out's length is the limit passed, and named.
+      await expect(decompress(bytes, { pool, codec, out: new Uint8Array(data.length - 1), maxOutputLength: 1000 }), what).rejects.toThrow('`options.maxOutputLength` (1000)');
     }
   });
 

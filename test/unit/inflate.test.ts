@@ -162,4 +162,23 @@ describe('gzip members that record their length (decoded all at once)', () => {
     }
     await expect(decompress(packed, { pool, codec: 'gzip', maxOutputLength: data.length - 1 })).rejects.toThrow(OutputLimitError);
   });
+
+  it('size trailers that cannot be real are CorruptDataErrors, and take no memory for their claim', async () => {
+    const bgzf = Uint8Array.from(atob(bgzfBase64), (char) => char.charCodeAt(0));
+    const packed = await compress(data, { pool, codec: 'gzip', level: 1 });
+    for (const [what, stream, firstEnd] of [
+      ['BGZF', bgzf, new DataView(bgzf.buffer).getUint16(16, true) + 1],
+      ["wyvern's members", packed, memberStarts(packed)[1]!],
+    ] as const) {
+      // The first member's ISIZE: past the limit, then (under it) more than DEFLATE can expand its bytes to.
+      for (const size of [0xfffffff0, 500_000_000]) {
+        const bad = stream.slice();
+        new DataView(bad.buffer).setUint32(firstEnd - 4, size, true);
+        const heapBytes = pool.heapStatistics().heapBytes;
+        await expect(decompress(bad, { pool, codec: 'gzip' }), `${what}, ISIZE ${size}`).rejects.toThrow(CorruptDataError);
+        await expect(decompress(bad, { pool, codec: 'gzip', out: new Uint8Array(2 * data.length + bgzf.length * 4) }), `${what} into out`).rejects.toThrow(CorruptDataError);
+        expect(pool.heapStatistics().heapBytes, `${what}: the pool's memory did not grow for the claim`).toBeLessThan(heapBytes + (64 << 20));
+      }
+    }
+  });
 });
