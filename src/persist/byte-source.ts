@@ -27,7 +27,8 @@ export function blobSource(blob: Blob): ByteSource {
 
 /** The part of the File System API's FileSystemFileHandle that dump() and load() use. */
 export interface WritableFileHandle {
-  createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void> }>;
+  /** The stream's `abort()` (the File System API's have one) discards what a failed dump wrote; without it the stream is closed. */
+  createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void>; abort?(reason?: unknown): Promise<void> }>;
   getFile(): Promise<Blob>;
 }
 
@@ -42,5 +43,10 @@ export async function fileHandleSink(handle: WritableFileHandle): Promise<ByteSi
     // The stream keeps what it is given until close: a copy, since sections may be views of memory reused later.
     write: (bytes) => writable.write(bytes.slice() as Uint8Array<ArrayBuffer>),
     close: () => writable.close(),
+    // A FileSystemWritableFileStream writes to a swap file until close: abort leaves the file as it was.
+    abort: async () => {
+      if (writable.abort) await writable.abort();
+      else await writable.close();
+    },
   };
 }

@@ -9,9 +9,9 @@
  *  | array sections, in order: `stored` bytes each (raw, or one LZ4 frame)
  * ```
  *
- * In `value`, each typed array is `{ "$array": i }` and each matrix
- * `{ "$matrix": i, "rows": r, "cols": c }`; non-finite numbers are
- * `{ "$number": "NaN" | "Infinity" | "-Infinity" }`. Raw sections carry an
+ * In `value`, each typed array is `{ "$array": i }` (an array held in several
+ * places is stored once) and each matrix `{ "$matrix": i, "rows": r, "cols": c }`;
+ * numbers JSON cannot hold are `{ "$number": "NaN" | "Infinity" | "-Infinity" | "-0" }`. Raw sections carry an
  * xxHash32 in `checksum`; compressed sections carry their codec's own
  * checksum (LZ4 content xxHash32, zlib Adler-32, gzip CRC-32). Sections are compressed across the pool (each LZ4 frame in
  * parallel blocks). A newer version, another magic, or a failed checksum is
@@ -24,11 +24,11 @@ import { blobSource, bytesSource, fileHandleSink, isFileHandle, type WritableFil
 
 export type { WritableFileHandle } from './byte-source.js';
 import { compress, decompress } from '../codecs/compress.js';
-import { ArgumentTypeError, CorruptDataError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
+import { ArgumentTypeError, CorruptDataError, OutOfMemoryError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
-import { checkObject, checkOneOf } from '../options.js';
+import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
-import { allSettled } from '../pool/settle.js';
+import { mapWithinBudget } from '../pool/settle.js';
 import type { Pool } from '../pool/pool.js';
 import { kernels } from '../wasm/kernels.js';
 
@@ -42,6 +42,16 @@ const PREFIX_BYTES = 12;
 const WRITE_PIECE = 8 << 20;
 /** Bytes outside the pool's memory are hashed (and raw sections loaded into ordinary arrays) in pieces of this many bytes. */
 const HASH_PIECE = 8 << 20;
+/**
+ * Array sections dumped or loaded at once while the memory they may take (their input and output) sums
+ * to at most this, or a quarter of the pool's memory if less (one at a time when one is larger): many
+ * small arrays overlap, large ones (compressed across the pool on their own) one after another.
+ */
+const SECTIONS_IN_FLIGHT_BYTES = 64 << 20;
+const sectionsInFlight = (pool: Pool): number => Math.min(SECTIONS_IN_FLIGHT_BYTES, pool.heapStatistics().maximumBytes / 4);
+/** Objects and arrays nested deeper than this are refused (dump) or corrupt (load), not a stack overflow. */
+const MAX_DEPTH = 1000;
+const NUMBER_NAMES = new Set(['NaN', 'Infinity', '-Infinity', '-0']);
 
 export interface DumpOptions {
   /** How array sections are stored: LZ4 (fast), zlib or gzip (smaller), or raw (`false`). @default 'lz4' */
@@ -96,14 +106,12 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
     throw new ArgumentTypeError('target', `\`target\` must be a file path, a URL or a file handle (createWritable); got ${describe(target)}`);
   }
   const arrays: TypedArray[] = [];
-  const tree = flatten(value, arrays, 'value', new Set());
-  const sections = await Promise.all(
-    arrays.map(async (array) => {
-      const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-      if (codec === 'raw') return { bytes, checksum: await checksumOf(pool, bytes) };
-      return { bytes: await compress(bytes, { pool, codec, level }), checksum: undefined };
-    }),
-  );
+  const tree = flatten(value, { arrays, indices: new Map(), seen: new Set() }, 'value', 0);
+  const sections = await mapWithinBudget(arrays, sectionsInFlight(pool), (array) => 2 * array.byteLength /* the input's copy and the output */, async (array) => {
+    const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    if (codec === 'raw') return { bytes, checksum: await checksumOf(pool, bytes) };
+    return { bytes: await compress(bytes, { pool, codec, level }), checksum: undefined };
+  });
   const entries: ArrayEntry[] = arrays.map((array, i) => ({
     kind: array.constructor.name,
     length: array.length,
@@ -135,9 +143,12 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
     await sink.write(head);
     // Pieces of at most WRITE_PIECE: a sink that must copy (a file handle's stream) copies that much at a time.
     for (const { bytes } of sections) for (let at = 0; at < bytes.length; at += WRITE_PIECE) await sink.write(bytes.subarray(at, at + WRITE_PIECE));
-  } finally {
-    await sink.close();
+  } catch (error) {
+    // Nothing of a failed dump is kept: the target stays as it was (a file is written beside it and renamed).
+    await sink.abort().catch(() => {});
+    throw error;
   }
+  await sink.close();
   return total;
 }
 
@@ -149,6 +160,8 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
  */
 export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blob | WritableFileHandle, options: LoadOptions = {}): Promise<unknown> {
   checkObject(options, 'options');
+  if (options.shared !== undefined && typeof options.shared !== 'boolean') reject('type', 'options.shared', 'a boolean', options.shared);
+  if (options.maxOutputLength !== undefined) checkInteger(options.maxOutputLength, 'options.maxOutputLength');
   const pool = options.pool ?? defaultPool();
   const reader =
     source instanceof Uint8Array
@@ -184,8 +197,10 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
   if (version > DUMP_FORMAT_VERSION) {
     throw new WyvernError('ERR_DUMP_VERSION', `this dump is format version ${version}; this wyvern reads versions up to ${DUMP_FORMAT_VERSION}: upgrade wyvern to load it`);
   }
+  if (version === 0) throw new CorruptDataError('wyvern dump names format version 0, which does not exist (versions start at 1)');
   const codec = (Object.keys(CODEC_IDS) as DumpCodec[]).find((name) => CODEC_IDS[name] === prefix[6]);
   if (!codec) throw new CorruptDataError(`wyvern dump names an unknown codec ${prefix[6]}`);
+  if (prefix[7] !== 0) throw new CorruptDataError(`wyvern dump has ${prefix[7]} in its reserved byte (7), where version ${version} writes 0`);
   const headerLength = view.getUint32(8, true);
   if (headerLength > reader.size - PREFIX_BYTES - 4) throw new CorruptDataError('wyvern dump is truncated: its header runs past the end');
   const headerAndChecksum = await read(PREFIX_BYTES, headerLength + 4);
@@ -198,6 +213,9 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
     header = JSON.parse(new TextDecoder().decode(headerBytes)) as typeof header;
   } catch {
     throw new CorruptDataError('wyvern dump header is not valid JSON');
+  }
+  if (typeof header !== 'object' || header === null || !('value' in header) || !Array.isArray(header.arrays) || header.arrays.some((entry) => typeof entry !== 'object' || entry === null)) {
+    throw new CorruptDataError('wyvern dump header is not an object of `value` and a list of `arrays`');
   }
   const limit = options.maxOutputLength ?? 2 ** 30;
   let at = PREFIX_BYTES + headerLength + 4;
@@ -212,10 +230,12 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
     at += entry.stored;
     return section;
   });
+  if (at !== reader.size) throw new CorruptDataError(`wyvern dump has ${reader.size - at} bytes after its last array`);
   const arrays: TypedArray[] = [];
-  // Settled, not raced: shared arrays are freed on failure only once no read or decode still writes into them.
-  const loading = allSettled(
-    sections.map(async ({ entry, Kind, offset, byteLength }, i) => {
+  try {
+    // Each array is made when its section's turn comes, and the sections go a few at a time (their bytes in
+    // the pool's memory while they decode): a file cannot make load take more memory than it really holds.
+    await mapWithinBudget(sections, sectionsInFlight(pool), (section) => section.entry.stored + section.byteLength, async ({ entry, Kind, offset }, i) => {
       const array = options.shared ? pool.alloc(Kind, entry.length) : new Kind(entry.length);
       arrays[i] = array;
       const target = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
@@ -223,70 +243,125 @@ async function loadFrom(reader: ByteSource, pool: Pool, options: LoadOptions): P
         if ((await readRawSection(reader, pool, offset, target)) !== entry.checksum) throw new CorruptDataError(`wyvern dump array ${i} checksum mismatch: the file is corrupted`);
         return;
       }
-      // The compressed section, read into the pool's memory (where the decoders read) and decoded straight into the array's bytes.
-      const scope = pool.scope();
-      try {
-        const stored = scope.allocUninitialized(Uint8Array, entry.stored);
-        await reader.read(offset, stored);
-        // The limit is the array's size (decompress's own default, 1 GiB, refused larger arrays as corrupted).
-        const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength, maxOutputLength: byteLength }).catch((error: unknown) => {
-          if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${i} holds more than the ${byteLength} bytes its description says`);
-          throw error;
-        });
-        if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${i} holds ${raw.length} bytes, its description says ${byteLength}`);
-      } finally {
-        scope.release();
-      }
-    }),
-  );
-  try {
-    await loading;
+      await readCompressedSection(reader, pool, codec, offset, entry.stored, target, i);
+    });
+    const referenced = new Set<number>();
+    const value = unflatten(header.value, arrays, referenced, 0);
+    const unused = arrays.findIndex((_, i) => !referenced.has(i));
+    if (unused >= 0) throw new CorruptDataError(`wyvern dump holds array ${unused}, which its value never refers to`);
+    return value;
   } catch (error) {
+    // Every read and decode has settled (mapWithinBudget waits for them): none still writes into these.
     if (options.shared) for (const array of arrays) if (array) pool.free(array);
     throw error;
   }
-  return unflatten(header.value, arrays);
+}
+
+/**
+ * Reads a compressed section and decodes it into `target` (the array's bytes): read into the pool's memory,
+ * where the decoders read, or, when the section does not fit there, into an ordinary array that decompress
+ * takes a part at a time.
+ */
+async function readCompressedSection(reader: ByteSource, pool: Pool, codec: Exclude<DumpCodec, 'raw'>, offset: number, storedBytes: number, target: Uint8Array, index: number): Promise<void> {
+  const byteLength = target.length;
+  const scope = pool.scope();
+  try {
+    let stored: Uint8Array;
+    try {
+      stored = scope.allocUninitialized(Uint8Array, storedBytes);
+    } catch (error) {
+      if (!(error instanceof OutOfMemoryError)) throw error;
+      stored = new Uint8Array(storedBytes);
+    }
+    await reader.read(offset, stored);
+    // The limit is the array's size (decompress's own default, 1 GiB, refused larger arrays as corrupted).
+    const raw = await decompress(stored, { pool, codec, out: target, sizeHint: byteLength, maxOutputLength: byteLength }).catch((error: unknown) => {
+      if (error instanceof OutputLimitError) throw new CorruptDataError(`wyvern dump array ${index} holds more than the ${byteLength} bytes its description says`);
+      throw error;
+    });
+    if (raw.length !== byteLength) throw new CorruptDataError(`wyvern dump array ${index} holds ${raw.length} bytes, its description says ${byteLength}`);
+  } finally {
+    scope.release();
+  }
+}
+
+/** What flatten gathers: the arrays in order, each array's index (one stored once, however often it appears), the objects on the path. */
+interface Flattening {
+  arrays: TypedArray[];
+  indices: Map<TypedArray, number>;
+  seen: Set<object>;
+}
+
+/** Sets `key` as an own property, even `__proto__` (an assignment would set the prototype instead). */
+function defineEntry(record: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Replaces arrays by references into `arrays`, refusing what the format cannot hold. */
-function flatten(value: unknown, arrays: TypedArray[], path: string, seen: Set<object>): unknown {
+function flatten(value: unknown, into: Flattening, path: string, depth: number): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: String(Object.is(value, -0) ? '-0' : value) };
   if (typeof value !== 'object') throw new SerializationError(`dump cannot store ${describe(value)} at \`${path}\`: only arrays, matrices, numbers, strings, booleans, null, and plain objects and arrays of them`);
-  if (seen.has(value)) throw new SerializationError(`dump cannot store a cyclic value at \`${path}\``);
-  if (value instanceof SharedMatrix) return { $matrix: arrays.push(value.data) - 1, rows: value.rows, cols: value.cols };
-  if (typedArrayCode(value) >= 0) return { $array: arrays.push(value as TypedArray) - 1 };
-  seen.add(value);
+  if (into.seen.has(value)) throw new SerializationError(`dump cannot store a cyclic value at \`${path}\``);
+  const indexOf = (array: TypedArray): number => {
+    let index = into.indices.get(array);
+    if (index === undefined) into.indices.set(array, (index = into.arrays.push(array) - 1));
+    return index;
+  };
+  if (value instanceof SharedMatrix) return { $matrix: indexOf(value.data), rows: value.rows, cols: value.cols };
+  if (typedArrayCode(value) >= 0) return { $array: indexOf(value as TypedArray) };
+  if (depth >= MAX_DEPTH) throw new SerializationError(`dump cannot store \`${path}\`: objects and arrays nest more than ${MAX_DEPTH} deep`);
+  into.seen.add(value);
   try {
-    if (Array.isArray(value)) return value.map((item, i) => flatten(item, arrays, `${path}[${i}]`, seen));
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) throw new SerializationError(`dump cannot store the empty slot at \`${path}[${i}]\` (a hole in a sparse array)`);
+        out.push(flatten(value[i], into, `${path}[${i}]`, depth + 1));
+      }
+      return out;
+    }
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) throw new SerializationError(`dump cannot store ${describe(value)} at \`${path}\`: use plain objects`);
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       if (key.startsWith('$')) throw new SerializationError(`dump cannot store the key \`${key}\` at \`${path}\`: keys starting with "$" are reserved by the format`);
-      out[key] = flatten(item, arrays, `${path}.${key}`, seen);
+      defineEntry(out, key, flatten(item, into, `${path}.${key}`, depth + 1));
     }
     return out;
   } finally {
-    seen.delete(value);
+    into.seen.delete(value);
   }
 }
 
-function unflatten(value: unknown, arrays: TypedArray[]): unknown {
+/** The value flatten made, with its arrays back in place; notes in `referenced` which arrays it used. */
+function unflatten(value: unknown, arrays: TypedArray[], referenced: Set<number>, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => unflatten(item, arrays));
+  if (depth >= MAX_DEPTH) throw new CorruptDataError(`wyvern dump value nests more than ${MAX_DEPTH} deep`);
+  if (Array.isArray(value)) return value.map((item) => unflatten(item, arrays, referenced, depth + 1));
   const record = value as Record<string, unknown>;
-  if ('$array' in record) return pick(arrays, record.$array);
-  if ('$matrix' in record) return new SharedMatrix(pick(arrays, record.$matrix), Number(record.rows), Number(record.cols));
-  if ('$number' in record) return Number(record.$number);
+  if ('$array' in record) return pick(arrays, record.$array, referenced);
+  if ('$matrix' in record) {
+    const data = pick(arrays, record.$matrix, referenced);
+    const { rows, cols } = record;
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || (rows as number) < 0 || (cols as number) < 0 || (rows as number) * (cols as number) > data.length) {
+      throw new CorruptDataError(`wyvern dump has a matrix of ${String(rows)} × ${String(cols)} over array ${String(record.$matrix)} of ${data.length} elements`);
+    }
+    return new SharedMatrix(data, rows as number, cols as number);
+  }
+  if ('$number' in record) {
+    if (!NUMBER_NAMES.has(record.$number as string)) throw new CorruptDataError(`wyvern dump has the number ${JSON.stringify(record.$number)}, not one of ${[...NUMBER_NAMES].join(', ')}`);
+    return Number(record.$number);
+  }
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(record)) out[key] = unflatten(item, arrays);
+  for (const [key, item] of Object.entries(record)) defineEntry(out, key, unflatten(item, arrays, referenced, depth + 1));
   return out;
 }
 
-function pick(arrays: TypedArray[], index: unknown): TypedArray {
+function pick(arrays: TypedArray[], index: unknown, referenced: Set<number>): TypedArray {
   const array = typeof index === 'number' ? arrays[index] : undefined;
   if (!array) throw new CorruptDataError(`wyvern dump refers to array ${String(index)}, which it does not hold`);
+  referenced.add(index as number);
   return array;
 }
 

@@ -5,8 +5,10 @@
  * directories below the package root both in src/ and in build/dist/.
  */
 
-import { open, readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { ByteSink, ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
@@ -83,19 +85,45 @@ export function spawnWorker(init: WorkerInit, options: SpawnOptions): WorkerHand
 
 /** Creates (or truncates) a file path or file: URL for dump() to write in order. */
 export async function openFileSink(target: string | URL): Promise<ByteSink> {
-  const file = await open(target, 'w');
+  // Written beside the target and renamed over it at close: a dump that fails part-way leaves the
+  // earlier file (or none) in place, never a truncated one.
+  // Anything but a regular file (a device, a pipe) is written in place: it cannot be replaced by a rename.
+  const path = target instanceof URL ? fileURLToPath(target) : target;
+  const existing = await stat(path).catch(() => undefined);
+  const writeTo = (file: FileHandle) => async (bytes: Uint8Array) => {
+    for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done)).bytesWritten;
+  };
+  if (existing && !existing.isFile()) {
+    const file = await open(path, 'w');
+    return { write: writeTo(file), close: () => file.close(), abort: () => file.close() };
+  }
+  const partial = `${path}.${process.pid}-${randomUUID()}.partial`;
+  const file = await open(partial, 'wx');
   return {
-    async write(bytes) {
-      for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done)).bytesWritten;
+    write: writeTo(file),
+    async close() {
+      try {
+        await file.close();
+        await rename(partial, path);
+      } catch (error) {
+        await rm(partial, { force: true });
+        throw error;
+      }
     },
-    close: () => file.close(),
+    async abort() {
+      await file.close().catch(() => {});
+      await rm(partial, { force: true });
+    },
   };
 }
 
 /** Opens a file path or file: URL for reading by position (load). */
 export async function openFileSource(source: string | URL): Promise<ByteSource> {
   const file = await open(source, 'r');
-  const { size } = await file.stat();
+  const { size } = await file.stat().catch(async (error: unknown) => {
+    await file.close();
+    throw error;
+  });
   return {
     size,
     async read(position, into) {

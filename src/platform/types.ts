@@ -64,5 +64,8 @@ export interface ByteSource {
 /** Bytes written in order (dump to a file): sections go out one after another, with no whole-file buffer. */
 export interface ByteSink {
   write(bytes: Uint8Array): Promise<void>;
+  /** Makes what was written the file's content. */
   close(): Promise<void>;
+  /** Gives up: what was written is discarded, and the file is as it was before (or absent, as it was). */
+  abort(): Promise<void>;
 }

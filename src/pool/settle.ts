@@ -39,3 +39,33 @@ export async function takeInOrder<T>(tasks: readonly (Promise<T> | undefined)[],
   if (rejected) throw rejected.reason;
   return taken;
 }
+
+/**
+ * `run` over `items` in order, several at once while the `cost`s of those running sum to at most
+ * `budget` (always at least one): many small pieces of work overlap, large ones go one after another,
+ * so that their memory is never all taken at once. Resolves to the results in order; after a failure
+ * starts nothing more and throws the first failure once those running have settled (as allSettled).
+ */
+export async function mapWithinBudget<T, R>(items: readonly T[], budget: number, cost: (item: T) => number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  const running = new Set<Promise<void>>();
+  let spent = 0;
+  let failure: { reason: unknown } | undefined;
+  for (let i = 0; i < items.length && !failure; i++) {
+    const price = cost(items[i]!);
+    while (running.size > 0 && spent + price > budget && !failure) await Promise.race(running);
+    if (failure) break;
+    spent += price;
+    const job: Promise<void> = run(items[i]!, i).then(
+      (value) => void (results[i] = value),
+      (reason: unknown) => void (failure ??= { reason }),
+    ).finally(() => {
+      spent -= price;
+      running.delete(job);
+    });
+    running.add(job);
+  }
+  await Promise.all(running);
+  if (failure) throw failure.reason;
+  return results;
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,16 @@ describe('dump / load with files (Node)', () => {
     expect(Array.from(readFileSync(path))).toEqual(Array.from(bytes));
     expect(await load(path, { pool })).toEqual({ w: new Float64Array([0.5, 1.5]), name: 'model' });
     expect(await load(new URL(`file://${path}`), { pool })).toEqual({ w: new Float64Array([0.5, 1.5]), name: 'model' });
+  });
+
+  it('replaces an existing file whole, through a file beside it that is renamed at the end', async () => {
+    const path = join(dir, 'replaced.wyvn');
+    writeFileSync(path, 'an older, longer file '.repeat(1000));
+    await dump({ w: new Float64Array([2]) }, path, { pool });
+    expect(await load(path, { pool })).toEqual({ w: new Float64Array([2]) });
+    expect(readdirSync(dir).filter((name) => name.startsWith('replaced.wyvn'))).toEqual(['replaced.wyvn']);
+    // A directory that does not exist: nothing is created, and the error is the file system's.
+    await expect(dump({ w: new Float64Array([2]) }, join(dir, 'missing', 'x.wyvn'), { pool })).rejects.toThrow('ENOENT');
   });
 
   it('reads each array straight from the file into ordinary or shared arrays, raw and compressed; a cut file is a CorruptDataError', async () => {
