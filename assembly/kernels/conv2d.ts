@@ -72,9 +72,10 @@ function edgeSample<T>(
 
 /**
  * One output by the edge path for boundary 'fill', without a branch per tap:
- * the taps inside the image as a plain sum, those outside as fillValue times
- * the sum of their weights (SciPy pads with fillValue: the same terms, added
- * in another order; non-finite weights outside still make NaN or ±Inf).
+ * the taps inside the image as a plain sum, those outside as a sum of
+ * weight × fillValue (SciPy pads with fillValue: the same terms, added in
+ * another order; a sum of the weights first, times fillValue, overflowed
+ * where the terms do not: weights of 1e308 gave NaN with a fill of 0).
  */
 @inline
 function edgeSampleFill<T>(image: usize, rows: i32, cols: i32, g: usize, kh: i32, kw: i32, y0: i32, x0: i32, fillValue: T): T {
@@ -85,30 +86,30 @@ function edgeSampleFill<T>(image: usize, rows: i32, cols: i32, g: usize, kh: i32
   const qLo = x0 < 0 ? -x0 : 0;
   const qHi = cols - x0 < kw ? cols - x0 : kw;
   let inside: T = <T>0;
-  let outsideWeights: T = <T>0;
+  let outside: T = <T>0;
   let weightPtr = g;
   for (let p = 0; p < kh; p++) {
     if (p < pLo || p >= pHi || qLo >= qHi) {
-      for (let q = 0; q < kw; q++) outsideWeights += load<T>(weightPtr + <usize>q * size);
+      for (let q = 0; q < kw; q++) outside += load<T>(weightPtr + <usize>q * size) * fillValue;
     } else {
-      for (let q = 0; q < qLo; q++) outsideWeights += load<T>(weightPtr + <usize>q * size);
+      for (let q = 0; q < qLo; q++) outside += load<T>(weightPtr + <usize>q * size) * fillValue;
       let sample = image + (<usize>(y0 + p) * <usize>cols + <usize>(x0 + qLo)) * size;
       for (let q = qLo; q < qHi; q++) {
         inside += load<T>(weightPtr + <usize>q * size) * load<T>(sample);
         sample += size;
       }
-      for (let q = qHi; q < kw; q++) outsideWeights += load<T>(weightPtr + <usize>q * size);
+      for (let q = qHi; q < kw; q++) outside += load<T>(weightPtr + <usize>q * size) * fillValue;
     }
     weightPtr += <usize>kw * size;
   }
-  return inside + fillValue * outsideWeights;
+  return inside + outside;
 }
 
 /** Checks sizes and ranges shared by both element types; returns nothing, traps on error. */
 function checkArguments(
   image: usize, rows: i32, cols: i32, g: usize, kh: i32, kw: i32,
   out: usize, outRows: i32, outCols: i32, rowBegin: i32, rowEnd: i32,
-  strideRow: i32, strideCol: i32, boundary: i32, elementBytes: u32,
+  originRow: i32, originCol: i32, strideRow: i32, strideCol: i32, boundary: i32, elementBytes: u32,
 ): void {
   if (rows <= 0) fail(E_BAD_DIMENSION, 1, <f64>rows);
   if (cols <= 0) fail(E_BAD_DIMENSION, 2, <f64>cols);
@@ -121,11 +122,20 @@ function checkArguments(
   if (strideRow <= 0) fail(E_BAD_DIMENSION, 13, <f64>strideRow);
   if (strideCol <= 0) fail(E_BAD_DIMENSION, 14, <f64>strideCol);
   if (boundary < 0 || boundary > 2) fail(E_BAD_DIMENSION, 15, <f64>boundary);
+  // Every mode's origin lies within the filter ('full' 0, 'same' the centre, 'valid' the last tap).
+  if (originRow < 0 || originRow >= kh) fail(E_BAD_DIMENSION, 11, <f64>originRow);
+  if (originCol < 0 || originCol >= kw) fail(E_BAD_DIMENSION, 12, <f64>originCol);
+  // Products in 64 bits, before any 32-bit one is used: a wrapped size or position would pass the range
+  // checks below and address memory outside the arrays.
+  if (<i64>rows * <i64>cols > 0x7fffffff) fail(E_BAD_DIMENSION, 1, <f64>rows);
+  if (<i64>kh * <i64>kw > 0x7fffffff) fail(E_BAD_DIMENSION, 4, <f64>kh);
+  if (<i64>outRows * <i64>outCols > 0x7fffffff) fail(E_BAD_DIMENSION, 7, <f64>outRows);
+  // The last output's window end (origin + (n − 1)·stride + k) must be a 32-bit position, as the loops compute it.
+  if (outRows > 0 && <i64>originRow + <i64>(outRows - 1) * <i64>strideRow + <i64>kh > 0x7fffffff) fail(E_BAD_DIMENSION, 13, <f64>strideRow);
+  if (outCols > 0 && <i64>originCol + <i64>(outCols - 1) * <i64>strideCol + <i64>kw > 0x7fffffff) fail(E_BAD_DIMENSION, 14, <f64>strideCol);
   checkRange(image, rows * cols, elementBytes, 0);
   checkRange(g, kh * kw, elementBytes, 3);
   checkRange(out, outRows * outCols, elementBytes, 6);
-  if (<i64>rows * <i64>cols > 0x7fffffff) fail(E_BAD_DIMENSION, 1, <f64>rows);
-  if (<i64>outRows * <i64>outCols > 0x7fffffff) fail(E_BAD_DIMENSION, 7, <f64>outRows);
 }
 
 /** float64 convolution; see the file comment for the arguments. */
@@ -137,7 +147,7 @@ export function conv2d_f64(
   originRow: i32, originCol: i32, strideRow: i32, strideCol: i32,
   boundary: i32, fillValue: f64,
 ): void {
-  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, strideRow, strideCol, boundary, 8);
+  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, originRow, originCol, strideRow, strideCol, boundary, 8);
   convolve<f64>(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, originRow, originCol, strideRow, strideCol, boundary, fillValue);
 }
 
@@ -150,7 +160,7 @@ export function conv2d_f32(
   originRow: i32, originCol: i32, strideRow: i32, strideCol: i32,
   boundary: i32, fillValue: f64,
 ): void {
-  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, strideRow, strideCol, boundary, 4);
+  checkArguments(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, originRow, originCol, strideRow, strideCol, boundary, 4);
   convolve<f32>(image, rows, cols, g, kh, kw, out, outRows, outCols, rowBegin, rowEnd, originRow, originCol, strideRow, strideCol, boundary, <f32>fillValue);
 }
 

@@ -6,7 +6,8 @@
  * convolution (the filter is flipped); `mode` 'full' gives
  * (H + KH − 1) × (W + KW − 1), 'same' the centre of full at offset
  * ((KH − 1) / 2, (KW − 1) / 2) rounded down, size H × W, 'valid'
- * (H − KH + 1) × (W − KW + 1); `boundary` 'fill' pads with `fillvalue`,
+ * (H − KH + 1) × (W − KW + 1) (with a filter at least as large as the image
+ * in both dimensions, the two swapped, as SciPy does); `boundary` 'fill' pads with `fillvalue`,
  * 'wrap' is circular, 'symm' mirrors with the edge sample repeated.
  * `stride` keeps every k-th output: `conv2d(x, f, { stride: 5 })` equals
  * `convolve2d(x, f)[::5, ::5]`, and only those outputs are computed.
@@ -21,6 +22,7 @@ import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
+import { overlapping } from '../codecs/bytes.js';
 import { kernels, packConv2dBand } from '../wasm/kernels.js';
 
 export type Conv2dMode = 'full' | 'same' | 'valid';
@@ -59,9 +61,12 @@ export function conv2dShape(
   filterShape: readonly [number, number],
   options: Pick<Conv2dOptions, 'mode' | 'stride'> = {},
 ): [number, number] {
-  const mode = options.mode ?? 'full';
+  checkObject(options, 'options');
+  const image = [checkInteger(imageShape?.[0], 'imageShape[0]', 1), checkInteger(imageShape?.[1], 'imageShape[1]', 1)] as const;
+  const filter = [checkInteger(filterShape?.[0], 'filterShape[0]', 1), checkInteger(filterShape?.[1], 'filterShape[1]', 1)] as const;
+  const mode = checkOneOf(options.mode ?? 'full', 'options.mode', ['full', 'same', 'valid'] as const);
   const [strideRow, strideCol] = strideOf(options.stride);
-  const base = baseShape(imageShape, filterShape, mode);
+  const base = baseShape(image, filter, mode);
   return [Math.ceil(base[0] / strideRow), Math.ceil(base[1] / strideCol)];
 }
 
@@ -88,36 +93,40 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
   const fillValue = options.fillvalue ?? 0;
   if (typeof fillValue !== 'number') reject('type', 'options.fillvalue', 'a number', fillValue);
   const [strideRow, strideCol] = strideOf(options.stride);
-  const { values, rows: filterRows, cols: filterCols } = readFilter(filter);
-  if (mode === 'valid' && (filterRows > image.rows || filterCols > image.cols)) {
-    throw new ArgumentRangeError(
-      'filter',
-      `\`filter\` (${filterRows} × ${filterCols}) must not be larger than \`image\` (${image.rows} × ${image.cols}) in either dimension in 'valid' mode`,
-    );
-  }
-  const [baseRows, baseCols] = baseShape([image.rows, image.cols], [filterRows, filterCols], mode);
+  const read = readFilter(filter);
+  const [baseRows, baseCols] = baseShape([image.rows, image.cols], [read.rows, read.cols], mode);
   const outRows = Math.ceil(baseRows / strideRow);
   const outCols = Math.ceil(baseCols / strideCol);
   const Kind = image.data instanceof Float64Array ? Float64Array : Float32Array;
-  const out = options.out ?? pool.allocMatrix(Kind, outRows, outCols);
-  if (options.out !== undefined) checkOut(options.out, Kind, outRows, outCols, pool);
+  if (options.out !== undefined) checkOut(options.out, Kind, outRows, outCols, pool, image.data);
+  const bands = options.bands !== undefined ? checkInteger(options.bands, 'options.bands', 1) : undefined;
 
+  // Everything is checked: memory is taken from here on.
+  // 'valid' with a filter at least as large as the image in both dimensions: SciPy swaps the two
+  // (convolution commutes), and so does this: the filter becomes the image, the image the filter.
+  const swapped = mode === 'valid' && (read.rows > image.rows || read.cols > image.cols);
+  const source = swapped ? pool.allocMatrix(Kind, read.rows, read.cols) : image;
+  if (swapped) source.data.set(Array.prototype.slice.call(read.values, 0, read.rows * read.cols) as number[]);
+  const values: ArrayLike<number> = swapped ? image.data.subarray(0, image.rows * image.cols) : read.values;
+  const [filterRows, filterCols] = swapped ? [image.rows, image.cols] : [read.rows, read.cols];
+  const out = options.out ?? pool.allocMatrix(Kind, outRows, outCols);
   // The kernel correlates with the flipped filter (see assembly/kernels/conv2d.ts).
   const flipped = pool.alloc(Kind, filterRows * filterCols);
   for (let k = 0; k < values.length; k++) flipped[values.length - 1 - k] = values[k]!;
   const [originRow, originCol] = mode === 'full' ? [0, 0] : mode === 'same' ? [(filterRows - 1) >> 1, (filterCols - 1) >> 1] : [filterRows - 1, filterCols - 1];
   const work = outRows * outCols * filterRows * filterCols;
-  const bands =
-    options.bands !== undefined ? checkInteger(options.bands, 'options.bands', 1) : work >= SPLIT_THRESHOLD ? pool.workers : 1;
-  const bandRows = Math.max(1, Math.ceil(outRows / bands));
+  const bandCount = bands ?? (work >= SPLIT_THRESHOLD ? pool.workers : 1);
+  const bandRows = Math.max(1, Math.ceil(outRows / bandCount));
   const kernel = Kind === Float64Array ? kernels.conv2dF64 : kernels.conv2dF32;
   const geometry = {
-    rows: image.rows, cols: image.cols, filterRows, filterCols, outRows, outCols,
-    originRow, originCol, strideRow, strideCol, boundary: BOUNDARY_CODES[boundary], fillValue,
+    rows: source.rows, cols: source.cols, filterRows, filterCols, outRows, outCols, originRow, originCol,
+    // A step past the whole output keeps its first row or column only, as any step that long does; the kernel takes 32-bit steps.
+    strideRow: Math.min(strideRow, Math.max(1, baseRows)), strideCol: Math.min(strideCol, Math.max(1, baseCols)),
+    boundary: BOUNDARY_CODES[boundary], fillValue,
   };
   const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
   for (let rowBegin = 0; rowBegin < outRows; rowBegin += bandRows) {
-    calls.push([image.data, flipped, out.data, packConv2dBand(geometry, rowBegin, Math.min(outRows, rowBegin + bandRows))]);
+    calls.push([source.data, flipped, out.data, packConv2dBand(geometry, rowBegin, Math.min(outRows, rowBegin + bandRows))]);
   }
   const task = { signal: options.signal, timeout: options.timeout };
   try {
@@ -132,14 +141,26 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
     throw error;
   } finally {
     pool.free(flipped);
+    if (swapped) pool.free(source.data);
   }
   return out as SharedMatrix<T>;
 }
 
+/**
+ * The shape of the whole output before any stride. 'valid' needs one of image and filter at least as large
+ * as the other in both dimensions (SciPy's rule; it swaps them when the filter is the larger).
+ */
 function baseShape(image: readonly [number, number], filter: readonly [number, number], mode: Conv2dMode): [number, number] {
   if (mode === 'full') return [image[0] + filter[0] - 1, image[1] + filter[1] - 1];
   if (mode === 'same') return [image[0], image[1]];
-  return [Math.max(0, image[0] - filter[0] + 1), Math.max(0, image[1] - filter[1] + 1)];
+  const imageLarger = image[0] >= filter[0] && image[1] >= filter[1];
+  if (!imageLarger && !(filter[0] >= image[0] && filter[1] >= image[1])) {
+    throw new ArgumentRangeError(
+      'filter',
+      `\`filter\` (${filter[0]} × ${filter[1]}) and \`image\` (${image[0]} × ${image[1]}) must be one at least as large as the other in both dimensions in 'valid' mode (as in SciPy)`,
+    );
+  }
+  return imageLarger ? [image[0] - filter[0] + 1, image[1] - filter[1] + 1] : [filter[0] - image[0] + 1, filter[1] - image[1] + 1];
 }
 
 function strideOf(stride: Conv2dOptions['stride']): [number, number] {
@@ -159,7 +180,11 @@ function readFilter(filter: Conv2dFilter): { values: ArrayLike<number>; rows: nu
     checkInteger(rows, 'filter.rows', 1);
     checkInteger(cols, 'filter.cols', 1);
     if (!data || data.length < rows * cols) reject('range', 'filter.data', `at least rows × cols = ${rows * cols} numbers`, data?.length);
-    return { values: Array.prototype.slice.call(data, 0, rows * cols) as number[], rows, cols };
+    const values = Array.prototype.slice.call(data, 0, rows * cols) as unknown[];
+    values.forEach((value, i) => {
+      if (typeof value !== 'number') reject('type', `filter.data[${i}]`, 'a number', value);
+    });
+    return { values: values as number[], rows, cols };
   }
   if (typeof filter !== 'object' || filter === null || typeof (filter as ArrayLike<unknown>).length !== 'number') {
     throw new ArgumentTypeError('filter', `\`filter\` must be a matrix or an array of rows of numbers; got ${describe(filter)}`);
@@ -182,11 +207,16 @@ function readFilter(filter: Conv2dFilter): { values: ArrayLike<number>; rows: nu
   return { values, rows, cols };
 }
 
-function checkOut(out: SharedMatrix<FloatArray>, Kind: typeof Float64Array | typeof Float32Array, rows: number, cols: number, pool: Pool): void {
+function checkOut(out: SharedMatrix<FloatArray>, Kind: typeof Float64Array | typeof Float32Array, rows: number, cols: number, pool: Pool, image: FloatArray): void {
   if (!(out instanceof SharedMatrix) || !(out.data instanceof Kind) || !pool.isShared(out.data)) {
     reject('type', 'options.out', `a SharedMatrix of ${Kind.name} in the pool's shared memory`, out);
   }
   if (out.rows !== rows || out.cols !== cols || out.data.length < rows * cols) {
     throw new ArgumentRangeError('options.out', `\`options.out\` must be ${rows} × ${cols} for this convolution; got ${out.rows} × ${out.cols}`);
+  }
+  // Outputs written while the image is still read around them: the image's own memory would be overwritten first.
+  const bytes = (array: FloatArray) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  if (overlapping(pool, bytes(out.data), bytes(image))) {
+    throw new ArgumentRangeError('options.out', '`options.out` must not share memory with `image` (the convolution reads the image around each output it writes)');
   }
 }

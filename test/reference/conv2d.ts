@@ -27,6 +27,10 @@ export function convolve2dReference(
   filter: Matrix,
   { mode = 'full', boundary = 'fill', fillvalue = 0, stride = [1, 1] as [number, number] } = {},
 ): { rows: number; cols: number; data: number[] } {
+  // SciPy's 'valid' with the second input the larger in both dimensions: the two swapped (convolution commutes).
+  if (mode === 'valid' && filter.rows >= image.rows && filter.cols >= image.cols && (filter.rows > image.rows || filter.cols > image.cols)) {
+    return convolve2dReference(filter, image, { mode, boundary, fillvalue, stride });
+  }
   const fullRows = image.rows + filter.rows - 1;
   const fullCols = image.cols + filter.cols - 1;
   const full = (y: number, x: number): number => {

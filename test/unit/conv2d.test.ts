@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentRangeError, ArgumentTypeError, Pool, conv2d, conv2dShape, type Conv2dBoundary, type Conv2dMode } from '../../src/index.js';
+import { ArgumentRangeError, ArgumentTypeError, Pool, conv2d, conv2dShape, kernels, type Conv2dBoundary, type Conv2dMode } from '../../src/index.js';
 import fixtures from '../fixtures/scipy/conv2d.json' with { type: 'json' };
 import { uniformNoise } from '../helpers.js';
 import { convolve2dReference } from '../reference/conv2d.js';
@@ -58,8 +58,8 @@ describe('conv2d', () => {
         fc.record({
           rows: fc.integer({ min: 1, max: 40 }),
           cols: fc.integer({ min: 1, max: 40 }),
-          filterRows: fc.integer({ min: 1, max: 9 }),
-          filterCols: fc.integer({ min: 1, max: 9 }),
+          filterRows: fc.integer({ min: 1, max: 12 }),
+          filterCols: fc.integer({ min: 1, max: 12 }),
           mode: fc.constantFrom<Conv2dMode>('full', 'same', 'valid'),
           boundary: fc.constantFrom<Conv2dBoundary>('fill', 'wrap', 'symm'),
           fillvalue: fc.constantFrom(0, -2.5),
@@ -69,7 +69,9 @@ describe('conv2d', () => {
           seed: fc.integer(),
         }),
         async (p) => {
-          if (p.mode === 'valid' && (p.filterRows > p.rows || p.filterCols > p.cols)) return;
+          // 'valid' with one larger in one dimension and the other in the other: refused, as SciPy does (tested below).
+          const swapsOrFits = (p.filterRows <= p.rows && p.filterCols <= p.cols) || (p.filterRows >= p.rows && p.filterCols >= p.cols);
+          if (p.mode === 'valid' && !swapsOrFits) return;
           await agreesWithReference(p, { mode: p.mode, boundary: p.boundary, fillvalue: p.fillvalue, stride: p.stride as [number, number] }, p.bands);
         },
       ),
@@ -145,6 +147,61 @@ describe('conv2d', () => {
     pool.free(image);
   });
 
+  it("'valid' with a filter larger than the image swaps the two, as SciPy does", async () => {
+    const image = pool.allocMatrix(Float64Array, 2, 2);
+    image.data.set([1, 2, 3, 4]);
+    const filter = [[1, 0, 0], [0, 1, 0], [0, 0, 2]];
+    const result = await conv2d(image, filter, { pool, mode: 'valid' });
+    // scipy.signal.convolve2d(np.array([[1, 2], [3, 4]]), np.array([[1, 0, 0], [0, 1, 0], [0, 0, 2]]), 'valid'): [[5, 2], [3, 6]]
+    expect(result.shape).toEqual([2, 2]);
+    expect(Array.from(result.data)).toEqual([5, 2, 3, 6]);
+    expect(conv2dShape([2, 2], [3, 3], { mode: 'valid' })).toEqual([2, 2]);
+    pool.free(result);
+  });
+
+  it('the kernel refuses an origin outside the filter or a last window past 32-bit positions (called directly)', async () => {
+    const image = pool.allocMatrix(Float64Array, 4, 4);
+    const filter = pool.alloc(Float64Array, 9);
+    const out = pool.alloc(Float64Array, 4);
+    // rows, cols, filterRows, filterCols, outRows, outCols, rowBegin, rowEnd, originRow, originCol, strideRow, strideCol, boundary, fillValue
+    const band = (originRow: number, strideRow = 1, outRows = 1) => [4, 4, 3, 3, outRows, 1, 0, 1, originRow, 2, strideRow, 1, 0, 0];
+    await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, band(-(2 ** 31))])).rejects.toThrow(/originRow/);
+    await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, band(3)])).rejects.toThrow(/originRow/);
+    await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, band(0, 2 ** 30, 4)])).rejects.toThrow(/strideRow/);
+    await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, band(2)])).resolves.toBeUndefined();
+    for (const array of [image.data, filter, out]) pool.free(array);
+  });
+
+  it('a stride past the whole output keeps its first row and column, whatever its size', async () => {
+    const image = pool.allocMatrix(Float64Array, 3, 4);
+    image.data.forEach((_, k) => (image.data[k] = k + 1));
+    for (const stride of [2 ** 31, [1, 2 ** 32], [2 ** 40, 3]] as const) {
+      const result = await conv2d(image, [[1, 1]], { pool, stride: stride as number | [number, number] });
+      const expected = convolve2dReference(image, { rows: 1, cols: 2, data: [1, 1] }, { stride: (typeof stride === 'number' ? [stride, stride] : stride) as [number, number] });
+      expect([result.rows, result.cols]).toEqual([expected.rows, expected.cols]);
+      expect(Array.from(result.data)).toEqual(expected.data);
+      pool.free(result);
+    }
+  });
+
+  it("sums weight × fillvalue tap by tap at the edges, as padding does: huge weights do not overflow first", async () => {
+    for (const Kind of [Float64Array, Float32Array]) {
+      const image = pool.allocMatrix(Kind, 1, 3);
+      image.data.fill(1);
+      const big = Kind === Float64Array ? 1e308 : 3e38;
+      for (const fillvalue of [0, 0.5]) {
+        const result = await conv2d(image, [[big, big, 1]], { pool, fillvalue });
+        const expected = convolve2dReference(image, { rows: 1, cols: 3, data: [big, big, 1] }, { fillvalue });
+        // The last output: 1·1 + two weights over the padding (SciPy: 1 with a fill of 0, 1e308 with 0.5).
+        const last = result.data[result.data.length - 1]!;
+        expect(Number.isFinite(last), `${Kind.name} fill ${fillvalue}`).toBe(true);
+        expect(last).toBe(Kind === Float64Array ? expected.data[expected.data.length - 1] : Math.fround(expected.data[expected.data.length - 1]!));
+        pool.free(result);
+      }
+      pool.free(image);
+    }
+  });
+
   it('splits one large image into row bands with the same result', async () => {
     const image = pool.allocMatrix(Float32Array, 300, 257);
     image.data.forEach((_, k) => (image.data[k] = (k % 17) - 8));
@@ -157,7 +214,21 @@ describe('conv2d', () => {
   it('refuses bad input with errors naming the argument', async () => {
     const image = pool.allocMatrix(Float64Array, 4, 4);
     await expect(conv2d(image, [[1, 2, 3, 4, 5]], { pool, mode: 'valid' })).rejects.toThrow(ArgumentRangeError);
-    await expect(conv2d(image, [[1, 2, 3, 4, 5]], { pool, mode: 'valid' })).rejects.toThrow("must not be larger than `image` (4 × 4) in either dimension in 'valid' mode");
+    await expect(conv2d(image, [[1, 2, 3, 4, 5]], { pool, mode: 'valid' })).rejects.toThrow(
+      "`filter` (1 × 5) and `image` (4 × 4) must be one at least as large as the other in both dimensions in 'valid' mode",
+    );
+    expect(() => conv2dShape([4, 4], [1, 5], { mode: 'valid' })).toThrow(ArgumentRangeError);
+    await expect(conv2d(image, { rows: 1, cols: 2, data: ['a', 'b'] as never }, { pool })).rejects.toThrow('`filter.data[0]` must be a number');
+    await expect(conv2d(image, [[1]], { pool, out: image })).rejects.toThrow('`options.out` must not share memory with `image`');
+    expect(() => conv2dShape([Number.NaN, 5], [3, 3])).toThrow('`imageShape[0]`');
+    expect(() => conv2dShape([-4, 5], [3, 3])).toThrow('`imageShape[0]`');
+    expect(() => conv2dShape([4, 5], [3, Number.POSITIVE_INFINITY])).toThrow('`filterShape[1]`');
+    expect(() => conv2dShape([4, 5], [3, 3], { mode: 'bogus' as never })).toThrow('`options.mode`');
+    // Refused before any memory is taken.
+    const before = pool.heapStatistics().usedBytes;
+    await expect(conv2d(image, [[1]], { pool, bands: 0 })).rejects.toThrow('`options.bands`');
+    await expect(conv2d(image, [[1]], { pool, bands: 1.5 })).rejects.toThrow('`options.bands`');
+    expect(pool.heapStatistics().usedBytes).toBe(before);
     await expect(conv2d({ data: new Float64Array(16), rows: 4, cols: 4 } as never, [[1]], { pool })).rejects.toThrow(ArgumentTypeError);
     await expect(conv2d(image, [[1, 2], [3]], { pool })).rejects.toThrow('`filter[1]` must be a row of 2 numbers');
     await expect(conv2d(image, [], { pool })).rejects.toThrow('`filter` must be at least one row');
