@@ -47,6 +47,8 @@ export class StreamingInflater {
   private outputRoom: number;
   /** The last part made no progress (a block longer than its room): the room was grown for it and may not shrink. */
   private growing = false;
+  /** While growing: the room that was too small for the block. */
+  private tooSmall = 0;
   private readonly what: string;
   private readonly check: 0 | 1 | 2;
 
@@ -145,6 +147,13 @@ export class StreamingInflater {
         this.outputRoom = Math.max(LEAST_PART_OUTPUT, room >> 1);
         return true;
       }
+      if (error instanceof OutOfMemoryError && this.growing && room - this.tooSmall >= 2 * LEAST_PART_OUTPUT) {
+        // Grown past what the pool's memory has in one piece: the block needs more than tooSmall and
+        // perhaps much less than this; try halfway between (a block of a few MiB on a 16 MiB pool whose
+        // free memory is in pieces failed here, with the room grown 4× to 8 MiB).
+        this.outputRoom = this.tooSmall + ((room - this.tooSmall) >> 1);
+        return true;
+      }
       // Or a block needs more room than the pool's memory holds in one piece: nothing smaller can do.
       throw error;
     } finally {
@@ -179,7 +188,8 @@ export class StreamingInflater {
     if (!progressed) {
       if (room >= this.limit - this.produced) throw new OutputLimitError(`${this.what} output passes \`options.maxOutputLength\` (${this.limit})`);
       this.growing = true;
-      this.outputRoom *= 4;
+      this.tooSmall = room;
+      this.outputRoom = room * 4;
     }
     return true;
   }

@@ -88,6 +88,25 @@ describe('streaming DEFLATE decompression', () => {
     expect(failure).toBeInstanceOf(OutOfMemoryError);
   });
 
+  it('a block longer than the room, whose grown room does not fit, gets a room between the two that does', async () => {
+    // A 16 MiB pool filled with 1 MiB arrays, the last six freed: one free piece of ~6 MiB. A block of
+    // zeros decodes to ~4 MiB, more than a part's 2 MiB room; the room grown 4× for it does not fit, halfway does.
+    await using small = new Pool({ workers: 1, memory: { maximumBytes: 16 * 2 ** 20 } });
+    await small.apply(kernels.crc32, [small.alloc(Uint8Array, 16)]); // the worker's own scratch first
+    const blocks: Uint8Array[] = [];
+    try {
+      for (;;) blocks.push(small.alloc(Uint8Array, 1 << 20));
+    } catch (error) {
+      expect(error).toBeInstanceOf(OutOfMemoryError);
+    }
+    expect(blocks.length).toBeGreaterThan(8);
+    for (const block of blocks.slice(-6)) small.free(block);
+    const zeros = new Uint8Array(8 << 20);
+    const packed = await compress(zeros, { pool, codec: 'gzip', level: 1 });
+    // Parts with 2 MiB of room: grown to 8 MiB for the block, which does not fit; 5 MiB does.
+    expect(sameBytes(await inflateInParts(small, 'gzip', pieces(packed, 65536), { input: 1 << 20, output: 2 << 20 }), zeros)).toBe(true);
+  });
+
   it('emits output before the input ends', async () => {
     const packed = encoders.gzip(data, 1);
     expect(packed.length).toBeGreaterThan((1 << 20) + 65536); // more than one part before the end
