@@ -11,6 +11,7 @@ import { checkInteger, checkObject, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
+import { overlapping } from '../codecs/bytes.js';
 import { kernels, packMatmulTile } from '../wasm/kernels.js';
 
 type FloatArray = Float64Array | Float32Array;
@@ -105,10 +106,16 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
       reject('type', 'options.out', `a SharedMatrix of ${Kind.name} in the pool's shared memory`, out);
     }
     if (out.rows !== m || out.cols !== n) throw new ArgumentRangeError('options.out', `\`options.out\` must be ${m} × ${n}; got ${out.rows} × ${out.cols}`);
+    // C is written tile by tile while A and B are still read (packed a block at a time): it must not be either.
+    const bytes = (array: FloatArray) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+    for (const [input, name] of [[a, 'a'], [b, 'b']] as const) {
+      if (overlapping(pool, bytes(out.data), bytes(input.data))) throw new ArgumentRangeError('options.out', `\`options.out\` must not share memory with \`${name}\` (C is written while A and B are still read)`);
+    }
   }
-  const out = (options.out ?? pool.allocMatrix(Kind, m, n)) as SharedMatrix<T>;
   const flops = 2 * m * n * k;
+  // Checked before `out` is allocated: a bad tile count must not leak it.
   const tasks = options.tiles !== undefined ? checkInteger(options.tiles, 'options.tiles', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
+  const out = (options.out ?? pool.allocMatrix(Kind, m, n)) as SharedMatrix<T>;
   const geometry = { m, n, k, lda: a.cols, ldb: b.cols, ldc: n, transA, transB, alpha, beta };
   const calls = matmulTiles(m, n, tasks).map(([rowBegin, rowEnd, colBegin, colEnd]): [FloatArray, FloatArray, FloatArray, number[]] => [
     a.data, b.data, out.data, packMatmulTile(geometry, rowBegin, rowEnd, colBegin, colEnd),

@@ -160,12 +160,29 @@ type SharedCheck = <K extends FloatKind>(
   minimumLength?: number,
 ) => K extends 'Float64Array' ? Float64Array : K extends 'Float32Array' ? Float32Array : Uint8Array;
 
+/**
+ * Sizes and positions reach the kernels as i32, wrapped modulo 2^32: each must be an integer that is one
+ * already, so that the length checks here see what the kernel sees (8 − 2^32 passed them as a negative
+ * length while the kernel read 8, and wrote past `c`).
+ */
+function checkInt32Fields(record: object, names: readonly string[]): void {
+  for (const name of names) {
+    const value = (record as Record<string, unknown>)[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+      throw new ArgumentRangeError(name, `\`${name}\` must be an integer from 0 to 2147483647; got ${describe(value)}`);
+    }
+  }
+}
+const MATMUL_INT_FIELDS = ['m', 'n', 'k', 'lda', 'ldb', 'ldc', 'rowBegin', 'rowEnd', 'colBegin', 'colEnd'] as const;
+const CONV2D_INT_FIELDS = ['rows', 'cols', 'filterRows', 'filterCols', 'outRows', 'outCols', 'rowBegin', 'rowEnd', 'originRow', 'originCol', 'strideRow', 'strideCol', 'boundary'] as const;
+
 /** Kernel definitions: argument names (for messages) and the call over raw exports. */
 function definitions(exports: KernelExports, shared: SharedCheck, scratch: (bytes: number) => number) {
   const matmul =
     (kind: FloatKind, run: MatmulExport, scratchBytes: number) =>
     (a: Float64Array | Float32Array, b: Float64Array | Float32Array, c: Float64Array | Float32Array, packed: number[]): void => {
       const tile = unpackMatmulTile(packed);
+      checkInt32Fields(tile, MATMUL_INT_FIELDS);
       const [aRows, aCols] = tile.transA ? [tile.k, tile.m] : [tile.m, tile.k];
       const [bRows, bCols] = tile.transB ? [tile.n, tile.k] : [tile.k, tile.n];
       const av = shared(a, 'a', kind, (aRows - 1) * tile.lda + aCols);
@@ -180,6 +197,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     (kind: FloatKind, run: Conv2dExport) =>
     (image: Float64Array | Float32Array, flippedFilter: Float64Array | Float32Array, out: Float64Array | Float32Array, packed: number[]): void => {
       const band = unpackConv2dBand(packed);
+      checkInt32Fields(band, CONV2D_INT_FIELDS);
       const img = shared(image, 'image', kind, band.rows * band.cols);
       const g = shared(flippedFilter, 'filter', kind, band.filterRows * band.filterCols);
       const o = shared(out, 'out', kind, band.outRows * band.outCols);

@@ -169,6 +169,9 @@ describe('conv2d', () => {
     await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, band(3)])).rejects.toThrow(/originRow/);
     await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, band(0, 2 ** 30, 4)])).rejects.toThrow(/strideRow/);
     await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, band(2)])).resolves.toBeUndefined();
+    // A size that wraps to a small one as i32 is refused before the length checks (they would see it negative).
+    const wrapped = [4 - 2 ** 32, 4, 3, 3, 1, 1, 0, 1, 2, 2, 1, 1, 0, 0];
+    await expect(pool.apply(kernels.conv2dF64, [image.data, filter, out, wrapped])).rejects.toThrow('`rows` must be an integer from 0 to 2147483647');
     for (const array of [image.data, filter, out]) pool.free(array);
   });
 

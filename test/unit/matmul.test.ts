@@ -191,6 +191,14 @@ describe('matmul', () => {
     await expect(matmul(a, pool.allocMatrix(Float64Array, 4, 2), { pool, beta: 1 })).rejects.toThrow('`options.out` must be given when options.beta is not 0');
     await expect(matmul(a, pool.allocMatrix(Float64Array, 4, 2), { pool, alpha: Number.NaN })).rejects.toThrow('`options.alpha` must be a finite number; got NaN');
     await expect(matmul(a, pool.allocMatrix(Float64Array, 4, 2), { pool, out: pool.allocMatrix(Float64Array, 2, 2) })).rejects.toThrow('`options.out` must be 3 × 2');
+    // C may not be A or B (it is written while they are still read).
+    const square = pool.allocMatrix(Float64Array, 4, 4);
+    await expect(matmul(square, pool.allocMatrix(Float64Array, 4, 4), { pool, out: square })).rejects.toThrow('`options.out` must not share memory with `a`');
+    await expect(matmul(pool.allocMatrix(Float64Array, 4, 4), square, { pool, out: square })).rejects.toThrow('`options.out` must not share memory with `b`');
+    // Refused before C is allocated: nothing leaks.
+    const before = pool.heapStatistics().usedBytes;
+    await expect(matmul(square, square, { pool, tiles: 0 })).rejects.toThrow('`options.tiles`');
+    expect(pool.heapStatistics().usedBytes).toBe(before);
   });
 
   it('the kernel itself refuses dimensions that do not fit the arrays it was given', async () => {
@@ -211,5 +219,17 @@ describe('matmul', () => {
       .catch((e: unknown) => e)) as Error;
     expect(wide).toBeInstanceOf(KernelError);
     expect(wide.message).toMatch(/kernel matmulF64: `colEnd` is out of range; got 4/);
+    // Sizes that wrap to small ones as i32 (8 − 2^32 is 8 to the kernel), or are not integers: refused before
+    // the length checks, which would otherwise see a negative length (this wrote past `c`).
+    const two = pool.alloc(Float64Array, 2);
+    for (const [field, tile] of [
+      ['ldc', [2, 2, 1, 1, 2, 8 - 2 ** 32, 0, 0, 3, 0, 0, 2, 0, 2]],
+      ['m', [4 - 2 ** 32, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 4 - 2 ** 32, 0, 1]],
+      ['k', [1, 1, 3.5, 4, 1, 1, 0, 0, 1, 0, 0, 1, 0, 1]],
+    ] as const) {
+      const refused = (await pool.apply(kernels.matmulF64, [two, two, two, [...tile]]).catch((e: unknown) => e)) as Error;
+      expect(refused, field).toBeInstanceOf(ArgumentRangeError);
+      expect(refused.message, field).toContain(`\`${field}\` must be an integer from 0 to 2147483647`);
+    }
   });
 });
