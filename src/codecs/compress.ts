@@ -7,7 +7,7 @@
 
 import { ArgumentRangeError, CorruptDataError, OutOfMemoryError, OutputLimitError, describe, ArgumentTypeError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
-import { checkInteger, checkObject, checkOneOf } from '../options.js';
+import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled, takeInOrder } from '../pool/settle.js';
@@ -106,6 +106,8 @@ export async function lz4FrameHeader(pool: Pool, blockSizeId: number, options: F
 export async function compress(data: Uint8Array, options: CompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
+  // Some inputs run no task that would see the signal (an empty one, stored LZ4 blocks).
+  options.signal?.throwIfAborted();
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
   if (options.out !== undefined) checkBytes(options.out, 'options.out');
   const pool = options.pool ?? defaultPool();
@@ -144,6 +146,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   const blockSizeId = BLOCK_SIZE_IDS.get(blockSize);
   if (blockSizeId === undefined) throw new ArgumentRangeError('options.blockSize', `\`options.blockSize\` must be 65536, 262144, 1048576 or 4194304; got ${describe(blockSize)}`);
   const contentChecksum = options.contentChecksum ?? true;
+  if (typeof contentChecksum !== 'boolean') reject('type', 'options.contentChecksum', 'a boolean', contentChecksum);
   const taskOptions = { chunksize: 1, signal: options.signal, timeout: options.timeout };
 
   const scope = pool.scope();
@@ -306,6 +309,7 @@ function assembleFrame(header: Uint8Array, { payloads, stored, checksum }: Frame
 export async function decompress(data: Uint8Array, options: DecompressOptions = {}): Promise<Uint8Array> {
   checkObject(options, 'options');
   checkBytes(data, 'data');
+  options.signal?.throwIfAborted(); // and at each LZ4 block, whose stored ones run no task that would see it
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
   let maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
   let sink: OutputSink = new NewArraySink();
@@ -403,6 +407,7 @@ async function decodeLz4Frames(
     if (state) local.xxhash32_reset(state.byteOffset, 0);
     // Each block's output in order, the content hashed as it comes (on this thread, while the workers decode the next blocks).
     const emit = (view: Uint8Array): void => {
+      taskOptions.signal?.throwIfAborted();
       if (frame.contentSize !== undefined && sink.length - frameStart + view.length > frame.contentSize) {
         throw new CorruptDataError(`LZ4 frame declares ${frame.contentSize} bytes of content but its blocks hold more`);
       }
@@ -437,8 +442,6 @@ async function decodeLz4Frames(
 interface StreamDecoder {
   push(bytes: Uint8Array, emit: (chunk: Uint8Array) => void): Promise<void>;
   finish(emit: (chunk: Uint8Array) => void): Promise<void>;
-  /** Frees what the decoder holds when the stream is abandoned (finish frees it otherwise). */
-  dispose?(): void;
 }
 
 /**
@@ -447,15 +450,10 @@ interface StreamDecoder {
  */
 async function decodeStreamed(decoder: StreamDecoder, data: Uint8Array, sink: OutputSink, signal: AbortSignal | undefined): Promise<void> {
   const emit = (chunk: Uint8Array): void => sink.write(chunk);
-  try {
-    for (let at = 0; at < data.length; at += STREAMED_PIECE) {
-      // Stored LZ4 blocks run no task that could see the signal: checked here, a piece at a time.
-      signal?.throwIfAborted();
-      await decoder.push(data.subarray(at, at + STREAMED_PIECE), emit);
-    }
-  } catch (failure) {
-    decoder.dispose?.();
-    throw failure;
+  for (let at = 0; at < data.length; at += STREAMED_PIECE) {
+    // Stored LZ4 blocks run no task that could see the signal: checked here, a piece at a time.
+    signal?.throwIfAborted();
+    await decoder.push(data.subarray(at, at + STREAMED_PIECE), emit);
   }
   await decoder.finish(emit);
 }

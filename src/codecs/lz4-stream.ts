@@ -58,7 +58,10 @@ export class StreamingLz4Decoder {
   }
   private produced = 0;
   private local?: KernelExports;
-  /** The content hash's state, in the pool's memory. */
+  /**
+   * The content hash's state, kept here between blocks and copied into the pool's memory only while a
+   * kernel updates or reads it: a stream its reader abandons (cancel, abort) leaves nothing in the pool.
+   */
   private hashState?: Uint8Array;
 
   /** Each block's task: one at a time per worker, with the caller's signal and timeout. */
@@ -80,21 +83,26 @@ export class StreamingLz4Decoder {
 
   /** The input has ended: decodes the rest, and fails if a frame is incomplete. */
   async finish(emit: (chunk: Uint8Array) => void): Promise<void> {
-    try {
-      await this.drain(emit);
-      if (this.phase !== 'magic' || this.input.length > 0) {
-        throw new CorruptDataError(`LZ4 frame truncated: the input ended ${this.phase === 'magic' ? 'in a magic number' : this.phase === 'skip' ? 'in a skippable frame' : `in the ${this.phase === 'checksum' ? 'content checksum' : this.phase === 'descriptor' ? 'frame descriptor' : 'blocks'}`} at offset ${this.offset + this.input.length}`);
-      }
-      if (this.frames === 0) throw new CorruptDataError('LZ4 input is empty: a frame has at least 7 header bytes');
-    } finally {
-      this.dispose();
+    await this.drain(emit);
+    if (this.phase !== 'magic' || this.input.length > 0) {
+      throw new CorruptDataError(`LZ4 frame truncated: the input ended ${this.phase === 'magic' ? 'in a magic number' : this.phase === 'skip' ? 'in a skippable frame' : `in the ${this.phase === 'checksum' ? 'content checksum' : this.phase === 'descriptor' ? 'frame descriptor' : 'blocks'}`} at offset ${this.offset + this.input.length}`);
     }
+    // Skippable frames alone are a valid (empty) input, as for decompress() and the lz4 tool; no bytes are not.
+    if (this.frames === 0 && this.offset === 0) throw new CorruptDataError('LZ4 input is empty: a frame has at least 7 header bytes');
   }
 
-  /** Frees the hash state (finish does; call it when a stream is abandoned). */
-  dispose(): void {
-    if (this.hashState) this.pool.free(this.hashState);
-    this.hashState = undefined;
+  /** Runs `use` on the content hash's state, copied into the pool's memory for it (and back). */
+  private withHashState<T>(use: (state: number) => T): T {
+    const scope = this.pool.scope();
+    try {
+      const state = scope.allocUninitialized(Uint8Array, this.hashState!.length);
+      state.set(this.hashState!);
+      const result = use(state.byteOffset);
+      this.hashState!.set(state);
+      return result;
+    } finally {
+      scope.release();
+    }
   }
 
   private async drain(emit: (chunk: Uint8Array) => void): Promise<void> {
@@ -174,8 +182,8 @@ export class StreamingLz4Decoder {
     this.frameBytes = 0;
     this.history = new Uint8Array(0);
     if (frame.flg & FLAG_CONTENT_CHECKSUM) {
-      this.hashState ??= this.pool.alloc(Uint8Array, this.local!.xxhashStateBytes());
-      this.local!.xxhash32_reset(this.hashState.byteOffset, 0);
+      this.hashState ??= new Uint8Array(this.local!.xxhashStateBytes());
+      this.withHashState((state) => this.local!.xxhash32_reset(state, 0));
     }
     if (frame.contentSize !== undefined && this.produced + frame.contentSize > this.limit) {
       throw new OutputLimitError(`LZ4 frame declares ${frame.contentSize} bytes, past \`options.maxOutputLength\` (${this.limit})`);
@@ -214,7 +222,7 @@ export class StreamingLz4Decoder {
   private readContentChecksum(): boolean {
     if (this.input.length < 4) return this.wait(4);
     const expected = new DataView(this.input.buffer, this.input.byteOffset, 4).getUint32(0, true);
-    if (this.local!.xxhash32_digest(this.hashState!.byteOffset) >>> 0 !== expected) throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
+    if (this.withHashState((state) => this.local!.xxhash32_digest(state)) >>> 0 !== expected) throw new CorruptDataError('LZ4 content checksum mismatch: the data is corrupted');
     this.consume(4);
     this.endFrame();
     return true;
@@ -256,7 +264,7 @@ export class StreamingLz4Decoder {
     this.produced += bytes.length;
     if (this.produced > this.limit) throw new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${this.limit})`);
     this.frameBytes += bytes.length;
-    if (this.frame!.flg & FLAG_CONTENT_CHECKSUM) this.local!.xxhash32_update(this.hashState!.byteOffset, bytes.byteOffset, bytes.length);
+    if (this.frame!.flg & FLAG_CONTENT_CHECKSUM) this.withHashState((state) => this.local!.xxhash32_update(state, bytes.byteOffset, bytes.length));
     if (bytes.length > 0) emit(bytes.slice());
   }
 

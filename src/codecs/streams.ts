@@ -121,14 +121,7 @@ export function decompressStream(options: DecompressStreamOptions = {}): Transfo
   }
   const decoder = new StreamingLz4Decoder(pool, maxOutputLength);
   return new TransformStream<Uint8Array, Uint8Array>({
-    async transform(bytes, controller) {
-      try {
-        await decoder.push(bytes, (chunk) => controller.enqueue(chunk));
-      } catch (error) {
-        decoder.dispose();
-        throw error;
-      }
-    },
+    transform: (bytes, controller) => decoder.push(bytes, (chunk) => controller.enqueue(chunk)),
     flush: (controller) => decoder.finish((chunk) => controller.enqueue(chunk)),
   });
 }

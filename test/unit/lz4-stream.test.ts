@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, OutputLimitError, Pool, compress, compressStream, decompress, decompressStream } from '../../src/index.js';
+import { randomBytes } from '../helpers.js';
 import { concat, pieces, pipe, sameBytes } from '../stream-helpers.js';
 
 
@@ -65,6 +66,39 @@ describe('streaming LZ4 decompression', () => {
     await expect(pipe(pieces(packed), decompressStream({ pool, maxOutputLength: data.length - 1 }))).rejects.toThrow(OutputLimitError);
     const streamed = await pipe([data], compressStream({ pool, chunkSize: 65536 })); // no content size: found out block by block
     await expect(pipe(pieces(streamed), decompressStream({ pool, maxOutputLength: 100_000 }))).rejects.toThrow(OutputLimitError);
+  });
+
+  it('skippable frames alone are an empty input, as for decompress() and the lz4 tool', async () => {
+    const skippable = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 9, 9, 9]);
+    expect((await decompress(skippable, { pool })).length).toBe(0);
+    expect((await pipe(pieces(skippable), decompressStream({ pool }))).length).toBe(0);
+    await expect(pipe([], decompressStream({ pool }))).rejects.toThrow('LZ4 input is empty');
+  });
+
+  it('a stream abandoned by its reader or writer leaves nothing in the pool', async () => {
+    const packed = await compress(data, { pool, blockSize: 65536 });
+    const baseline = pool.heapStatistics().usedBytes;
+    for (const how of ['cancel', 'abort'] as const) {
+      const stream = decompressStream({ pool });
+      const writer = stream.writable.getWriter();
+      const reader = stream.readable.getReader();
+      const reading = reader.read();
+      await writer.write(packed.subarray(0, packed.length >> 1));
+      await reading;
+      if (how === 'cancel') await reader.cancel();
+      else await writer.abort();
+      await writer.abort().catch(() => {});
+    }
+    expect(pool.heapStatistics().usedBytes).toBe(baseline);
+  });
+
+  it('an aborted signal stops decoding even where no task runs (stored blocks), and compress of empty input', async () => {
+    const noise = randomBytes(300_000);
+    const stored = await compress(noise, { pool, blockSize: 65536 });
+    expect(stored.length).toBeGreaterThan(noise.length); // its blocks are stored as they are
+    await expect(decompress(stored, { pool, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(compress(new Uint8Array(0), { pool, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(compress(noise, { pool, contentChecksum: 'no' as never })).rejects.toThrow('`options.contentChecksum` must be a boolean');
   });
 
   it('streaming xxHash32 equals the one-shot hash however the bytes are split (property)', async () => {
