@@ -21,7 +21,7 @@ export interface MatmulOptions extends TaskOptions {
   transA?: boolean;
   /** Use Bᵀ: `b` is then n × k. @default false */
   transB?: boolean;
-  /** @default 1 */
+  /** Scale of the product; 0 leaves A and B unread (C = beta · C, as BLAS). float32 products take it as a float32. @default 1 */
   alpha?: number;
   /** Scale of the existing `out` added to the product; needs `out`. @default 0 */
   beta?: number;
@@ -99,6 +99,11 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
     );
   }
   const Kind = a.data instanceof Float64Array ? Float64Array : Float32Array;
+  // The float32 kernel scales by float32 scalars: one that rounds to ±∞ there is refused, not turned into ∞ × C.
+  if (Kind === Float32Array) {
+    if (!Number.isFinite(Math.fround(alpha))) reject('range', 'options.alpha', 'within float32 range for float32 matrices', alpha);
+    if (!Number.isFinite(Math.fround(beta))) reject('range', 'options.beta', 'within float32 range for float32 matrices', beta);
+  }
   if (beta !== 0 && options.out === undefined) reject('range', 'options.out', 'given when options.beta is not 0 (it is the C that beta scales)', undefined);
   if (options.out !== undefined) {
     const out = options.out;
@@ -116,6 +121,13 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
   // Checked before `out` is allocated: a bad tile count must not leak it.
   const tasks = options.tiles !== undefined ? checkInteger(options.tiles, 'options.tiles', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
   const out = (options.out ?? pool.allocMatrix(Kind, m, n)) as SharedMatrix<T>;
+  if (alpha === 0) {
+    // As BLAS: alpha = 0 leaves A and B unread (an ∞ or NaN there does not reach C), C = beta · C.
+    const c = out.data.subarray(0, m * n);
+    if (beta === 0) c.fill(0);
+    else if (beta !== 1) for (let i = 0; i < c.length; i++) c[i]! *= beta;
+    return out;
+  }
   const geometry = { m, n, k, lda: a.cols, ldb: b.cols, ldc: n, transA, transB, alpha, beta };
   const calls = matmulTiles(m, n, tasks).map(([rowBegin, rowEnd, colBegin, colEnd]): [FloatArray, FloatArray, FloatArray, number[]] => [
     a.data, b.data, out.data, packMatmulTile(geometry, rowBegin, rowEnd, colBegin, colEnd),

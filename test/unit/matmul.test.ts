@@ -201,6 +201,22 @@ describe('matmul', () => {
     expect(pool.heapStatistics().usedBytes).toBe(before);
   });
 
+  it('alpha = 0 leaves A and B unread, as BLAS (C = beta · C); float32 scalars past float32 range are refused', async () => {
+    const a = pool.allocMatrix(Float64Array, 2, 2);
+    a.data.set([Number.POSITIVE_INFINITY, 1, 1, Number.NaN]);
+    const b = pool.allocMatrix(Float64Array, 2, 2);
+    b.data.fill(1);
+    const c = pool.allocMatrix(Float64Array, 2, 2);
+    for (const [beta, expected] of [[1, [1, 2, 3, 4]], [2, [2, 4, 6, 8]], [0, [0, 0, 0, 0]]] as const) {
+      c.data.set([1, 2, 3, 4]);
+      await matmul(a, b, { pool, alpha: 0, beta, out: c });
+      expect(Array.from(c.data), `beta ${beta}`).toEqual(expected);
+    }
+    const f = pool.allocMatrix(Float32Array, 1, 1);
+    await expect(matmul(f, f, { pool, alpha: 1e45 })).rejects.toThrow('`options.alpha` must be within float32 range for float32 matrices');
+    await expect(matmul(f, f, { pool, beta: -1e39, out: pool.allocMatrix(Float32Array, 1, 1) })).rejects.toThrow('`options.beta`');
+  });
+
   it('the kernel itself refuses dimensions that do not fit the arrays it was given', async () => {
     const a = pool.alloc(Float64Array, 4);
     const error = (await pool
