@@ -361,14 +361,40 @@ function checkTaskOptions(options: TaskOptions): { timeoutMs: number; signal?: A
   return { timeoutMs, signal };
 }
 
-/** One abort listener per call, removed when the call settles (many listeners on one signal would leak and warn). */
+/** The tasks in flight under each signal, behind its one abort listener. */
+interface SignalLink {
+  tasks: Set<TaskHandle>;
+  onAbort: () => void;
+}
+const signalLinks = new WeakMap<AbortSignal, SignalLink>();
+
+/**
+ * Cancels `handles` when `signal` aborts, until `settled`. One listener per signal, however many calls
+ * share it, removed once none is in flight: a listener per call warned (MaxListenersExceededWarning) when
+ * a decompress of many LZ4 blocks ran a task per block under the caller's signal.
+ */
 function linkSignal(signal: AbortSignal, handles: TaskHandle[], settled: Promise<unknown>): void {
-  const onAbort = (): void => handles.forEach((h) => h.cancel(signal.reason));
-  signal.addEventListener('abort', onAbort, { once: true });
-  settled.then(
-    () => signal.removeEventListener('abort', onAbort),
-    () => signal.removeEventListener('abort', onAbort),
-  );
+  let link = signalLinks.get(signal);
+  if (!link) {
+    const tasks = new Set<TaskHandle>();
+    const onAbort = (): void => {
+      signalLinks.delete(signal);
+      for (const handle of tasks) handle.cancel(signal.reason);
+    };
+    link = { tasks, onAbort };
+    signalLinks.set(signal, link);
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+  const { tasks, onAbort } = link;
+  for (const handle of handles) tasks.add(handle);
+  const unlink = (): void => {
+    for (const handle of handles) tasks.delete(handle);
+    if (tasks.size === 0 && signalLinks.get(signal) === link) {
+      signalLinks.delete(signal);
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+  settled.then(unlink, unlink);
 }
 
 function toArray(values: Iterable<unknown>, path: string): unknown[] {

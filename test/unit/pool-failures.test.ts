@@ -52,6 +52,27 @@ describe('Pool failures: every task ends as a result or an error', () => {
     await expect(pool.apply((x: number) => x, [1], { signal: AbortSignal.abort() })).rejects.toThrow();
   });
 
+  it('calls in flight under one signal share one abort listener, which its abort serves and settling removes', async () => {
+    const controller = new AbortController();
+    const added: unknown[] = [];
+    const removed: unknown[] = [];
+    const { signal } = controller;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((type: string, listener: EventListener, options?: AddEventListenerOptions) => (added.push(listener), add(type, listener, options))) as typeof signal.addEventListener;
+    signal.removeEventListener = ((type: string, listener: EventListener) => (removed.push(listener), remove(type, listener))) as typeof signal.removeEventListener;
+    // Settled ones first: the listener goes when the last call settles, and a later call adds it anew.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => pool.apply((x: number) => x, [i], { signal })));
+    expect(added.length).toBe(1);
+    expect(removed).toEqual(added);
+    const calls = Array.from({ length: 30 }, (_, i) => pool.apply(busy, [300, i], { signal }));
+    expect(added.length).toBe(2);
+    controller.abort(new Error('all of them'));
+    const outcomes = await Promise.allSettled(calls);
+    expect(outcomes.every((outcome) => outcome.status === 'rejected' && (outcome.reason as Error).message === 'all of them')).toBe(true);
+    expect(await pool.apply((x: number) => x, [7])).toBe(7);
+  });
+
   /**
    * On a pool of its own with one worker: a 300 ms task aborted at 50 ms, whose thread may run on until
    * the platform stops it (in Chromium, by force ~2 s after terminate()); `queue` submits tasks behind
