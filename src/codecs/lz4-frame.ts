@@ -22,6 +22,15 @@ import { CorruptDataError } from '../errors.js';
 import { codecHint } from './sniff.js';
 
 export const LZ4_MAGIC = 0x184d2204;
+
+/** The legacy format (lz4 -l) is refused by name: it has no descriptor, checksums or end mark to check. */
+const LZ4_LEGACY_MAGIC = 0x184c2102;
+
+/** The error for a magic number that does not start a frame; `hint` names the codec the bytes look like. */
+export function notAFrame(magic: number, offset: number, hint: string): CorruptDataError {
+  if (magic === LZ4_LEGACY_MAGIC) return new CorruptDataError(`LZ4 legacy format (lz4 -l, magic number 0x184c2102) at offset ${offset} is not supported: write the standard frame format (lz4 without -l)`);
+  return new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${offset} (expected 0x184d2204)${hint}`);
+}
 export const SKIPPABLE_MASK = 0xfffffff0;
 export const SKIPPABLE_MAGIC = 0x184d2a50;
 export const BLOCK_SIZES: Record<number, number> = { 4: 64 * 1024, 5: 256 * 1024, 6: 1024 * 1024, 7: 4 * 1024 * 1024 };
@@ -73,7 +82,7 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
       at += size;
       continue;
     }
-    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${at} (expected 0x184d2204)${frames.length === 0 ? codecHint(input, at, 'lz4') : ''}`);
+    if (magic !== LZ4_MAGIC) throw notAFrame(magic, at, frames.length === 0 ? codecHint(input, at, 'lz4') : '');
     at += 4;
     const header = readFrameDescriptor(input, at, need);
     const { flg, blockMaxSize, contentSize, descriptor } = header;

@@ -17,7 +17,7 @@ import { PendingBytes, inHeap } from './bytes.js';
 import { decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import {
   FLAG_BLOCK_CHECKSUM, FLAG_CONTENT_CHECKSUM, FLAG_INDEPENDENT, LZ4_MAGIC, SKIPPABLE_MAGIC, SKIPPABLE_MASK, UNCOMPRESSED_BIT,
-  readFrameDescriptor, type FrameDescriptor,
+  notAFrame, readFrameDescriptor, type FrameDescriptor,
 } from './lz4-frame.js';
 
 /** Blocks go to the workers one task each. */
@@ -143,7 +143,7 @@ export class StreamingLz4Decoder {
       this.phase = 'skip';
       return true;
     }
-    if (magic !== LZ4_MAGIC) throw new CorruptDataError(`not an LZ4 frame: magic number 0x${magic.toString(16).padStart(8, '0')} at offset ${this.offset} (expected 0x184d2204)${this.frames === 0 ? codecHint(this.input, 0, 'lz4') : ''}`);
+    if (magic !== LZ4_MAGIC) throw notAFrame(magic, this.offset, this.frames === 0 ? codecHint(this.input, 0, 'lz4') : '');
     this.consume(4);
     this.phase = 'descriptor';
     return true;
