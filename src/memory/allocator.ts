@@ -4,7 +4,7 @@
  * `pool.alloc`) and in workers (as `wyvern.alloc` inside a task).
  */
 
-import { ArgumentTypeError, describe } from '../errors.js';
+import { ArgumentTypeError, InvalidFreeError, describe } from '../errors.js';
 import { checkInteger } from '../options.js';
 import { SharedHeap } from './heap.js';
 import { SharedMatrix, checkTypedArrayConstructor, type TypedArray, type TypedArrayConstructor } from './shared-array.js';
@@ -51,7 +51,7 @@ export class SharedAllocator {
     if (!ArrayBuffer.isView(array) || !this.views.owns(array.buffer)) {
       throw new ArgumentTypeError('value', `\`value\` must be an array from alloc (in the shared memory); got ${describe(value)}`);
     }
-    this.heap.free(array.byteOffset);
+    this.heap.free(array.byteOffset, array.byteLength);
   }
 
   /** Whether `value` is a typed array in this shared memory. */
@@ -92,13 +92,28 @@ export class AllocationScope {
   free(value: TypedArray | SharedMatrix<TypedArray>): void {
     const index = this.owned.indexOf(value);
     if (index < 0) throw new Error('AllocationScope.free: the array was not allocated through this scope, or was freed already');
+    this.allocator.free(value); // first: if it fails (the heap's lock held by a dead worker), the scope still owns it
     this.owned.splice(index, 1);
-    this.allocator.free(value);
   }
 
-  /** Frees everything allocated through this scope. Idempotent. */
+  /**
+   * Frees everything allocated through this scope. Idempotent. Frees every array it can even when one
+   * fails, and throws the first failure after: arrays whose free failed while the heap was locked stay
+   * owned (a later release frees them); one that is no longer allocated (freed outside the scope) does not.
+   */
   release(): void {
-    for (const value of this.owned.splice(0)) this.allocator.free(value);
+    let failure: { error: unknown } | undefined;
+    const kept: (TypedArray | SharedMatrix<TypedArray>)[] = [];
+    for (const value of this.owned.splice(0)) {
+      try {
+        this.allocator.free(value);
+      } catch (error) {
+        failure ??= { error };
+        if (!(error instanceof InvalidFreeError)) kept.push(value);
+      }
+    }
+    this.owned.push(...kept);
+    if (failure) throw failure.error;
   }
 
   [Symbol.dispose](): void {

@@ -104,25 +104,48 @@ export class SharedHeap {
     }
   }
 
-  /** Returns the block at `ptr` (an address `allocate` gave) to the heap. */
-  free(ptr: number): void {
-    const words = this.views.i32;
-    const end = Atomics.load(words, CONTROL.HEAP_END);
+  /**
+   * Returns the block at `ptr` (an address `allocate` gave) to the heap. `byteLength`, when given, must be
+   * the length allocated there: a view of part of a block does not free it.
+   */
+  free(ptr: number, byteLength?: number): void {
     const block = ptr - BLOCK_HEADER_BYTES;
-    if (!Number.isInteger(ptr) || ptr & 15 || block < HEAP_START || ptr >= end) {
+    if (!Number.isInteger(ptr) || ptr & 15 || block < HEAP_START || ptr >= Atomics.load(this.views.i32, CONTROL.HEAP_END)) {
       throw new InvalidFreeError(`cannot free address ${ptr}: it is not inside the shared heap`);
     }
     this.lock();
     try {
+      // The end read under the lock: another thread may have grown the heap while this one waited for it,
+      // and the block after this one may lie in the new memory (its PREV_SIZE must be updated there).
+      const end = this.views.i32[CONTROL.HEAP_END]!;
       this.views.ensure(end);
-      const w = this.views.i32;
-      if (w[(block >> 2) + TAG] !== USED_TAG) {
+      if (!this.isAllocatedBlock(block, end)) {
         throw new InvalidFreeError(`cannot free address ${ptr}: not an allocated block (freed twice, or not from this heap)`);
+      }
+      const requested = this.views.i32[(block >> 2) + REQUESTED]!;
+      if (byteLength !== undefined && byteLength !== requested) {
+        throw new InvalidFreeError(`cannot free ${byteLength} bytes at address ${ptr}: the block there holds ${requested} (free the whole array that alloc gave, not a view of part of it)`);
       }
       this.release(block);
     } finally {
       this.unlock();
     }
+  }
+
+  /**
+   * Whether `block` heads a used block, by its tag and by its neighbours' agreement with its size: the tag
+   * alone sits where an array's own bytes could forge it (a sub-array freed as if it were a block).
+   */
+  private isAllocatedBlock(block: number, end: number): boolean {
+    const w = this.views.i32;
+    if (w[(block >> 2) + TAG] !== USED_TAG) return false;
+    const size = w[block >> 2]! >>> 0;
+    if (size < MIN_BLOCK_BYTES || size & 15 || block + size > end) return false;
+    const next = block + size;
+    if (next < end && w[(next >> 2) + PREV_SIZE]! >>> 0 !== size) return false;
+    const prevSize = w[(block >> 2) + PREV_SIZE]! >>> 0;
+    if (prevSize === 0) return block === HEAP_START;
+    return !(prevSize & 15) && block - prevSize >= HEAP_START && (w[(block - prevSize) >> 2]! >>> 0) === prevSize;
   }
 
   /** Requested byte length of the live allocation at `ptr`, or -1 if there is none. */

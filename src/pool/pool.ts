@@ -96,10 +96,11 @@ export class Pool implements AsyncDisposable {
     checkObject(options, 'options');
     const workers = options.workers === undefined ? Math.min(defaultWorkerCount(), MAX_WORKERS) : checkInteger(options.workers, 'options.workers', 1, MAX_WORKERS);
     const memory = options.memory === undefined ? {} : checkObject(options.memory, 'options.memory');
+    // Whole 64 KiB pages, rounded up, as WebAssembly memory grows: the heap's limit is then what the memory holds.
     const maximumBytes =
       memory.maximumBytes === undefined
         ? DEFAULT_MAXIMUM_BYTES
-        : checkInteger(memory.maximumBytes, 'options.memory.maximumBytes', HEAP_START + PAGE_BYTES, MAXIMUM_POOL_BYTES);
+        : Math.min(MAXIMUM_POOL_BYTES, Math.ceil(checkInteger(memory.maximumBytes, 'options.memory.maximumBytes', HEAP_START + PAGE_BYTES, MAXIMUM_POOL_BYTES) / PAGE_BYTES) * PAGE_BYTES);
     const initialBytes =
       memory.initialBytes === undefined
         ? Math.min(DEFAULT_INITIAL_BYTES, maximumBytes)

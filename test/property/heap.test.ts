@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { HeapLockedError, InvalidFreeError, OutOfMemoryError } from '../../src/errors.js';
 import { SharedHeap } from '../../src/memory/heap.js';
 import { CONTROL, HEAP_START } from '../../src/memory/layout.js';
+import { AllocationScope } from '../../src/memory/allocator.js';
+import { MemoryViews } from '../../src/memory/views.js';
 import { bareHeap } from '../helpers.js';
 
 type Op = { kind: 'alloc'; bytes: number } | { kind: 'free'; pick: number };
@@ -77,6 +79,73 @@ describe('SharedHeap (property: random alloc/free sequences against a model)', (
     expect(() => heap.free(12)).toThrow(InvalidFreeError);
     heap.free(ptr);
     expect(() => heap.free(ptr)).toThrow(/freed twice/);
+  });
+
+  it('refuses a view of part of a block, and a block header forged in an array\'s own bytes', () => {
+    const { allocator, heap } = bareHeap();
+    const k = allocator.alloc(Float64Array, 100);
+    expect(() => allocator.free(k.subarray(0, 1))).toThrow(/holds 800 \(free the whole array/);
+    // An Int32Array whose first words copy a used block's header, freed from past them.
+    const before = allocator.alloc(Uint8Array, 64);
+    const forged = allocator.alloc(Int32Array, 64);
+    allocator.free(before);
+    forged.set([64, forged.byteOffset - before.byteOffset, 0x55534544, 48]);
+    expect(() => heap.free(forged.byteOffset + 16)).toThrow(InvalidFreeError);
+    allocator.free(forged);
+    allocator.free(k);
+    expect(heap.statistics().usedBytes).toBe(0);
+    expect(heap.allocate(1 << 20)).toBeGreaterThan(0); // and the heap still serves
+  });
+
+  it('a scope frees every array it can when one free fails, and keeps those the locked heap could not take', () => {
+    const { views, allocator, heap } = bareHeap();
+    const scope = new AllocationScope(allocator);
+    const [a, b, c] = [scope.alloc(Uint8Array, 100), scope.alloc(Uint8Array, 200), scope.alloc(Uint8Array, 300)];
+    allocator.free(b); // freed outside the scope: its release of b fails
+    expect(() => scope.release()).toThrow(InvalidFreeError);
+    expect(heap.statistics().usedBytes).toBe(0); // a and c freed all the same
+    const d = scope.alloc(Uint8Array, 64);
+    const patience = SharedHeap.lockPatienceMs;
+    SharedHeap.lockPatienceMs = 20;
+    try {
+      Atomics.store(views.i32, CONTROL.HEAP_LOCK, 99); // held by a thread that died
+      expect(() => scope.free(d)).toThrow(HeapLockedError);
+      expect(() => scope.release()).toThrow(HeapLockedError);
+      SharedHeap.releaseIfHeldBy(views.i32, 99);
+      scope.release(); // d was kept: freed now
+      expect(heap.statistics().usedBytes).toBe(0);
+    } finally {
+      SharedHeap.lockPatienceMs = patience;
+    }
+    void a, void c;
+  });
+
+  it("a free that waited for the lock while another thread grew the heap merges with the new memory's block", () => {
+    // Two threads' views of one memory; the other thread grows the heap just as this one takes the lock.
+    const { views, heap } = bareHeap(4, 512);
+    const otherViews = new MemoryViews(views.memory);
+    const other = new SharedHeap(otherViews, 2, views.memory.buffer.byteLength + 512 * 65536);
+    const free = heap.allocate(1 << 20);
+    // The rest of the heap in one block, so that it ends the heap (16: a block's header).
+    const { heapBytes: before, usedBytes } = heap.statistics();
+    const last = heap.allocate(before - usedBytes - 16);
+    expect(heap.statistics().heapBytes).toBe(before);
+    heap.free(free);
+    const lock = (heap as unknown as { lock(): void }).lock.bind(heap);
+    let grown = 0;
+    (heap as unknown as { lock(): void }).lock = () => {
+      (heap as unknown as { lock(): void }).lock = lock;
+      grown = other.allocate(4 << 20); // past the end this thread last saw
+      lock();
+    };
+    heap.free(last);
+    other.free(grown);
+    expect(heap.statistics().usedBytes).toBe(0);
+    // One free block from the start to the end: as large an allocation as the heap holds fits without growing.
+    const heapBytes = heap.statistics().heapBytes;
+    const whole = heap.allocate(heapBytes - 64);
+    expect(heap.statistics().heapBytes).toBe(heapBytes);
+    heap.free(whole);
   });
 
   it('gives up with HeapLockedError when the lock stays taken (a holder that died inside an allocation)', () => {

@@ -86,6 +86,6 @@ describe('LZ4 and the lz4 command', () => {
   it("refuses the legacy format (lz4 -l) by name, whole and streamed", async () => {
     const legacy = lz4(['-l', '-c'], new TextEncoder().encode('legacy '.repeat(100)));
     await expect(decompress(legacy, { pool })).rejects.toThrow('LZ4 legacy format (lz4 -l, magic number 0x184c2102) at offset 0 is not supported');
-    await expect(new Response(new Blob([legacy]).stream().pipeThrough(decompressStream({ pool }))).arrayBuffer()).rejects.toThrow('LZ4 legacy format');
+    await expect(new Response(new Blob([new Uint8Array(legacy)]).stream().pipeThrough(decompressStream({ pool }))).arrayBuffer()).rejects.toThrow('LZ4 legacy format');
   });
 });

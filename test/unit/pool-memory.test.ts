@@ -72,4 +72,12 @@ describe('scheduling', () => {
     const longOwner = owners[0];
     expect(owners.slice(1).every((owner) => owner !== longOwner)).toBe(true);
   });
+
+  it('a maximum that is not a whole number of 64 KiB pages is what the memory holds, rounded up', async () => {
+    await using odd = new Pool({ workers: 1, memory: { initialBytes: HEAP_START + 65536, maximumBytes: HEAP_START + 65537 } });
+    expect(odd.heapStatistics().maximumBytes).toBe(2 * 65536); // the heap: the memory past HEAP_START
+    const array = odd.alloc(Uint8Array, 70_000); // needs the second page, which the memory can have
+    expect(array.length).toBe(70_000);
+    odd.free(array);
+  });
 });
