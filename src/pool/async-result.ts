@@ -5,6 +5,7 @@
  */
 
 import { WyvernError } from '../errors.js';
+import { MAX_TIMER_MS } from './engine.js';
 
 export class AsyncResult<T> {
   private state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
@@ -49,7 +50,16 @@ export class AsyncResult<T> {
     if (!Number.isFinite(timeoutMs) || this.state !== 'pending') return this.settled;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WyvernError('ERR_RESULT_TIMEOUT', `the result was not ready within ${timeoutMs} ms`)), timeoutMs);
+      const started = Date.now();
+      // setTimeout takes at most 2^31 − 1 ms (a longer delay fires at once): longer waits are re-armed.
+      const arm = (delay: number): void => {
+        timer = setTimeout(() => {
+          const left = timeoutMs - (Date.now() - started);
+          if (left > 0) arm(left);
+          else reject(new WyvernError('ERR_RESULT_TIMEOUT', `the result was not ready within ${timeoutMs} ms`));
+        }, Math.min(delay, MAX_TIMER_MS));
+      };
+      arm(timeoutMs);
     });
     return Promise.race([this.settled, timeout]).finally(() => clearTimeout(timer));
   }

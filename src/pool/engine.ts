@@ -41,11 +41,13 @@ import { kernelModule } from '../wasm/kernel-module.js';
 import type { SpawnOptions, WorkerHandle, WorkerInit } from '../platform/types.js';
 import { SlotRing } from '../queue/ring.js';
 import { MAIN_POLL_MS, wakeAllWorkers, wakeOneSleepingWorker, wakeSleepingWorkers, wakeWorker, waitForChange } from '../queue/wake.js';
-import { WireReader, WireWriter, type ErrorRecord } from '../wire/codec.js';
-import { rebuildError } from '../wire/errors.js';
+import { WireReader, WireWriter } from '../wire/codec.js';
 import { FunctionRegistry } from './task-function.js';
 import { instantiateKernels, type KernelExports } from '../wasm/kernels.js';
 import { KernelErrorReporter } from '../wasm/kernel-errors.js';
+
+/** The longest delay setTimeout takes (a longer one fires after 1 ms). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Microseconds the pump polls for completions before it sleeps (see spinForCompletion). */
 const MAIN_SPIN_MICROS = 20;
@@ -321,6 +323,9 @@ export class PoolEngine {
     }
     if (this.abandonedSlots === 0) for (const resolve of this.givenUpWaiters.splice(0)) resolve();
     if (this.stopping || this.failure) return;
+    // The slots reclaimed above may be what tasks in the backlog wait for (a completion would dispatch
+    // them; with every other slot held by long tasks, none may come for a long time).
+    this.flushBacklog();
     if (!worker.ready && !worker.givenUp) {
       this.fail(new WorkerExitError(`worker ${worker.index} exited (code ${exitCode}) before it was ready${reason}`, { cause: error }));
       return;
@@ -418,7 +423,13 @@ export class PoolEngine {
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
-    void this.pumpLoop();
+    void this.pumpLoop().catch((error: unknown) => {
+      // Nothing in the loop should throw; if something does, the pump must not stay marked as running
+      // (no completion would ever be collected again): start it afresh, and let the error be seen.
+      this.pumping = false;
+      if (this.inFlight > 0) this.pump();
+      console.error('wyvern: the pool\'s completion loop failed and was restarted:', error);
+    });
   }
 
   /** Settles completions until nothing is in flight, sleeping on MAIN_WAKE while the completion ring is empty. */
@@ -502,7 +513,7 @@ export class PoolEngine {
       let failed = (words[base + SLOT.FLAGS]! & SlotFlags.ERROR) !== 0;
       try {
         value = this.reader.at(spill || slotPtr(slot) + SLOT.PAYLOAD_OFFSET, words[base + SLOT.LENGTH]!).read();
-        if (failed) value = rebuildError(value as ErrorRecord);
+        if (failed && !(value instanceof Error)) value = new WyvernError('ERR_TASK_THREW', `task failed with a non-Error value: ${String(value)}`);
       } catch (error) {
         value = error;
         failed = true;
@@ -514,8 +525,14 @@ export class PoolEngine {
       }
     }
     // DONE: `spill` holds the result; CANCELLED: the arguments, which no worker read.
-    if (spill) this.freeSpill(spill);
-    this.reclaim(slot);
+    try {
+      if (spill) this.freeSpill(spill);
+    } catch {
+      // Not a heap block: the slot's words were overwritten (a payload written past its slot, as a
+      // worker's too-long error once was). That block is lost; the slot and the pump are not.
+    } finally {
+      this.reclaim(slot);
+    }
   }
 
   /** Frees a payload block; while a dead worker holds the heap's lock, again once its exit released it. */
@@ -561,6 +578,9 @@ export class PoolEngine {
   private settle(record: TaskRecord | undefined, error: unknown): void {
     if (!record || record.settled) return;
     record.settled = true;
+    // A settled task's timer would only find it settled, but it would keep the process alive until then.
+    if (record.timer !== undefined) clearTimeout(record.timer);
+    record.timer = undefined;
     record.reject(error);
   }
 
@@ -609,6 +629,7 @@ export class PoolEngine {
   }
 
   private armTimeout(record: TaskRecord, delayMs: number): void {
+    // Timers take at most 2^31 − 1 ms (longer ones fire at once): a longer limit is re-armed as it runs.
     record.timer = setTimeout(() => {
       record.timer = undefined;
       if (record.settled) return;
@@ -623,7 +644,7 @@ export class PoolEngine {
         record.slot,
         new TaskTimeoutError(`task ran longer than its timeout of ${record.timeoutMs} ms; its worker was terminated and replaced`),
       );
-    }, delayMs);
+    }, Math.min(delayMs, MAX_TIMER_MS));
   }
 
   /** The pool cannot serve any more: reject everything with `error` and stop the workers. */

@@ -32,6 +32,7 @@
 import { SerializationError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
 import type { MemoryViews } from '../memory/views.js';
+import { rebuildError } from './errors.js';
 
 const enum Tag {
   UNDEFINED = 0,
@@ -379,7 +380,8 @@ export class WireReader {
       case Tag.ARRAY_BUFFER:
         return this.copyBytes().buffer;
       case Tag.ERROR:
-        return { [ERROR_RECORD]: true, ...this.entries() } as unknown as ErrorRecord;
+        // An Error again, wherever it is: a task's failure, or one inside a result.
+        return rebuildError(this.entries() as unknown as ErrorRecord);
       default:
         throw new SerializationError(`corrupt task payload: unknown tag ${tag} at byte ${this.position - 1}`);
     }
@@ -446,5 +448,3 @@ export class WireReader {
   }
 }
 
-/** Marks decoded error records, so that a result that is an error is not confused with a plain object. */
-export const ERROR_RECORD = Symbol('wyvern.errorRecord');

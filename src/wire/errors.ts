@@ -24,9 +24,11 @@ export function rebuildError(record: ErrorRecord): Error {
   if (record.name === 'ArgumentTypeError') error = new ArgumentTypeError(record.argument ?? '', record.message);
   else if (record.name === 'ArgumentRangeError') error = new ArgumentRangeError(record.argument ?? '', record.message);
   else {
-    const Known = WYVERN_ERROR_CLASSES[record.name] ?? BUILT_IN[record.name] ?? Error;
-    error = new Known(record.message);
-    if (!(record.name in WYVERN_ERROR_CLASSES) && !(record.name in BUILT_IN)) error.name = record.name;
+    // Own keys only: a name like 'constructor' must not find Object.prototype's.
+    const known = (table: Record<string, new (message: string) => Error>) => (Object.hasOwn(table, record.name) ? table[record.name] : undefined);
+    const Known = known(WYVERN_ERROR_CLASSES as Record<string, new (message: string) => Error>) ?? known(BUILT_IN);
+    error = new (Known ?? Error)(record.message);
+    if (!Known) error.name = record.name;
   }
   if (record.stack !== undefined) error.stack = record.stack;
   if (record.code !== undefined && !('code' in error && error.code)) {
@@ -35,7 +37,8 @@ export function rebuildError(record: ErrorRecord): Error {
   if (record.cause !== undefined) {
     const cause = record.cause as ErrorRecord | undefined;
     Object.defineProperty(error, 'cause', {
-      value: cause && typeof cause === 'object' && 'message' in cause && 'name' in cause ? rebuildError(cause) : cause,
+      // Decoded already: an Error the wire rebuilt, or another value as it was sent.
+      value: cause,
       enumerable: false,
       writable: true,
       configurable: true,

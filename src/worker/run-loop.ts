@@ -150,6 +150,15 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     }
   };
 
+  /** Encodes `error` as the task's failure; without its cause when that cannot be sent (a cycle, a class instance). */
+  const writeFailure = (error: Error): void => {
+    try {
+      writer.reset().write(error);
+    } catch (encoding) {
+      writer.reset().write(bareError(error, error.message, error.stack, `(not sent: ${(encoding as Error).message})`));
+    }
+  };
+
   /** Writes the task's result; false (nothing written) when the main thread gave up on it and on this worker. */
   const finish = (slot: number, base: number, failed: boolean): boolean => {
     // Claim the finish first: if the main thread abandoned the slot, leave it untouched.
@@ -161,9 +170,15 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
       try {
         spill = heap.allocate(bytes.length);
       } catch (error) {
-        writer.reset().write(error);
-        bytes = writer.encoded;
+        // No room for the result: its failure goes in the slot itself, so it must fit there (a stack
+        // does not: written past the slot, it overwrote the next slot's words). Shorter until it fits.
         failed = true;
+        const failure = error as Error;
+        for (const keep of [160, 60, 0]) {
+          writer.reset().write(bareError(failure, failure.message.slice(0, keep), undefined));
+          if (writer.encoded.length <= PAYLOAD_BYTES) break;
+        }
+        bytes = writer.encoded;
       }
     }
     if (failed) flags |= SlotFlags.ERROR;
@@ -217,8 +232,20 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     } catch (error) {
       failed = true;
       const explained = functions.isInline(functionId) ? explainMissingVariable(error) : error;
-      writer.reset().write(explained instanceof Error ? explained : new WyvernError('ERR_TASK_THREW', `task threw a non-Error value: ${String(explained)}`));
+      writeFailure(explained instanceof Error ? explained : new WyvernError('ERR_TASK_THREW', `task threw a non-Error value: ${String(explained)}`));
     }
     if (!finish(slot, base, failed)) return; // given up on: being terminated
   }
+}
+
+/** An Error of `error`'s name, code and argument with the given message, stack and cause: what the wire can always carry. */
+function bareError(error: Error, message: string, stack: string | undefined, cause?: string): Error {
+  const bare = new Error(message);
+  bare.name = error.name;
+  bare.stack = stack;
+  const { code, argument } = error as Error & { code?: unknown; argument?: unknown };
+  if (typeof code === 'string') Object.assign(bare, { code });
+  if (typeof argument === 'string') Object.assign(bare, { argument });
+  if (cause !== undefined) bare.cause = cause;
+  return bare;
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { Pool, PoolClosedError, TaskTimeoutError, task } from '../../src/index.js';
+import { ArgumentTypeError, OutOfMemoryError, Pool, PoolClosedError, TaskTimeoutError, task } from '../../src/index.js';
 
 const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
 const hang = task<() => never>(tasks, 'hang');
@@ -71,6 +71,66 @@ describe('Pool failures: every task ends as a result or an error', () => {
     const outcomes = await Promise.allSettled(calls);
     expect(outcomes.every((outcome) => outcome.status === 'rejected' && (outcome.reason as Error).message === 'all of them')).toBe(true);
     expect(await pool.apply((x: number) => x, [7])).toBe(7);
+  });
+
+  it('a result too large for the pool\'s memory fails alone: the tasks behind it are served', async () => {
+    await using small = new Pool({ workers: 1, memory: { maximumBytes: 8 << 20 } });
+    // The task behind it has the next slot, which the failure's encoding (with its stack) once overran.
+    const tooLarge = small.apply(() => new Uint8Array(16 << 20));
+    const behind = small.apply((x: number) => x + 1, [1]);
+    await expect(tooLarge).rejects.toBeInstanceOf(OutOfMemoryError);
+    expect(await behind).toBe(2);
+    expect(await small.map((x: number) => x * 2, [1, 2, 3])).toEqual([2, 4, 6]);
+  });
+
+  it('errors keep their class and message when their cause cannot be sent, or their name is an Object key', async () => {
+    const classCause = await pool.apply(() => {
+      class Reason {}
+      throw new RangeError('boom', { cause: new Reason() });
+    }).catch((e: unknown) => e as Error);
+    expect(classCause).toBeInstanceOf(RangeError);
+    expect(classCause.message).toBe('boom');
+    expect(String(classCause.cause)).toMatch(/^\(not sent: /);
+    const cyclic = await pool.apply(() => {
+      const error = new Error('round and round');
+      error.cause = error;
+      throw error;
+    }).catch((e: unknown) => e as Error);
+    expect(cyclic.message).toBe('round and round');
+    for (const name of ['constructor', 'hasOwnProperty', 'toString']) {
+      const odd = await pool.apply((n: string) => {
+        const error = new Error(`named ${n}`);
+        error.name = n;
+        throw error;
+      }, [name]).catch((e: unknown) => e as Error);
+      expect(odd, name).toBeInstanceOf(Error);
+      expect(odd.name, name).toBe(name);
+      expect(odd.message, name).toBe(`named ${name}`);
+    }
+    // And the pool still serves (a worker that died encoding an error was replaced before).
+    expect(await pool.apply((x: number) => x, [3])).toBe(3);
+  });
+
+  it('a task that returns an Error (or holds one) gives back an Error', async () => {
+    const returned = await pool.apply(() => ({ error: new TypeError('returned'), list: [new Error('inside')] }));
+    expect(returned.error).toBeInstanceOf(TypeError);
+    expect(returned.error.message).toBe('returned');
+    expect(returned.list[0]).toBeInstanceOf(Error);
+  });
+
+  it('timeouts past setTimeout\'s 2^31 − 1 ms wait as long as they say; Infinity is accepted', async () => {
+    expect(await pool.apply(busy, [50, 1], { timeout: 3e9 })).toBe(1);
+    expect(await pool.apply(busy, [10, 2], { timeout: Infinity })).toBe(2);
+    expect(await pool.applyAsync(busy, [50, 3]).get(3e9)).toBe(3);
+  });
+
+  it('applyAsync with a callback that is not a function submits nothing', async () => {
+    const counter = pool.alloc(Int32Array, 1);
+    expect(() => pool.applyAsync((c: Int32Array) => Atomics.add(c, 0, 1), [counter], { callback: 42 as never })).toThrow(ArgumentTypeError);
+    expect(() => pool.mapAsync((c: Int32Array) => Atomics.add(c, 0, 1), [counter], { errorCallback: 'x' as never })).toThrow(ArgumentTypeError);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(counter[0]).toBe(0);
+    pool.free(counter);
   });
 
   /**
