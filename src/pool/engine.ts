@@ -46,6 +46,9 @@ import { FunctionRegistry } from './task-function.js';
 import { instantiateKernels, type KernelExports } from '../wasm/kernels.js';
 import { KernelErrorReporter } from '../wasm/kernel-errors.js';
 
+/** How often a task's timeout looks again whether a queued task has started, at the least. */
+const QUEUED_RECHECK_MS = 5;
+
 /** The longest delay setTimeout takes (a longer one fires after 1 ms). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -633,10 +636,12 @@ export class PoolEngine {
     record.timer = setTimeout(() => {
       record.timer = undefined;
       if (record.settled) return;
-      if (record.slot < 0) return this.armTimeout(record, record.timeoutMs); // not started: the limit counts from the start
+      // Not started: the limit counts from the start; look again later (not sooner than QUEUED_RECHECK_MS:
+      // a limit of 0 or 1 ms on thousands of queued tasks would otherwise be a stream of timers).
+      if (record.slot < 0) return this.armTimeout(record, Math.max(record.timeoutMs, QUEUED_RECHECK_MS));
       const words = this.views.i32;
       const state = Atomics.load(words, (slotPtr(record.slot) >> 2) + SLOT.STATE);
-      if (state === SlotState.QUEUED) return this.armTimeout(record, record.timeoutMs);
+      if (state === SlotState.QUEUED) return this.armTimeout(record, Math.max(record.timeoutMs, QUEUED_RECHECK_MS));
       if (state !== SlotState.RUNNING) return;
       const elapsed = Date.now() - this.views.f64[(slotPtr(record.slot) >> 3) + SLOT.STARTED_AT_F64]!;
       if (elapsed + 1 < record.timeoutMs) return this.armTimeout(record, record.timeoutMs - elapsed);
