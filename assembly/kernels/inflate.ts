@@ -173,6 +173,9 @@ export function inflate_stream(src: usize, srcLength: i32, startBit: i32, dst: u
   checkRange(src, srcLength, 1, 0);
   if (startBit < 0 || startBit > 7 || (startBit > 0 && srcLength == 0)) fail(E_BAD_DIMENSION, 2, <f64>startBit);
   if (historyLength < 0 || <usize>historyLength > dst) fail(E_BAD_DIMENSION, 5, <f64>historyLength);
+  // Each on its own first: a negative capacity balanced by the history passed the combined check, and the
+  // output's end then wrapped.
+  checkRange(dst, dstCapacity, 1, 3);
   checkRange(dst - <usize>historyLength, historyLength + dstCapacity, 1, 3);
   checkRange(scratch, INFLATE_SCRATCH_BYTES, 1, 6);
   return decodeBlocks(src, srcLength, startBit, dst - <usize>historyLength, dst, dstCapacity, scratch);

@@ -18,6 +18,7 @@
 // instead of touching memory outside [dst, dst + dstCapacity).
 
 import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
+import { HEAP_START } from "../layout";
 
 const MIN_MATCH: i32 = 4;
 const LAST_LITERALS: i32 = 5;
@@ -36,9 +37,23 @@ export function lz4HashBytes(): i32 {
   return HASH_BYTES;
 }
 
-/** Worst-case compressed size of `length` bytes (LZ4_compressBound). */
+/** The most a block compressor takes, as the reference's LZ4_MAX_INPUT_SIZE: its bound still fits an i32. */
+const LZ4_MAX_INPUT: i32 = 0x7e000000;
+/** The fast compressor's largest acceleration, as the reference's LZ4_ACCELERATION_MAX (a larger one overflowed its step). */
+const LZ4_MAX_ACCELERATION: i32 = 65537;
+
+/** Worst-case compressed size of `length` bytes (LZ4_compressBound); 0 past LZ4_MAX_INPUT, as the reference. */
 export function lz4CompressBound(length: i32): i32 {
+  if (length < 0 || length > LZ4_MAX_INPUT) return 0;
   return length + length / 255 + 16;
+}
+
+/** The checks every block compressor makes of its input and output sizes. */
+@inline
+function checkCompressSizes(srcLength: i32, dstCapacity: i32): void {
+  // Past LZ4_MAX_INPUT the bound itself would wrap negative, and any capacity pass the check below.
+  if (srcLength > LZ4_MAX_INPUT) fail(E_BAD_DIMENSION, 1, <f64>srcLength);
+  if (dstCapacity < lz4CompressBound(srcLength)) fail(E_BAD_DIMENSION, 3, <f64>dstCapacity);
 }
 
 // 16,384 entries of four-byte hashes (the reference keeps 4,096). Measured, one thread, with the literal
@@ -131,9 +146,10 @@ export function lz4_compress_block(src: usize, srcLength: i32, dst: usize, dstCa
   checkRange(src, srcLength, 1, 0);
   checkRange(dst, dstCapacity, 1, 2);
   checkRange(hashTable, HASH_BYTES >> 1, 2, 4);
-  if (dstCapacity < lz4CompressBound(srcLength)) fail(E_BAD_DIMENSION, 3, <f64>dstCapacity);
+  checkCompressSizes(srcLength, dstCapacity);
   memory.fill(hashTable, 0, <usize>HASH_BYTES);
   if (acceleration < 1) acceleration = 1;
+  if (acceleration > LZ4_MAX_ACCELERATION) acceleration = LZ4_MAX_ACCELERATION;
   const srcEnd = src + <usize>srcLength;
   const dstEnd = dst + <usize>dstCapacity;
   let anchor = src; // first byte not yet emitted
@@ -477,7 +493,7 @@ export function lz4_compress_block_hc(src: usize, srcLength: i32, dst: usize, ds
   checkRange(src, srcLength, 1, 0);
   checkRange(dst, dstCapacity, 1, 2);
   checkRange(scratch, HC_SCRATCH_BYTES, 1, 4);
-  if (dstCapacity < lz4CompressBound(srcLength)) fail(E_BAD_DIMENSION, 3, <f64>dstCapacity);
+  checkCompressSizes(srcLength, dstCapacity);
   if (attempts < 1) fail(E_BAD_DIMENSION, 5, <f64>attempts);
   const head = scratch;
   const chain = scratch + <usize>HC_HEAD_BYTES;
@@ -688,7 +704,7 @@ export function lz4_compress_block_opt(src: usize, srcLength: i32, dst: usize, d
   checkRange(src, srcLength, 1, 0);
   checkRange(dst, dstCapacity, 1, 2);
   checkRange(scratch, HC_SCRATCH_BYTES, 1, 4);
-  if (dstCapacity < lz4CompressBound(srcLength)) fail(E_BAD_DIMENSION, 3, <f64>dstCapacity);
+  checkCompressSizes(srcLength, dstCapacity);
   if (level < 10 || level > 12) fail(E_BAD_DIMENSION, 5, <f64>level);
   const searches = level == 10 ? 96 : level == 11 ? 512 : 16384;
   const sufficient = level == 10 ? 64 : level == 11 ? 128 : OPT_NUM - 1;
@@ -822,7 +838,8 @@ export function lz4_compress_block_opt(src: usize, srcLength: i32, dst: usize, d
 export function lz4_decompress_block(src: usize, srcLength: i32, dst: usize, dstCapacity: i32, prefix: i32): i32 {
   checkRange(src, srcLength, 1, 0);
   checkRange(dst, dstCapacity, 1, 2);
-  if (prefix < 0 || <usize>prefix > dst) fail(E_BAD_DIMENSION, 4, <f64>prefix);
+  // The prefix (earlier output that matches may copy from) lies in the heap too: not the control region below it.
+  if (prefix < 0 || <usize>prefix > dst || dst - <usize>prefix < <usize>HEAP_START) fail(E_BAD_DIMENSION, 4, <f64>prefix);
   const srcEnd = src + <usize>srcLength;
   const dstEnd = dst + <usize>dstCapacity;
   const lowest = dst - <usize>prefix;

@@ -166,12 +166,15 @@ type SharedCheck = <K extends FloatKind>(
  * length while the kernel read 8, and wrote past `c`).
  */
 function checkInt32Fields(record: object, names: readonly string[]): void {
-  for (const name of names) {
-    const value = (record as Record<string, unknown>)[name];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-      throw new ArgumentRangeError(name, `\`${name}\` must be an integer from 0 to 2147483647; got ${describe(value)}`);
-    }
+  for (const name of names) checkIntegerIn((record as Record<string, unknown>)[name], name, 0, 0x7fffffff);
+}
+
+/** A kernel's integer parameter, in its range (wrapped or truncated, one out of range was taken silently). */
+function checkIntegerIn(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ArgumentRangeError(name, `\`${name}\` must be an integer from ${min} to ${max}; got ${describe(value)}`);
   }
+  return value;
 }
 const MATMUL_INT_FIELDS = ['m', 'n', 'k', 'lda', 'ldb', 'ldc', 'rowBegin', 'rowEnd', 'colBegin', 'colEnd'] as const;
 const CONV2D_INT_FIELDS = ['rows', 'cols', 'filterRows', 'filterCols', 'outRows', 'outCols', 'rowBegin', 'rowEnd', 'originRow', 'originCol', 'strideRow', 'strideCol', 'boundary'] as const;
@@ -214,7 +217,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     (src: Uint8Array, dst: Uint8Array, parameter: number): number => {
       const s = shared(src, 'src', 'Uint8Array');
       const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
-      return run(s.byteOffset, s.length, d.byteOffset, d.length, scratch(scratchBytes()), parameter);
+      return run(s.byteOffset, s.length, d.byteOffset, d.length, scratch(scratchBytes()), checkIntegerIn(parameter, 'parameter', 0, 0x7fffffff));
     };
   return {
     /** One row band of a 2-D convolution over float64 arrays (the filter already flipped). */
@@ -267,6 +270,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
       argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'scratch'],
       /** `check`: 0 none, 1 Adler-32, 2 CRC-32 of the output, computed here while it is still in cache. */
       run: (src: Uint8Array, out: Uint8Array, check = 0): [number, number, number] => {
+        checkIntegerIn(check, 'check', 0, 2);
         const s = shared(src, 'src', 'Uint8Array');
         const o = shared(out, 'out', 'Uint8Array');
         const work = scratch(Math.max(exports.inflateScratchBytes(), 8192));
@@ -290,6 +294,10 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     inflateStream: {
       argumentNames: ['src', 'srcLength', 'startBit', 'window', 'outCapacity', 'historyLength', 'scratch'],
       run: (src: Uint8Array, window: Uint8Array, historyLength: number, startBit: number, check = 0, checkIn = 0): [number, number, number, number] => {
+        checkIntegerIn(historyLength, 'historyLength', 0, 0x7fffffff);
+        checkIntegerIn(startBit, 'startBit', 0, 7);
+        checkIntegerIn(check, 'check', 0, 2);
+        checkIntegerIn(checkIn, 'checkIn', 0, 0xffffffff);
         const s = shared(src, 'src', 'Uint8Array');
         const w = shared(window, 'window', 'Uint8Array', historyLength);
         const work = scratch(Math.max(exports.inflateScratchBytes(), 8192));
@@ -311,6 +319,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     deflateRaw: {
       argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'level', 'scratch', 'final'],
       run: (src: Uint8Array, out: Uint8Array, level: number, final = true): number => {
+        checkIntegerIn(level, 'level', 0, 9);
         const s = shared(src, 'src', 'Uint8Array');
         const o = shared(out, 'out', 'Uint8Array');
         return exports.deflate_raw(s.byteOffset, s.length, o.byteOffset, o.length, level, scratch(exports.deflateScratchBytes()), final ? 1 : 0);

@@ -186,9 +186,12 @@ describe('streaming DEFLATE decompression', () => {
     const src = pool.alloc(Uint8Array, 16);
     const window = pool.alloc(Uint8Array, 64);
     try {
-      await expect(pool.apply(kernels.inflateStream, [src, window, 0, 8])).rejects.toThrow(KernelError);
+      await expect(pool.apply(kernels.inflateStream, [src, window, 0, 8])).rejects.toThrow('`startBit` must be an integer from 0 to 7; got 8');
+      await expect(pool.apply(kernels.inflateStream, [src, window, Number.NaN, 0])).rejects.toThrow('`historyLength` must be an integer');
+      await expect(pool.apply(kernels.inflateStream, [src, window, 0, 2 ** 32 + 3])).rejects.toThrow('`startBit`');
       await expect(pool.apply(kernels.inflateStream, [src, window, 0, -1])).rejects.toThrow(/startBit/);
       await expect(pool.apply(kernels.inflateStream, [src, window, 65, 0])).rejects.toThrow(/window/);
+      await expect(pool.apply(kernels.inflateStream, [src.subarray(0, 0), window, 0, 3])).rejects.toThrow(KernelError);
       await expect(pool.apply(kernels.inflateStream, [src.subarray(0, 0), window, 0, 3])).rejects.toThrow(/startBit/);
     } finally {
       pool.free(src);
