@@ -66,7 +66,7 @@ export function conv2dShape(
   const filter = [checkInteger(filterShape?.[0], 'filterShape[0]', 1), checkInteger(filterShape?.[1], 'filterShape[1]', 1)] as const;
   const mode = checkOneOf(options.mode ?? 'full', 'options.mode', ['full', 'same', 'valid'] as const);
   const [strideRow, strideCol] = strideOf(options.stride);
-  const base = baseShape(image, filter, mode);
+  const base = baseShape(image, filter, mode, ['imageShape', 'filterShape']);
   return [Math.ceil(base[0] / strideRow), Math.ceil(base[1] / strideCol)];
 }
 
@@ -105,13 +105,26 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
   // 'valid' with a filter at least as large as the image in both dimensions: SciPy swaps the two
   // (convolution commutes), and so does this: the filter becomes the image, the image the filter.
   const swapped = mode === 'valid' && (read.rows > image.rows || read.cols > image.cols);
-  const source = swapped ? pool.allocMatrix(Kind, read.rows, read.cols) : image;
-  if (swapped) source.data.set(Array.prototype.slice.call(read.values, 0, read.rows * read.cols) as number[]);
   const values: ArrayLike<number> = swapped ? image.data.subarray(0, image.rows * image.cols) : read.values;
   const [filterRows, filterCols] = swapped ? [image.rows, image.cols] : [read.rows, read.cols];
-  const out = options.out ?? pool.allocMatrix(Kind, outRows, outCols);
-  // The kernel correlates with the flipped filter (see assembly/kernels/conv2d.ts).
-  const flipped = pool.alloc(Kind, filterRows * filterCols);
+  // Taken in turn, and what was taken given back if a later one does not fit.
+  const taken: FloatArray[] = [];
+  const take = <A extends FloatArray>(array: () => A): A => {
+    const made = array();
+    taken.push(made);
+    return made;
+  };
+  let source: SharedMatrix<FloatArray>, out: SharedMatrix<FloatArray>, flipped: FloatArray;
+  try {
+    source = swapped ? new SharedMatrix(take(() => pool.alloc(Kind, read.rows * read.cols)), read.rows, read.cols) : image;
+    if (swapped) source.data.set(Array.prototype.slice.call(read.values, 0, read.rows * read.cols) as number[]);
+    out = options.out ?? new SharedMatrix(take(() => pool.alloc(Kind, outRows * outCols)), outRows, outCols);
+    // The kernel correlates with the flipped filter (see assembly/kernels/conv2d.ts).
+    flipped = take(() => pool.alloc(Kind, filterRows * filterCols));
+  } catch (error) {
+    for (const array of taken) pool.free(array);
+    throw error;
+  }
   for (let k = 0; k < values.length; k++) flipped[values.length - 1 - k] = values[k]!;
   const [originRow, originCol] = mode === 'full' ? [0, 0] : mode === 'same' ? [(filterRows - 1) >> 1, (filterCols - 1) >> 1] : [filterRows - 1, filterCols - 1];
   const work = outRows * outCols * filterRows * filterCols;
@@ -150,14 +163,16 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
  * The shape of the whole output before any stride. 'valid' needs one of image and filter at least as large
  * as the other in both dimensions (SciPy's rule; it swaps them when the filter is the larger).
  */
-function baseShape(image: readonly [number, number], filter: readonly [number, number], mode: Conv2dMode): [number, number] {
+function baseShape(
+  image: readonly [number, number], filter: readonly [number, number], mode: Conv2dMode, [imageName, filterName] = ['image', 'filter'],
+): [number, number] {
   if (mode === 'full') return [image[0] + filter[0] - 1, image[1] + filter[1] - 1];
   if (mode === 'same') return [image[0], image[1]];
   const imageLarger = image[0] >= filter[0] && image[1] >= filter[1];
   if (!imageLarger && !(filter[0] >= image[0] && filter[1] >= image[1])) {
     throw new ArgumentRangeError(
-      'filter',
-      `\`filter\` (${filter[0]} × ${filter[1]}) and \`image\` (${image[0]} × ${image[1]}) must be one at least as large as the other in both dimensions in 'valid' mode (as in SciPy)`,
+      filterName,
+      `\`${filterName}\` (${filter[0]} × ${filter[1]}) and \`${imageName}\` (${image[0]} × ${image[1]}) must be one at least as large as the other in both dimensions in 'valid' mode (as in SciPy)`,
     );
   }
   return imageLarger ? [image[0] - filter[0] + 1, image[1] - filter[1] + 1] : [filter[0] - image[0] + 1, filter[1] - image[1] + 1];

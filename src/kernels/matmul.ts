@@ -7,7 +7,7 @@
 
 import { ArgumentRangeError } from '../errors.js';
 import { SharedMatrix } from '../memory/shared-array.js';
-import { checkInteger, checkObject, reject } from '../options.js';
+import { checkAbortSignal, checkInteger, checkNonNegativeNumber, checkObject, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
@@ -120,12 +120,20 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
   const flops = 2 * m * n * k;
   // Checked before `out` is allocated: a bad tile count must not leak it.
   const tasks = options.tiles !== undefined ? checkInteger(options.tiles, 'options.tiles', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
+  // The scalars as the kernel takes them: float32 products scale by float32 values.
+  const [kernelAlpha, kernelBeta] = Kind === Float32Array ? [Math.fround(alpha), Math.fround(beta)] : [alpha, beta];
+  if (kernelAlpha === 0) {
+    // No task runs then (below): the task options are checked here as a task's would be.
+    if (options.signal !== undefined) checkAbortSignal(options.signal, 'options.signal').throwIfAborted();
+    if (options.timeout !== undefined && options.timeout !== Infinity) checkNonNegativeNumber(options.timeout, 'options.timeout');
+  }
   const out = (options.out ?? pool.allocMatrix(Kind, m, n)) as SharedMatrix<T>;
-  if (alpha === 0) {
+  if (kernelAlpha === 0) {
     // As BLAS: alpha = 0 leaves A and B unread (an ∞ or NaN there does not reach C), C = beta · C.
     const c = out.data.subarray(0, m * n);
-    if (beta === 0) c.fill(0);
-    else if (beta !== 1) for (let i = 0; i < c.length; i++) c[i]! *= beta;
+    if (kernelBeta === 0) c.fill(0);
+    // A float32 element times a float32 beta is exact in float64, then rounded once on the store: as the kernel's float32 multiply.
+    else if (kernelBeta !== 1) for (let i = 0; i < c.length; i++) c[i] = c[i]! * kernelBeta;
     return out;
   }
   const geometry = { m, n, k, lda: a.cols, ldb: b.cols, ldc: n, transA, transB, alpha, beta };

@@ -144,7 +144,8 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
     // Pieces of at most WRITE_PIECE: a sink that must copy (a file handle's stream) copies that much at a time.
     for (const { bytes } of sections) for (let at = 0; at < bytes.length; at += WRITE_PIECE) await sink.write(bytes.subarray(at, at + WRITE_PIECE));
   } catch (error) {
-    // Nothing of a failed dump is kept: the target stays as it was (a file is written beside it and renamed).
+    // Nothing of a failed dump is kept where the target allows it: a file written beside it is removed, a
+    // file handle's stream aborted (one without abort() is closed, keeping what was written).
     await sink.abort().catch(() => {});
     throw error;
   }

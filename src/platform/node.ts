@@ -6,7 +6,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
@@ -86,19 +86,27 @@ export function spawnWorker(init: WorkerInit, options: SpawnOptions): WorkerHand
 /** Creates (or truncates) a file path or file: URL for dump() to write in order. */
 export async function openFileSink(target: string | URL): Promise<ByteSink> {
   // Written beside the target and renamed over it at close: a dump that fails part-way leaves the
-  // earlier file (or none) in place, never a truncated one.
-  // Anything but a regular file (a device, a pipe) is written in place: it cannot be replaced by a rename.
+  // earlier file (or none) in place, never a truncated one. Written in place instead where a rename
+  // would not replace the file the user means: anything but a regular file (a device, a pipe), a
+  // symbolic link (the rename would replace the link, not its target) and a file with other hard links.
   const path = target instanceof URL ? fileURLToPath(target) : target;
-  const existing = await stat(path).catch(() => undefined);
+  const existing = await lstat(path).catch(() => undefined);
   const writeTo = (file: FileHandle) => async (bytes: Uint8Array) => {
     for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done)).bytesWritten;
   };
-  if (existing && !existing.isFile()) {
+  if (existing && (!existing.isFile() || existing.nlink > 1)) {
     const file = await open(path, 'w');
     return { write: writeTo(file), close: () => file.close(), abort: () => file.close() };
   }
   const partial = `${path}.${process.pid}-${randomUUID()}.partial`;
-  const file = await open(partial, 'wx');
+  const file = await open(partial, 'wx').catch((error: NodeJS.ErrnoException) => {
+    // Said of the target, not of the file beside it (a missing directory, no permission).
+    error.message = error.message.replace(partial, path);
+    error.path = path;
+    throw error;
+  });
+  // The new file keeps the old one's permissions (a private file must not become readable by others).
+  if (existing) await file.chmod(existing.mode & 0o7777).catch(() => {});
   return {
     write: writeTo(file),
     async close() {

@@ -428,10 +428,13 @@ export class PoolEngine {
     this.pumping = true;
     void this.pumpLoop().catch((error: unknown) => {
       // Nothing in the loop should throw; if something does, the pump must not stay marked as running
-      // (no completion would ever be collected again): start it afresh, and let the error be seen.
+      // (no completion would ever be collected again): start it afresh a little later (not at once: a
+      // failure that repeats must not become a loop of microtasks), and let the error be seen.
       this.pumping = false;
-      if (this.inFlight > 0) this.pump();
-      console.error('wyvern: the pool\'s completion loop failed and was restarted:', error);
+      console.error('wyvern: the pool\'s completion loop failed and is restarted:', error);
+      setTimeout(() => {
+        if (this.inFlight > 0) this.pump();
+      }, 10);
     });
   }
 

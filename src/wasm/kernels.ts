@@ -9,6 +9,7 @@
  */
 
 import { ArgumentRangeError, ArgumentTypeError, describe } from '../errors.js';
+import { checkInteger } from '../options.js';
 import { HEAP_START } from '../memory/layout.js';
 import type { MemoryViews } from '../memory/views.js';
 import { KernelErrorReporter } from './kernel-errors.js';
@@ -166,15 +167,7 @@ type SharedCheck = <K extends FloatKind>(
  * length while the kernel read 8, and wrote past `c`).
  */
 function checkInt32Fields(record: object, names: readonly string[]): void {
-  for (const name of names) checkIntegerIn((record as Record<string, unknown>)[name], name, 0, 0x7fffffff);
-}
-
-/** A kernel's integer parameter, in its range (wrapped or truncated, one out of range was taken silently). */
-function checkIntegerIn(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArgumentRangeError(name, `\`${name}\` must be an integer from ${min} to ${max}; got ${describe(value)}`);
-  }
-  return value;
+  for (const name of names) checkInteger((record as Record<string, unknown>)[name], name, 0, 0x7fffffff);
 }
 const MATMUL_INT_FIELDS = ['m', 'n', 'k', 'lda', 'ldb', 'ldc', 'rowBegin', 'rowEnd', 'colBegin', 'colEnd'] as const;
 const CONV2D_INT_FIELDS = ['rows', 'cols', 'filterRows', 'filterCols', 'outRows', 'outCols', 'rowBegin', 'rowEnd', 'originRow', 'originCol', 'strideRow', 'strideCol', 'boundary'] as const;
@@ -213,11 +206,11 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
   // scratch of the compressor's size, and one parameter (acceleration, attempts or level).
   type Lz4CompressExport = (src: number, srcLength: number, dst: number, dstCapacity: number, scratch: number, parameter: number) => number;
   const lz4Compressor =
-    (run: Lz4CompressExport, scratchBytes: () => number) =>
+    (run: Lz4CompressExport, scratchBytes: () => number, parameterName: string) =>
     (src: Uint8Array, dst: Uint8Array, parameter: number): number => {
       const s = shared(src, 'src', 'Uint8Array');
       const d = shared(dst, 'dst', 'Uint8Array', exports.lz4CompressBound(s.length));
-      return run(s.byteOffset, s.length, d.byteOffset, d.length, scratch(scratchBytes()), checkIntegerIn(parameter, 'parameter', 0, 0x7fffffff));
+      return run(s.byteOffset, s.length, d.byteOffset, d.length, scratch(scratchBytes()), checkInteger(parameter, parameterName, 0, 0x7fffffff));
     };
   return {
     /** One row band of a 2-D convolution over float64 arrays (the filter already flipped). */
@@ -227,17 +220,17 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     /** LZ4-compresses `src` into `dst` (capacity ≥ lz4CompressBound); returns the compressed length. */
     lz4CompressBlock: {
       argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'hashTable', 'acceleration'],
-      run: lz4Compressor(exports.lz4_compress_block, exports.lz4HashBytes),
+      run: lz4Compressor(exports.lz4_compress_block, exports.lz4HashBytes, 'acceleration'),
     },
     /** LZ4 high compression (the lz4 tool's levels 3-9): up to `attempts` earlier positions tried per position. */
     lz4CompressBlockHc: {
       argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'scratch', 'attempts'],
-      run: lz4Compressor(exports.lz4_compress_block_hc, exports.lz4HcScratchBytes),
+      run: lz4Compressor(exports.lz4_compress_block_hc, exports.lz4HcScratchBytes, 'attempts'),
     },
     /** LZ4 high compression with optimal parsing (the lz4 tool's levels 10-12; `level` is one of them). */
     lz4CompressBlockOpt: {
       argumentNames: ['src', 'srcLength', 'dst', 'dstCapacity', 'scratch', 'level'],
-      run: lz4Compressor(exports.lz4_compress_block_opt, exports.lz4HcScratchBytes),
+      run: lz4Compressor(exports.lz4_compress_block_opt, exports.lz4HcScratchBytes, 'level'),
     },
     /**
      * Decompresses an LZ4 block into `out` from `offset` (up to the end of
@@ -270,7 +263,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
       argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'scratch'],
       /** `check`: 0 none, 1 Adler-32, 2 CRC-32 of the output, computed here while it is still in cache. */
       run: (src: Uint8Array, out: Uint8Array, check = 0): [number, number, number] => {
-        checkIntegerIn(check, 'check', 0, 2);
+        checkInteger(check, 'check', 0, 2);
         const s = shared(src, 'src', 'Uint8Array');
         const o = shared(out, 'out', 'Uint8Array');
         const work = scratch(Math.max(exports.inflateScratchBytes(), 8192));
@@ -294,10 +287,10 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     inflateStream: {
       argumentNames: ['src', 'srcLength', 'startBit', 'window', 'outCapacity', 'historyLength', 'scratch'],
       run: (src: Uint8Array, window: Uint8Array, historyLength: number, startBit: number, check = 0, checkIn = 0): [number, number, number, number] => {
-        checkIntegerIn(historyLength, 'historyLength', 0, 0x7fffffff);
-        checkIntegerIn(startBit, 'startBit', 0, 7);
-        checkIntegerIn(check, 'check', 0, 2);
-        checkIntegerIn(checkIn, 'checkIn', 0, 0xffffffff);
+        checkInteger(historyLength, 'historyLength', 0, 0x7fffffff);
+        checkInteger(startBit, 'startBit', 0, 7);
+        checkInteger(check, 'check', 0, 2);
+        checkInteger(checkIn, 'checkIn', 0, 0xffffffff);
         const s = shared(src, 'src', 'Uint8Array');
         const w = shared(window, 'window', 'Uint8Array', historyLength);
         const work = scratch(Math.max(exports.inflateScratchBytes(), 8192));
@@ -319,7 +312,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     deflateRaw: {
       argumentNames: ['src', 'srcLength', 'out', 'outCapacity', 'level', 'scratch', 'final'],
       run: (src: Uint8Array, out: Uint8Array, level: number, final = true): number => {
-        checkIntegerIn(level, 'level', 0, 9);
+        checkInteger(level, 'level', 0, 9);
         const s = shared(src, 'src', 'Uint8Array');
         const o = shared(out, 'out', 'Uint8Array');
         return exports.deflate_raw(s.byteOffset, s.length, o.byteOffset, o.length, level, scratch(exports.deflateScratchBytes()), final ? 1 : 0);

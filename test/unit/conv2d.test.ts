@@ -157,6 +157,13 @@ describe('conv2d', () => {
     expect(Array.from(result.data)).toEqual([5, 2, 3, 6]);
     expect(conv2dShape([2, 2], [3, 3], { mode: 'valid' })).toEqual([2, 2]);
     pool.free(result);
+    // A swap whose copy of the filter fits but whose flipped image does not gives back what it took.
+    await using small = new Pool({ workers: 1, memory: { maximumBytes: 40 << 20 } });
+    const tiny = small.allocMatrix(Float64Array, 1, 1);
+    const huge = { rows: 1700, cols: 1700, data: new Float64Array(1700 * 1700) };
+    const before = small.heapStatistics().usedBytes;
+    await expect(conv2d(tiny, huge, { pool: small, mode: 'valid' })).rejects.toThrow();
+    expect(small.heapStatistics().usedBytes).toBe(before);
   });
 
   it('the kernel refuses an origin outside the filter or a last window past 32-bit positions (called directly)', async () => {
@@ -227,6 +234,7 @@ describe('conv2d', () => {
     expect(() => conv2dShape([-4, 5], [3, 3])).toThrow('`imageShape[0]`');
     expect(() => conv2dShape([4, 5], [3, Number.POSITIVE_INFINITY])).toThrow('`filterShape[1]`');
     expect(() => conv2dShape([4, 5], [3, 3], { mode: 'bogus' as never })).toThrow('`options.mode`');
+    expect(() => conv2dShape([3, 5], [5, 3], { mode: 'valid' })).toThrow('`filterShape` (5 × 3) and `imageShape` (3 × 5)');
     // Refused before any memory is taken.
     const before = pool.heapStatistics().usedBytes;
     await expect(conv2d(image, [[1]], { pool, bands: 0 })).rejects.toThrow('`options.bands`');

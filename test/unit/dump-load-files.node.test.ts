@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,8 +28,18 @@ describe('dump / load with files (Node)', () => {
     await dump({ w: new Float64Array([2]) }, path, { pool });
     expect(await load(path, { pool })).toEqual({ w: new Float64Array([2]) });
     expect(readdirSync(dir).filter((name) => name.startsWith('replaced.wyvn'))).toEqual(['replaced.wyvn']);
-    // A directory that does not exist: nothing is created, and the error is the file system's.
-    await expect(dump({ w: new Float64Array([2]) }, join(dir, 'missing', 'x.wyvn'), { pool })).rejects.toThrow('ENOENT');
+    // A directory that does not exist: nothing is created, and the error is the file system's, naming the target.
+    const missing = join(dir, 'missing', 'x.wyvn');
+    await expect(dump({ w: new Float64Array([2]) }, missing, { pool })).rejects.toThrow(`ENOENT: no such file or directory, open '${missing}'`);
+    // The old file's permissions are kept; a symbolic link stays a link, its target rewritten.
+    chmodSync(path, 0o600);
+    await dump({ w: new Float64Array([3]) }, path, { pool });
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const link = join(dir, 'link.wyvn');
+    symlinkSync(path, link);
+    await dump({ w: new Float64Array([4]) }, link, { pool });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(await load(path, { pool })).toEqual({ w: new Float64Array([4]) });
   });
 
   it('reads each array straight from the file into ordinary or shared arrays, raw and compressed; a cut file is a CorruptDataError', async () => {

@@ -15,7 +15,7 @@ describe('codec kernel entries', () => {
     const back = pool.alloc(Uint8Array, text.length);
     expect(await pool.apply(kernels.lz4DecompressBlock, [dst.subarray(0, length), back, 0, 0])).toBe(text.length);
     expect(Array.from(back)).toEqual(Array.from(text));
-    await expect(pool.apply(kernels.lz4CompressBlock, [src, dst, 2 ** 32 + 1])).rejects.toThrow('`parameter` must be an integer');
+    await expect(pool.apply(kernels.lz4CompressBlock, [src, dst, 2 ** 32 + 1])).rejects.toThrow('`acceleration` must be an integer');
     await expect(pool.apply(kernels.deflateRaw, [src, dst, 2 ** 32 + 1])).rejects.toThrow('`level` must be an integer from 0 to 9');
     await expect(pool.apply(kernels.inflateRaw, [dst, back, 7])).rejects.toThrow('`check` must be an integer from 0 to 2');
   });

@@ -99,6 +99,8 @@ describe('streaming LZ4 decompression', () => {
     await expect(decompress(stored, { pool, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     await expect(compress(new Uint8Array(0), { pool, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     await expect(compress(noise, { pool, contentChecksum: 'no' as never })).rejects.toThrow('`options.contentChecksum` must be a boolean');
+    await expect(compress(noise, { pool, signal: 'abc' as never })).rejects.toThrow('`options.signal` must be an AbortSignal');
+    await expect(decompress(stored, { pool, signal: {} as never })).rejects.toThrow('`options.signal` must be an AbortSignal');
   });
 
   it('streaming xxHash32 equals the one-shot hash however the bytes are split (property)', async () => {

@@ -212,6 +212,17 @@ describe('matmul', () => {
       await matmul(a, b, { pool, alpha: 0, beta, out: c });
       expect(Array.from(c.data), `beta ${beta}`).toEqual(expected);
     }
+    // No task runs, but its options are checked as a task's would be.
+    await expect(matmul(a, b, { pool, alpha: 0, out: c, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(matmul(a, b, { pool, alpha: 0, out: c, signal: 'x' as never })).rejects.toThrow('`options.signal`');
+    await expect(matmul(a, b, { pool, alpha: 0, out: c, timeout: -1 })).rejects.toThrow('`options.timeout`');
+    // float32: alpha that is 0 as a float32 is 0; beta scales as a float32, as the kernel's would.
+    const f32a = pool.allocMatrix(Float32Array, 1, 1);
+    f32a.data[0] = Number.POSITIVE_INFINITY;
+    const f32c = pool.allocMatrix(Float32Array, 1, 1);
+    f32c.data[0] = 1 + 2 ** -23;
+    await matmul(f32a, f32a, { pool, alpha: 1e-50, beta: 1 + 2 ** -24, out: f32c });
+    expect(f32c.data[0]).toBe(Math.fround((1 + 2 ** -23) * Math.fround(1 + 2 ** -24)));
     const f = pool.allocMatrix(Float32Array, 1, 1);
     await expect(matmul(f, f, { pool, alpha: 1e45 })).rejects.toThrow('`options.alpha` must be within float32 range for float32 matrices');
     await expect(matmul(f, f, { pool, beta: -1e39, out: pool.allocMatrix(Float32Array, 1, 1) })).rejects.toThrow('`options.beta`');
