@@ -137,9 +137,9 @@ export class NewArraySink implements OutputSink {
 }
 
 /** Whether two views share bytes: views of one buffer, or both of the pool's memory (whose buffer object changes as it grows). */
-export function overlapping(pool: Pool, a: Uint8Array, b: Uint8Array): boolean {
+export function overlapping(pool: Pool, a: ArrayBufferView, b: ArrayBufferView): boolean {
   const oneMemory = a.buffer === b.buffer || (pool.isShared(a) && pool.isShared(b));
-  return oneMemory && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
+  return oneMemory && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /**

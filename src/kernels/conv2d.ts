@@ -230,8 +230,7 @@ function checkOut(out: SharedMatrix<FloatArray>, Kind: typeof Float64Array | typ
     throw new ArgumentRangeError('options.out', `\`options.out\` must be ${rows} × ${cols} for this convolution; got ${out.rows} × ${out.cols}`);
   }
   // Outputs written while the image is still read around them: the image's own memory would be overwritten first.
-  const bytes = (array: FloatArray) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-  if (overlapping(pool, bytes(out.data), bytes(image))) {
+  if (overlapping(pool, out.data, image)) {
     throw new ArgumentRangeError('options.out', '`options.out` must not share memory with `image` (the convolution reads the image around each output it writes)');
   }
 }

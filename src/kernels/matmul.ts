@@ -112,9 +112,8 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
     }
     if (out.rows !== m || out.cols !== n) throw new ArgumentRangeError('options.out', `\`options.out\` must be ${m} × ${n}; got ${out.rows} × ${out.cols}`);
     // C is written tile by tile while A and B are still read (packed a block at a time): it must not be either.
-    const bytes = (array: FloatArray) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
     for (const [input, name] of [[a, 'a'], [b, 'b']] as const) {
-      if (overlapping(pool, bytes(out.data), bytes(input.data))) throw new ArgumentRangeError('options.out', `\`options.out\` must not share memory with \`${name}\` (C is written while A and B are still read)`);
+      if (overlapping(pool, out.data, input.data)) throw new ArgumentRangeError('options.out', `\`options.out\` must not share memory with \`${name}\` (C is written while A and B are still read)`);
     }
   }
   const flops = 2 * m * n * k;
