@@ -56,3 +56,15 @@ export function checkAbortSignal(value: unknown, path: string): AbortSignal {
 export function reject(kind: 'type' | 'range', path: string, contract: string, value: unknown): never {
   fail(kind, path, contract, value);
 }
+
+/**
+ * A task's options as every facade takes them: `timeout` (ms a task may run once started; Infinity, the
+ * default, may be passed too) and `signal`. Calls that may run no task at all (an empty input, alpha = 0)
+ * check them here too, and call `signal?.throwIfAborted()` themselves.
+ */
+export function checkTaskOptions(options: { timeout?: unknown; signal?: unknown }): { timeoutMs: number; signal?: AbortSignal } {
+  checkObject(options, 'options');
+  const timeoutMs = options.timeout === undefined || options.timeout === Infinity ? Infinity : checkNonNegativeNumber(options.timeout, 'options.timeout');
+  const signal = options.signal === undefined ? undefined : checkAbortSignal(options.signal, 'options.signal');
+  return { timeoutMs, signal };
+}

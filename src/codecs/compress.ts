@@ -7,7 +7,7 @@
 
 import { ArgumentRangeError, CorruptDataError, OutOfMemoryError, OutputLimitError, describe, ArgumentTypeError } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
-import { checkAbortSignal, checkInteger, checkObject, checkOneOf, reject } from '../options.js';
+import { checkInteger, checkObject, checkOneOf, checkTaskOptions, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled, takeInOrder } from '../pool/settle.js';
@@ -107,7 +107,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   checkObject(options, 'options');
   checkBytes(data, 'data');
   // Some inputs run no task that would see the signal (an empty one, stored LZ4 blocks).
-  if (options.signal !== undefined) checkAbortSignal(options.signal, 'options.signal').throwIfAborted();
+  checkTaskOptions(options).signal?.throwIfAborted();
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
   if (options.out !== undefined) checkBytes(options.out, 'options.out');
   const pool = options.pool ?? defaultPool();
@@ -310,7 +310,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   checkObject(options, 'options');
   checkBytes(data, 'data');
   // And at each LZ4 block, whose stored ones run no task that would see it.
-  if (options.signal !== undefined) checkAbortSignal(options.signal, 'options.signal').throwIfAborted();
+  checkTaskOptions(options).signal?.throwIfAborted();
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
   let maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
   let sink: OutputSink = new NewArraySink();

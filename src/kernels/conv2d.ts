@@ -107,56 +107,45 @@ export async function conv2d<T extends FloatArray>(image: SharedMatrix<T>, filte
   const swapped = mode === 'valid' && (read.rows > image.rows || read.cols > image.cols);
   const values: ArrayLike<number> = swapped ? image.data.subarray(0, image.rows * image.cols) : read.values;
   const [filterRows, filterCols] = swapped ? [image.rows, image.cols] : [read.rows, read.cols];
-  // Taken in turn, and what was taken given back if a later one does not fit.
-  const taken: FloatArray[] = [];
-  const take = <A extends FloatArray>(array: () => A): A => {
-    const made = array();
-    taken.push(made);
-    return made;
-  };
-  let source: SharedMatrix<FloatArray>, out: SharedMatrix<FloatArray>, flipped: FloatArray;
+  // The call's own scratch (the flipped filter; the filter's copy as the image when swapped), freed when it ends.
+  const scratch = pool.scope();
+  let allocated: SharedMatrix<FloatArray> | undefined;
   try {
-    source = swapped ? new SharedMatrix(take(() => pool.alloc(Kind, read.rows * read.cols)), read.rows, read.cols) : image;
+    const source = swapped ? scratch.allocMatrix(Kind, read.rows, read.cols) : image;
     if (swapped) source.data.set(Array.prototype.slice.call(read.values, 0, read.rows * read.cols) as number[]);
-    out = options.out ?? new SharedMatrix(take(() => pool.alloc(Kind, outRows * outCols)), outRows, outCols);
     // The kernel correlates with the flipped filter (see assembly/kernels/conv2d.ts).
-    flipped = take(() => pool.alloc(Kind, filterRows * filterCols));
-  } catch (error) {
-    for (const array of taken) pool.free(array);
-    throw error;
-  }
-  for (let k = 0; k < values.length; k++) flipped[values.length - 1 - k] = values[k]!;
-  const [originRow, originCol] = mode === 'full' ? [0, 0] : mode === 'same' ? [(filterRows - 1) >> 1, (filterCols - 1) >> 1] : [filterRows - 1, filterCols - 1];
-  const work = outRows * outCols * filterRows * filterCols;
-  const bandCount = bands ?? (work >= SPLIT_THRESHOLD ? pool.workers : 1);
-  const bandRows = Math.max(1, Math.ceil(outRows / bandCount));
-  const kernel = Kind === Float64Array ? kernels.conv2dF64 : kernels.conv2dF32;
-  const geometry = {
-    rows: source.rows, cols: source.cols, filterRows, filterCols, outRows, outCols, originRow, originCol,
-    // A step past the whole output keeps its first row or column only, as any step that long does; the kernel takes 32-bit steps.
-    strideRow: Math.min(strideRow, Math.max(1, baseRows)), strideCol: Math.min(strideCol, Math.max(1, baseCols)),
-    boundary: BOUNDARY_CODES[boundary], fillValue,
-  };
-  const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
-  for (let rowBegin = 0; rowBegin < outRows; rowBegin += bandRows) {
-    calls.push([source.data, flipped, out.data, packConv2dBand(geometry, rowBegin, Math.min(outRows, rowBegin + bandRows))]);
-  }
-  const task = { signal: options.signal, timeout: options.timeout };
-  try {
+    const flipped = scratch.alloc(Kind, filterRows * filterCols);
+    for (let k = 0; k < values.length; k++) flipped[values.length - 1 - k] = values[k]!;
+    const out = options.out ?? (allocated = pool.allocMatrix(Kind, outRows, outCols));
+    const [originRow, originCol] = mode === 'full' ? [0, 0] : mode === 'same' ? [(filterRows - 1) >> 1, (filterCols - 1) >> 1] : [filterRows - 1, filterCols - 1];
+    const work = outRows * outCols * filterRows * filterCols;
+    const bandCount = bands ?? (work >= SPLIT_THRESHOLD ? pool.workers : 1);
+    const bandRows = Math.max(1, Math.ceil(outRows / bandCount));
+    const kernel = Kind === Float64Array ? kernels.conv2dF64 : kernels.conv2dF32;
+    const geometry = {
+      rows: source.rows, cols: source.cols, filterRows, filterCols, outRows, outCols, originRow, originCol,
+      // A step past the whole output keeps its first row or column only, as any step that long does; the kernel takes 32-bit steps.
+      strideRow: Math.min(strideRow, Math.max(1, baseRows)), strideCol: Math.min(strideCol, Math.max(1, baseCols)),
+      boundary: BOUNDARY_CODES[boundary], fillValue,
+    };
+    const calls: [FloatArray, FloatArray, FloatArray, number[]][] = [];
+    for (let rowBegin = 0; rowBegin < outRows; rowBegin += bandRows) {
+      calls.push([source.data, flipped, out.data, packConv2dBand(geometry, rowBegin, Math.min(outRows, rowBegin + bandRows))]);
+    }
+    const task = { signal: options.signal, timeout: options.timeout };
     // One band (the common case when many images share the pool) is a plain call: less bookkeeping.
     if (calls.length === 1) await pool.apply(kernel as never, calls[0] as never, task);
     // Every band settled before `out` may be freed: none still writes into it.
     else await allSettled(calls.map((call) => pool.apply(kernel as never, call as never, task)));
+    return out as SharedMatrix<T>;
   } catch (error) {
-    // A band given up on (timeout, abort) may still be writing into `out` and reading `flipped`.
+    // A band given up on (timeout, abort) may still be writing into `out` and reading the scratch.
     await pool.givenUpTasksStopped();
-    if (options.out === undefined) pool.free(out);
+    if (allocated) pool.free(allocated);
     throw error;
   } finally {
-    pool.free(flipped);
-    if (swapped) pool.free(source.data);
+    scratch.release();
   }
-  return out as SharedMatrix<T>;
 }
 
 /**

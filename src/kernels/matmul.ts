@@ -7,7 +7,7 @@
 
 import { ArgumentRangeError } from '../errors.js';
 import { SharedMatrix } from '../memory/shared-array.js';
-import { checkAbortSignal, checkInteger, checkNonNegativeNumber, checkObject, reject } from '../options.js';
+import { checkInteger, checkObject, checkTaskOptions, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool, TaskOptions } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
@@ -121,11 +121,8 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
   const tasks = options.tiles !== undefined ? checkInteger(options.tiles, 'options.tiles', 1) : flops >= SPLIT_FLOPS ? pool.workers : 1;
   // The scalars as the kernel takes them: float32 products scale by float32 values.
   const [kernelAlpha, kernelBeta] = Kind === Float32Array ? [Math.fround(alpha), Math.fround(beta)] : [alpha, beta];
-  if (kernelAlpha === 0) {
-    // No task runs then (below): the task options are checked here as a task's would be.
-    if (options.signal !== undefined) checkAbortSignal(options.signal, 'options.signal').throwIfAborted();
-    if (options.timeout !== undefined && options.timeout !== Infinity) checkNonNegativeNumber(options.timeout, 'options.timeout');
-  }
+  // No task runs when alpha is 0 (below): the task options are checked here as a task's would be.
+  if (kernelAlpha === 0) checkTaskOptions(options).signal?.throwIfAborted();
   const out = (options.out ?? pool.allocMatrix(Kind, m, n)) as SharedMatrix<T>;
   if (kernelAlpha === 0) {
     // As BLAS: alpha = 0 leaves A and B unread (an ∞ or NaN there does not reach C), C = beta · C.

@@ -298,19 +298,21 @@ function defineEntry(record: Record<string, unknown>, key: string, value: unknow
   Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** `array`'s index among the arrays stored: its first, however often the value holds it. */
+function arrayIndex(into: Flattening, array: TypedArray): number {
+  let index = into.indices.get(array);
+  if (index === undefined) into.indices.set(array, (index = into.arrays.push(array) - 1));
+  return index;
+}
+
 /** Replaces arrays by references into `arrays`, refusing what the format cannot hold. */
 function flatten(value: unknown, into: Flattening, path: string, depth: number): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0) ? value : { $number: String(Object.is(value, -0) ? '-0' : value) };
   if (typeof value !== 'object') throw new SerializationError(`dump cannot store ${describe(value)} at \`${path}\`: only arrays, matrices, numbers, strings, booleans, null, and plain objects and arrays of them`);
   if (into.seen.has(value)) throw new SerializationError(`dump cannot store a cyclic value at \`${path}\``);
-  const indexOf = (array: TypedArray): number => {
-    let index = into.indices.get(array);
-    if (index === undefined) into.indices.set(array, (index = into.arrays.push(array) - 1));
-    return index;
-  };
-  if (value instanceof SharedMatrix) return { $matrix: indexOf(value.data), rows: value.rows, cols: value.cols };
-  if (typedArrayCode(value) >= 0) return { $array: indexOf(value as TypedArray) };
+  if (value instanceof SharedMatrix) return { $matrix: arrayIndex(into, value.data), rows: value.rows, cols: value.cols };
+  if (typedArrayCode(value) >= 0) return { $array: arrayIndex(into, value as TypedArray) };
   if (depth >= MAX_DEPTH) throw new SerializationError(`dump cannot store \`${path}\`: objects and arrays nest more than ${MAX_DEPTH} deep`);
   into.seen.add(value);
   try {

@@ -13,7 +13,7 @@ import { AllocationScope } from '../memory/allocator.js';
 import { formatBytes, type HeapStatistics } from '../memory/heap.js';
 import { DEFAULT_INITIAL_BYTES, DEFAULT_MAXIMUM_BYTES, HEAP_START, MAX_WORKERS, PAGE_BYTES } from '../memory/layout.js';
 import type { SharedMatrix, TypedArray, TypedArrayConstructor } from '../memory/shared-array.js';
-import { checkAbortSignal, checkInteger, checkNonNegativeNumber, checkObject, checkOneOf, reject } from '../options.js';
+import { checkInteger, checkNonNegativeNumber, checkObject, checkOneOf, checkTaskOptions, reject } from '../options.js';
 import { defaultWorkerCount } from '#platform';
 import type { SpawnOptions, WorkerInit } from '../platform/types.js';
 import { AsyncResult } from './async-result.js';
@@ -367,13 +367,6 @@ export class Pool implements AsyncDisposable {
 
 const NO_OPTIONS: { timeoutMs: number; signal?: AbortSignal } = Object.freeze({ timeoutMs: Infinity });
 
-function checkTaskOptions(options: TaskOptions): { timeoutMs: number; signal?: AbortSignal } {
-  checkObject(options, 'options');
-  // Infinity, the documented default, may be passed too.
-  const timeoutMs = options.timeout === undefined || options.timeout === Infinity ? Infinity : checkNonNegativeNumber(options.timeout, 'options.timeout');
-  const signal = options.signal === undefined ? undefined : checkAbortSignal(options.signal, 'options.signal');
-  return { timeoutMs, signal };
-}
 
 /** The tasks in flight under each signal, behind its one abort listener. */
 interface SignalLink {
