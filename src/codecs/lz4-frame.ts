@@ -121,6 +121,8 @@ export interface FrameDescriptor {
   flg: number;
   blockMaxSize: number;
   contentSize?: number;
+  /** The dictionary the frame was compressed with, when it names one (decoded without it). */
+  dictionaryId?: number;
   /** The header bytes covered by HC, and HC itself. */
   descriptor: { offset: number; length: number; checksum: number };
   /** Offset just past the descriptor. */
@@ -140,7 +142,6 @@ export function readFrameDescriptor(input: Uint8Array, at: number, need: (bytes:
   const bd = input[at + 1]!;
   if (flg >> 6 !== 1) throw new CorruptDataError(`LZ4 frame version ${flg >> 6} is not supported (FLG byte 0x${flg.toString(16)} at offset ${at})`);
   if (flg & 0x02 || bd & 0x8f) throw new CorruptDataError(`LZ4 frame descriptor has reserved bits set (FLG 0x${flg.toString(16)}, BD 0x${bd.toString(16)}) at offset ${at}`);
-  if (flg & FLAG_DICT_ID) throw new CorruptDataError('LZ4 frames that need a dictionary are not supported');
   const blockMaxSize = BLOCK_SIZES[(bd >> 4) & 7];
   if (blockMaxSize === undefined) throw new CorruptDataError(`LZ4 frame block size id ${(bd >> 4) & 7} is invalid (4 to 7) at offset ${at + 1}`);
   at += 2;
@@ -152,9 +153,17 @@ export function readFrameDescriptor(input: Uint8Array, at: number, need: (bytes:
     contentSize = Number(size);
     at += 8;
   }
+  // A dictionary ID only names the dictionary the compressor was given: as the lz4 tool without -D, the blocks are
+  // decoded without one, and a block that reaches back into it is corrupt ("refers back before the start").
+  let dictionaryId: number | undefined;
+  if (flg & FLAG_DICT_ID) {
+    need(4, 'the dictionary ID', at);
+    dictionaryId = view.getUint32(at, true);
+    at += 4;
+  }
   need(1, 'the header checksum', at);
   const descriptor = { offset: descriptorStart, length: at - descriptorStart, checksum: input[at]! };
-  return { flg, blockMaxSize, contentSize, descriptor, end: at + 1 };
+  return { flg, blockMaxSize, contentSize, dictionaryId, descriptor, end: at + 1 };
 }
 
 export interface FrameHeaderOptions {

@@ -11,6 +11,13 @@ import { SharedMatrix, checkTypedArrayConstructor, type TypedArray, type TypedAr
 import type { MemoryViews } from './views.js';
 
 export class SharedAllocator {
+  /**
+   * Arrays this thread has freed. The heap catches a second free of an address only while no newer
+   * allocation holds it; freeing the same array object twice is caught here even after its memory went
+   * to another array (which the second free would have released).
+   */
+  private readonly freed = new WeakSet<object>();
+
   constructor(
     readonly views: MemoryViews,
     readonly heap: SharedHeap,
@@ -51,7 +58,11 @@ export class SharedAllocator {
     if (!ArrayBuffer.isView(array) || !this.views.owns(array.buffer)) {
       throw new ArgumentTypeError('value', `\`value\` must be an array from alloc (in the shared memory); got ${describe(value)}`);
     }
+    if (this.freed.has(array)) {
+      throw new InvalidFreeError(`cannot free address ${array.byteOffset}: this array was freed already (its memory may belong to another array by now)`);
+    }
     this.heap.free(array.byteOffset, array.byteLength);
+    this.freed.add(array);
   }
 
   /** Whether `value` is a typed array in this shared memory. */

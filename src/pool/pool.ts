@@ -154,7 +154,11 @@ export class Pool implements AsyncDisposable {
     return this.engine.allocator.allocMatrix(Kind, rows, cols);
   }
 
-  /** Returns an array from {@link alloc} (or a task's shared result) to the heap. */
+  /**
+   * Returns an array from {@link alloc} (or a task's shared result) to the heap. Freeing it again is an
+   * InvalidFreeError, also once its memory belongs to a newer array (which stays allocated); a view of
+   * part of an allocation is refused.
+   */
   free(value: TypedArray | SharedMatrix<TypedArray>): void {
     this.engine.allocator.free(value);
   }

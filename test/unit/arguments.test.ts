@@ -40,6 +40,22 @@ describe('bad arguments get typed errors that name the argument', () => {
     expect(() => pool.free(x)).toThrow(InvalidFreeError);
   });
 
+  it('a second free of an array is refused even after its memory went to a new array, which stays allocated', () => {
+    const before = pool.heapStatistics().usedBytes;
+    const a = pool.alloc(Uint8Array, 4096);
+    pool.free(a);
+    // The freed block goes to the next allocation that fits; find it among a few, as placement may vary.
+    const others = Array.from({ length: 8 }, () => pool.alloc(Uint8Array, 4096));
+    const b = others.find((other) => other.byteOffset === a.byteOffset);
+    expect(b).toBeDefined();
+    expect(() => pool.free(a)).toThrow('this array was freed already');
+    b!.fill(7); // still b's: the refused free released nothing
+    const c = pool.alloc(Uint8Array, 4096);
+    expect(c.byteOffset === b!.byteOffset).toBe(false);
+    for (const other of [...others, c]) pool.free(other);
+    expect(pool.heapStatistics().usedBytes).toBe(before);
+  });
+
   it('an allocation past the memory maximum is an OutOfMemoryError, and the heap still works', () => {
     expect(() => pool.alloc(Float64Array, 16 * 1024 * 1024)).toThrow(OutOfMemoryError);
     const x = pool.alloc(Float64Array, 1024);

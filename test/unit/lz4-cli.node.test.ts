@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pool, compress, compressStream, decompress, decompressStream } from '../../src/index.js';
+import { CorruptDataError, Pool, compress, compressStream, decompress, decompressStream, kernels } from '../../src/index.js';
 
-const lz4 = (args: string[], input: Uint8Array): Uint8Array => new Uint8Array(execFileSync('lz4', args, { input, maxBuffer: 1 << 30 }));
+const lz4 = (args: string[], input: Uint8Array): Uint8Array => new Uint8Array(execFileSync('lz4', args, { input, maxBuffer: 1 << 30, stdio: 'pipe' }));
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 const sample = fc.oneof(
   fc.uint8Array({ maxLength: 3000 }),
@@ -81,6 +81,43 @@ describe('LZ4 and the lz4 command', () => {
     expect(sameBytes(await decompress(joined, { pool }), expected)).toBe(true);
     expect(sameBytes(new Uint8Array(await new Response(new Blob([joined]).stream().pipeThrough(decompressStream({ pool }))).arrayBuffer()), expected)).toBe(true);
     expect(sameBytes(lz4(['-d', '-c'], joined), expected)).toBe(true);
+  });
+
+  /** `frame` with a dictionary ID inserted into its descriptor (FLG bit 0, four bytes before HC), HC made right again. */
+  const withDictionaryId = async (frame: Uint8Array, id: number): Promise<Uint8Array> => {
+    const descriptorEnd = frame[4]! & 0x08 ? 14 : 6; // FLG, BD and the content size when there is one
+    const descriptor = new Uint8Array(descriptorEnd - 4 + 4);
+    descriptor.set(frame.subarray(4, descriptorEnd));
+    descriptor[0]! |= 0x01;
+    new DataView(descriptor.buffer).setUint32(descriptorEnd - 4, id, true);
+    const inPool = pool.alloc(Uint8Array, descriptor.length);
+    inPool.set(descriptor);
+    const hc = (((await pool.apply(kernels.xxhash32, [inPool, 0])) >>> 0) >>> 8) & 0xff;
+    pool.free(inPool);
+    return new Uint8Array([...frame.subarray(0, 4), ...descriptor, hc, ...frame.subarray(descriptorEnd + 1)]);
+  };
+  const streamed = (bytes: Uint8Array): Promise<Uint8Array> =>
+    new Response(new Blob([new Uint8Array(bytes)]).stream().pipeThrough(decompressStream({ pool }))).arrayBuffer().then((b) => new Uint8Array(b));
+
+  it('reads frames that name a dictionary they do not use, as lz4 -d does without -D', async () => {
+    const text = new TextEncoder().encode('a frame naming its dictionary, '.repeat(3000));
+    for (const options of [[], ['-BD'], ['--content-size']]) {
+      const framed = await withDictionaryId(lz4(['-c', ...options], text), 0x12345678);
+      expect(sameBytes(lz4(['-d', '-c'], framed), text)).toBe(true); // the reference reads it
+      expect(sameBytes(await decompress(framed, { pool }), text)).toBe(true);
+      expect(sameBytes(await streamed(framed), text)).toBe(true);
+    }
+  });
+
+  it('refuses a block of such a frame that reaches back into the dictionary', async () => {
+    // One block: a literal 'a', then a 4-byte match 5 bytes back (into the dictionary, before the output), then 5 literals.
+    const block = [0x10, 0x61, 5, 0, 0x50, 0x62, 0x63, 0x64, 0x65, 0x66];
+    const plain = new Uint8Array([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0, block.length, 0, 0, 0, ...block, 0, 0, 0, 0]);
+    const framed = await withDictionaryId(plain, 7);
+    expect(() => lz4(['-d', '-c'], framed)).toThrow(); // the reference refuses it too
+    await expect(decompress(framed, { pool })).rejects.toThrow(CorruptDataError);
+    await expect(decompress(framed, { pool })).rejects.toThrow('refers back before the start of the output');
+    await expect(streamed(framed)).rejects.toThrow('refers back before the start of the output');
   });
 
   it("refuses the legacy format (lz4 -l) by name, whole and streamed", async () => {
