@@ -37,10 +37,14 @@ export type TypedArray =
   | BigInt64Array<ArrayBufferLike>
   | BigUint64Array<ArrayBufferLike>;
 
-/** Wire code of a typed array's kind, or -1 for anything else (DataView, plain objects). */
+/**
+ * Wire code of a typed array's kind, or -1 for anything else (DataView, plain objects). A subclass (Node's
+ * Buffer) is its base kind, as structuredClone sends it.
+ */
 export function typedArrayCode(value: unknown): number {
   if (!ArrayBuffer.isView(value)) return -1;
-  return TYPED_ARRAY_KINDS.indexOf(value.constructor as TypedArrayConstructor);
+  const code = TYPED_ARRAY_KINDS.indexOf(value.constructor as TypedArrayConstructor);
+  return code >= 0 || value instanceof DataView ? code : TYPED_ARRAY_KINDS.findIndex((Kind) => value instanceof Kind);
 }
 
 export function checkTypedArrayConstructor(value: unknown, path: string): TypedArrayConstructor {

@@ -113,7 +113,7 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
     return { bytes: await compress(bytes, { pool, codec, level }), checksum: undefined };
   });
   const entries: ArrayEntry[] = arrays.map((array, i) => ({
-    kind: array.constructor.name,
+    kind: TYPED_ARRAY_KINDS[typedArrayCode(array)]!.name, // a Buffer as the Uint8Array it is
     length: array.length,
     stored: sections[i]!.bytes.length,
     ...(sections[i]!.checksum !== undefined ? { checksum: sections[i]!.checksum } : {}),

@@ -11,7 +11,8 @@
  * | 0-3 | undefined, null, false, true | none                                     |
  * | 4   | int32            | 4 bytes                                              |
  * | 5   | float64          | 8 bytes                                              |
- * | 6   | string           | u32 byte length, UTF-8                               |
+ * | 6   | string           | u32 byte length, UTF-8; or, with bit 31 of the length |
+ * |     |                  | set, that many UTF-16 code units (a lone surrogate)  |
  * | 7   | bigint           | string payload (decimal)                             |
  * | 8   | array            | u32 count, values                                    |
  * | 9   | plain object     | u32 count, (string payload, value) pairs             |
@@ -23,14 +24,19 @@
  * | 15  | Set              | u32 count, values                                    |
  * | 16  | ArrayBuffer      | u32 byte length, bytes                               |
  * | 17  | Error            | object payload: name, message, stack, code, ...      |
+ * | 18  | reference        | u32 index of an object written earlier in the value  |
  *
+ * Objects are numbered in the order they are first written (a value's own
+ * number comes before its contents'); meeting one again writes a reference to
+ * it, so shared references and cycles arrive as they were, as structuredClone
+ * gives them (a value with an object many times over is not written many times).
  * Shared arrays are recognised by their buffer (see MemoryViews.owns); any
- * other typed array is copied. Functions, symbols and cycles are refused with
- * a SerializationError naming where in the value they were found.
+ * other typed array is copied. Functions, symbols and class instances are
+ * refused with a SerializationError naming where in the value they were found.
  */
 
 import { SerializationError, describe } from '../errors.js';
-import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
+import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray, type TypedArrayConstructor } from '../memory/shared-array.js';
 import type { MemoryViews } from '../memory/views.js';
 import { rebuildError } from './errors.js';
 
@@ -53,27 +59,26 @@ const enum Tag {
   SET = 15,
   ARRAY_BUFFER = 16,
   ERROR = 17,
+  REF = 18,
 }
 
 const textEncoder = new TextEncoder();
-/** Nesting deeper than this is refused (and reported as a cycle if it is one). */
-const MAX_DEPTH = 256;
-
-/** Whether `root` reaches itself through arrays, plain objects, Maps or Sets. */
-function findCycle(root: object): boolean {
-  const onPath = new Set<object>();
-  const visit = (value: unknown): boolean => {
-    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return false;
-    if (onPath.has(value)) return true;
-    onPath.add(value);
-    const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
-    const found = children.some(visit);
-    onPath.delete(value);
-    return found;
-  };
-  return visit(root);
-}
 const textDecoder = new TextDecoder();
+/** Nesting deeper than this is refused: reading and writing recurse once per level. */
+const MAX_DEPTH = 256;
+/** Bit 31 of a string's length word: the string follows as UTF-16 code units, not UTF-8. */
+const UTF16_STRING = 0x80000000;
+/** A scratch buffer grown past this for one large value is let go at the next reset. */
+const SCRATCH_KEPT_BYTES = 1 << 20;
+
+/** Whether `value` holds a lone surrogate, which UTF-8 cannot carry (TextEncoder would make it U+FFFD). */
+const hasLoneSurrogate: (value: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (value) => !(value as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (value) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+
+/** A path element of an error message: keys as they are, anything else (a Map's key) described without running its code. */
+const pathElement = (key: unknown): string => (typeof key === 'string' ? key : typeof key === 'number' ? String(key) : `<${describe(key)}>`);
 
 /** Flattened form of an Error (see wire/errors.ts). */
 export interface ErrorRecord {
@@ -82,8 +87,13 @@ export interface ErrorRecord {
   stack?: string;
   code?: string;
   argument?: string;
+  /** An AggregateError's errors. */
+  errors?: unknown[];
   cause?: unknown;
 }
+
+/** Holds an Error's number while its record is read (the Error is made after it). */
+const PENDING_ERROR = Symbol('pending Error');
 
 /** Encodes values into a reusable scratch buffer. Not thread-shared: one per thread. */
 export class WireWriter {
@@ -91,8 +101,12 @@ export class WireWriter {
   private data = new DataView(this.bytes.buffer);
   /** Bytes written since the last `reset`. */
   length = 0;
-  private readonly path: string[] = [];
+  private readonly path: unknown[] = [];
   private depth = 0;
+  /** Objects written since the last reset, by number (see Tag.REF). */
+  private readonly seen = new Map<object, number>();
+  /** Errors being written: their record is read back whole before the Error exists, so nothing in it may refer to them. */
+  private readonly openErrors = new Set<object>();
 
   constructor(private readonly views: MemoryViews) {}
 
@@ -100,6 +114,13 @@ export class WireWriter {
     this.length = 0;
     this.depth = 0;
     if (this.path.length > 0) this.path.length = 0; // only after an error
+    if (this.seen.size > 0) this.seen.clear();
+    if (this.openErrors.size > 0) this.openErrors.clear();
+    if (this.bytes.length > SCRATCH_KEPT_BYTES) {
+      // One large value would otherwise keep its scratch (three bytes per character of a long string) for good.
+      this.bytes = new Uint8Array(1024);
+      this.data = new DataView(this.bytes.buffer);
+    }
     return this;
   }
 
@@ -143,39 +164,50 @@ export class WireWriter {
         return this.object(value);
       default:
         throw new SerializationError(
-          `cannot send ${describe(value)}${this.where()} to a worker: only data (numbers, strings, arrays, objects, typed arrays, ...) can cross; ` +
+          `cannot send ${describe(value)}${this.where()} between threads: only data (numbers, strings, arrays, objects, typed arrays, ...) can cross; ` +
             `functions go as the task itself or by module URL`,
         );
     }
   }
 
   private object(value: object): this {
+    const earlier = this.seen.get(value);
+    if (earlier !== undefined) {
+      if (this.openErrors.size > 0 && this.openErrors.has(value)) {
+        throw new SerializationError(`cannot send an Error${this.where()} that refers to itself (through its cause or properties)`);
+      }
+      return this.tag(Tag.REF).u32(earlier);
+    }
+    this.seen.set(value, this.seen.size);
     if (Array.isArray(value)) {
       // The common case (every argument list is one), so checked first and kept lean.
-      this.enter(value);
+      this.enter();
       this.tag(Tag.ARRAY).u32(value.length);
       for (let i = 0; i < value.length; i++) {
         const item: unknown = value[i];
         if (typeof item === 'number' || typeof item === 'string') this.write(item);
-        else this.nested(String(i), item);
+        else this.nested(i, item);
       }
       this.depth--;
       return this;
     }
     const kind = typedArrayCode(value);
     if (kind >= 0) return this.typedArray(value as TypedArray, kind);
-    if (value instanceof SharedMatrix && this.views.owns(value.data.buffer)) {
+    if (value instanceof SharedMatrix) {
+      if (!this.views.owns(value.data.buffer)) {
+        throw new SerializationError(`cannot send a SharedMatrix${this.where()} whose data is not in the pool's memory: make it with pool.allocMatrix, or send its data array`);
+      }
       this.typedArray(value.data, typedArrayCode(value.data));
       this.bytes[this.length - 10] = Tag.SHARED_MATRIX; // retag the array just written
       return this.u32(value.rows).u32(value.cols);
     }
-    this.enter(value);
+    this.enter();
     try {
       if (value instanceof Date) {
         this.tag(Tag.DATE).float64(value.getTime());
       } else if (value instanceof Map) {
         this.tag(Tag.MAP).u32(value.size);
-        for (const [k, v] of value) this.nested('<key>', k).nested(String(k), v);
+        for (const [k, v] of value) this.nested('<key>', k).nested(k, v);
       } else if (value instanceof Set) {
         this.tag(Tag.SET).u32(value.size);
         for (const v of value) this.nested('<item>', v);
@@ -186,13 +218,16 @@ export class WireWriter {
         const extra = value as Error & { code?: unknown; argument?: unknown };
         if (typeof extra.code === 'string') record.code = extra.code;
         if (typeof extra.argument === 'string') record.argument = extra.argument;
-        if (value.cause !== undefined) record.cause = value.cause;
+        if (value instanceof AggregateError && Array.isArray(value.errors)) record.errors = value.errors;
+        if (Object.hasOwn(value, 'cause')) record.cause = value.cause;
+        this.openErrors.add(value);
         this.tag(Tag.ERROR).entries(record as unknown as Record<string, unknown>);
+        this.openErrors.delete(value);
       } else {
         const proto = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
           throw new SerializationError(
-            `cannot send ${describe(value)}${this.where()} to a worker: class instances lose their prototype; send plain objects`,
+            `cannot send ${describe(value)}${this.where()} between threads: class instances lose their prototype; send plain objects`,
           );
         }
         this.tag(Tag.OBJECT).entries(value as Record<string, unknown>);
@@ -203,19 +238,11 @@ export class WireWriter {
     return this;
   }
 
-  /**
-   * Counts nesting instead of remembering every object on the path: a Set
-   * per argument list would cost more than encoding it. Past MAX_DEPTH the
-   * value is searched for a cycle, so the error can say which it is.
-   */
-  private enter(value: object): void {
+  /** Counts nesting (cycles end in references, so only depth is left to bound). */
+  private enter(): void {
     if (++this.depth <= MAX_DEPTH) return;
     this.depth = 0;
-    throw new SerializationError(
-      findCycle(value)
-        ? `cannot send a cyclic value${this.where()}: it refers to itself`
-        : `cannot send a value nested more than ${MAX_DEPTH} levels deep${this.where()}`,
-    );
+    throw new SerializationError(`cannot send a value nested more than ${MAX_DEPTH} levels deep${this.where()}`);
   }
 
   private entries(record: Record<string, unknown>): void {
@@ -243,7 +270,7 @@ export class WireWriter {
     return this.bytesOf(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   }
 
-  private nested(key: string, value: unknown): this {
+  private nested(key: unknown, value: unknown): this {
     this.path.push(key);
     this.write(value);
     this.path.pop();
@@ -252,7 +279,7 @@ export class WireWriter {
 
   private where(): string {
     if (this.path.length === 0) return '';
-    const shown = this.path.length > 12 ? [...this.path.slice(0, 12), '…'] : this.path;
+    const shown = this.path.length > 12 ? [...this.path.slice(0, 12).map(pathElement), '…'] : this.path.map(pathElement);
     return ` at \`${shown.join('.')}\``;
   }
 
@@ -277,6 +304,13 @@ export class WireWriter {
   }
 
   private string(value: string): void {
+    if (value.length > 0 && hasLoneSurrogate(value)) {
+      this.reserve(4 + value.length * 2);
+      this.data.setUint32(this.length, (UTF16_STRING | value.length) >>> 0, true);
+      this.length += 4;
+      for (let i = 0; i < value.length; i++, this.length += 2) this.data.setUint16(this.length, value.charCodeAt(i), true);
+      return;
+    }
     // At most 3 bytes per UTF-16 unit.
     this.reserve(4 + value.length * 3);
     const { written } = textEncoder.encodeInto(value, this.bytes.subarray(this.length + 4));
@@ -304,11 +338,18 @@ export class WireWriter {
   }
 }
 
-/** Decodes values from the shared memory at [position, end). */
+/**
+ * Decodes values from the shared memory at [position, end). The bytes are trusted no more than needed to stay
+ * within them: a corrupted payload is a SerializationError, not a read of the bytes after it.
+ */
 export class WireReader {
   private position = 0;
+  private end = 0;
   private bytes!: Uint8Array;
   private data!: DataView;
+  private depth = 0;
+  /** Objects read so far, by number (see Tag.REF). */
+  private readonly objects: unknown[] = [];
 
   constructor(private readonly views: MemoryViews) {}
 
@@ -318,10 +359,14 @@ export class WireReader {
     this.bytes = this.views.u8;
     this.data = this.views.data;
     this.position = ptr;
+    this.end = Math.min(ptr + length, this.bytes.length);
+    this.depth = 0;
+    this.objects.length = 0;
     return this;
   }
 
   read(): unknown {
+    this.need(1, 'a value');
     const tag = this.bytes[this.position++] as Tag;
     switch (tag) {
       case Tag.UNDEFINED:
@@ -333,6 +378,7 @@ export class WireReader {
       case Tag.TRUE:
         return true;
       case Tag.INT32: {
+        this.need(4, 'an int32');
         const value = this.data.getInt32(this.position, true);
         this.position += 4;
         return value;
@@ -341,55 +387,87 @@ export class WireReader {
         return this.float64();
       case Tag.STRING:
         return this.string();
-      case Tag.BIGINT:
-        return BigInt(this.string());
+      case Tag.BIGINT: {
+        const digits = this.string();
+        if (!/^-?\d+$/.test(digits)) throw this.corrupt(`a bigint of "${digits.slice(0, 40)}"`);
+        return BigInt(digits);
+      }
       case Tag.ARRAY: {
-        const count = this.u32();
+        const count = this.count(1);
         const out = new Array<unknown>(count);
+        this.objects.push(out);
+        this.nest();
         for (let i = 0; i < count; i++) out[i] = this.read();
+        this.depth--;
         return out;
       }
       case Tag.OBJECT:
-        return this.entries();
+        return this.entries(true);
       case Tag.SHARED_ARRAY:
-        return this.sharedArray();
+        return this.remember(this.sharedArray());
       case Tag.SHARED_MATRIX: {
         const data = this.sharedArray();
         const rows = this.u32();
-        return new SharedMatrix(data, rows, this.u32());
+        const cols = this.u32();
+        if (rows * cols !== data.length) throw this.corrupt(`a ${rows} x ${cols} matrix over ${data.length} elements`);
+        return this.remember(new SharedMatrix(data, rows, cols));
       }
       case Tag.COPIED_ARRAY: {
-        const Kind = TYPED_ARRAY_KINDS[this.bytes[this.position++]!]!;
+        const Kind = this.kind();
         const bytes = this.copyBytes();
-        return new Kind(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Kind.BYTES_PER_ELEMENT);
+        if (bytes.byteLength % Kind.BYTES_PER_ELEMENT !== 0) throw this.corrupt(`a ${Kind.name} of ${bytes.byteLength} bytes`);
+        return this.remember(new Kind(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Kind.BYTES_PER_ELEMENT));
       }
       case Tag.DATE:
-        return new Date(this.float64());
+        return this.remember(new Date(this.float64()));
       case Tag.MAP: {
-        const count = this.u32();
+        const count = this.count(2);
         const map = new Map<unknown, unknown>();
+        this.objects.push(map);
+        this.nest();
         for (let i = 0; i < count; i++) map.set(this.read(), this.read());
+        this.depth--;
         return map;
       }
       case Tag.SET: {
-        const count = this.u32();
+        const count = this.count(1);
         const set = new Set<unknown>();
+        this.objects.push(set);
+        this.nest();
         for (let i = 0; i < count; i++) set.add(this.read());
+        this.depth--;
         return set;
       }
       case Tag.ARRAY_BUFFER:
-        return this.copyBytes().buffer;
-      case Tag.ERROR:
+        return this.remember(this.copyBytes().buffer);
+      case Tag.ERROR: {
         // An Error again, wherever it is: a task's failure, or one inside a result.
-        return rebuildError(this.entries() as unknown as ErrorRecord);
+        const index = this.objects.push(PENDING_ERROR) - 1;
+        const error = rebuildError(this.entries(false) as unknown as ErrorRecord);
+        this.objects[index] = error;
+        return error;
+      }
+      case Tag.REF: {
+        const index = this.u32();
+        if (index >= this.objects.length || this.objects[index] === PENDING_ERROR) throw this.corrupt(`a reference to object ${index} of ${this.objects.length}`);
+        return this.objects[index];
+      }
       default:
-        throw new SerializationError(`corrupt task payload: unknown tag ${tag} at byte ${this.position - 1}`);
+        throw this.corrupt(`unknown tag ${tag}`, this.position - 1);
     }
   }
 
-  private entries(): Record<string, unknown> {
-    const count = this.u32();
+  private remember<T>(value: T): T {
+    this.objects.push(value);
+    return value;
+  }
+
+  /** A plain object's entries; `own`: numbered as an object of the value (not an Error's record). */
+  private entries(own: boolean): Record<string, unknown> {
+    const count = this.count(5); // a key's length word and a tag, at least
     const out: Record<string, unknown> = {};
+    if (own) this.objects.push(out);
+    this.nest();
     for (let i = 0; i < count; i++) {
       const key = this.string();
       const value = this.read();
@@ -397,32 +475,60 @@ export class WireReader {
       if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
     }
+    this.depth--;
     return out;
   }
 
+  private nest(): void {
+    if (++this.depth > MAX_DEPTH) throw this.corrupt(`nesting deeper than ${MAX_DEPTH} levels`);
+  }
+
+  /** A count of items that take at least `bytesEach` bytes each: no more than the bytes left can hold. */
+  private count(bytesEach: number): number {
+    const count = this.u32();
+    if (count * bytesEach > this.end - this.position) throw this.corrupt(`${count} items in ${this.end - this.position} bytes`);
+    return count;
+  }
+
+  private kind(): TypedArrayConstructor {
+    this.need(1, 'an array kind');
+    const Kind = TYPED_ARRAY_KINDS[this.bytes[this.position]!];
+    if (Kind === undefined) throw this.corrupt(`array kind ${this.bytes[this.position]}`);
+    this.position++;
+    return Kind;
+  }
+
   private sharedArray(): TypedArray {
-    const Kind = TYPED_ARRAY_KINDS[this.bytes[this.position]!]!;
-    const byteOffset = this.data.getUint32(this.position + 1, true);
-    const length = this.data.getUint32(this.position + 5, true);
-    this.position += 9;
-    this.views.ensure(byteOffset + length * Kind.BYTES_PER_ELEMENT);
+    const Kind = this.kind();
+    const byteOffset = this.u32();
+    const length = this.u32();
+    const byteEnd = byteOffset + length * Kind.BYTES_PER_ELEMENT;
+    this.views.ensure(byteEnd);
+    if (byteOffset % Kind.BYTES_PER_ELEMENT !== 0 || byteEnd > this.views.u8.length) {
+      throw this.corrupt(`a shared ${Kind.name} of ${length} at address ${byteOffset}`);
+    }
     return new Kind(this.views.buffer as unknown as ArrayBuffer, byteOffset, length);
   }
 
   private u32(): number {
+    this.need(4, 'a u32');
     const value = this.data.getUint32(this.position, true);
     this.position += 4;
     return value;
   }
 
   private float64(): number {
+    this.need(8, 'a float64');
     const value = this.data.getFloat64(this.position, true);
     this.position += 8;
     return value;
   }
 
   private string(): string {
-    const length = this.u32();
+    const word = this.u32();
+    if (word & UTF16_STRING) return this.utf16((word & ~UTF16_STRING) >>> 0);
+    const length = word;
+    this.need(length, 'a string');
     const start = this.position;
     this.position += length;
     const bytes = this.bytes;
@@ -440,11 +546,34 @@ export class WireReader {
     return textDecoder.decode(bytes.slice(start, start + length));
   }
 
+  /** A string sent as code units (it holds a lone surrogate, which a UTF-16 decoder would replace too). */
+  private utf16(units: number): string {
+    this.need(units * 2, 'a string');
+    const parts: string[] = [];
+    const chunk = new Array<number>(Math.min(units, 8192));
+    for (let done = 0; done < units; done += chunk.length) {
+      const n = Math.min(chunk.length, units - done);
+      chunk.length = n;
+      for (let i = 0; i < n; i++) chunk[i] = this.data.getUint16(this.position + 2 * (done + i), true);
+      parts.push(String.fromCharCode(...chunk));
+    }
+    this.position += units * 2;
+    return parts.join('');
+  }
+
   private copyBytes(): Uint8Array {
     const length = this.u32();
+    this.need(length, 'bytes');
     const copy = this.bytes.slice(this.position, this.position + length);
     this.position += length;
     return copy;
   }
-}
 
+  private need(bytes: number, what: string): void {
+    if (bytes > this.end - this.position) throw this.corrupt(`${what} of ${bytes} bytes with ${this.end - this.position} left`);
+  }
+
+  private corrupt(what: string, at = this.position): SerializationError {
+    return new SerializationError(`corrupt task payload: ${what} at byte ${at}`);
+  }
+}

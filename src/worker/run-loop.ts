@@ -15,7 +15,7 @@
  * Tasks that return promises are awaited, one task at a time per worker.
  */
 
-import { WyvernError } from '../errors.js';
+import { WyvernError, describe } from '../errors.js';
 import { SharedAllocator } from '../memory/allocator.js';
 import { SharedHeap } from '../memory/heap.js';
 import {
@@ -150,12 +150,22 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
     }
   };
 
-  /** Encodes `error` as the task's failure; without its cause when that cannot be sent (a cycle, a class instance). */
+  /**
+   * Encodes `error` as the task's failure; without its cause when that cannot be sent (a class instance),
+   * and as a plain report when even its name or message cannot be read (getters that throw).
+   */
   const writeFailure = (error: Error): void => {
+    let why: string;
     try {
       writer.reset().write(error);
+      return;
     } catch (encoding) {
-      writer.reset().write(bareError(error, error.message, error.stack, `(not sent: ${(encoding as Error).message})`));
+      why = safely(() => String((encoding as Error).message), 'unknown');
+    }
+    try {
+      writer.reset().write(bareError(error, safely(() => String(error.message), '(its message could not be read)'), safely(() => error.stack, undefined), `(not sent: ${why})`));
+    } catch {
+      writer.reset().write(new WyvernError('ERR_TASK_THREW', `task threw an Error that cannot be sent: ${why}`));
     }
   };
 
@@ -231,19 +241,46 @@ async function serve(init: WorkerInit, { views, heap, functions }: ReturnType<ty
       writer.reset().write(result);
     } catch (error) {
       failed = true;
-      const explained = functions.isInline(functionId) ? explainMissingVariable(error) : error;
-      writeFailure(explained instanceof Error ? explained : new WyvernError('ERR_TASK_THREW', `task threw a non-Error value: ${String(explained)}`));
+      writeFailure(failureOf(error, functions.isInline(functionId)));
     }
     if (!finish(slot, base, failed)) return; // given up on: being terminated
   }
 }
 
+/** `read()`, or `fallback` when it throws: for values a task threw, whose getters may throw too. */
+function safely<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/** What a task's failure is sent as: an Error as it is (explained, for an inline function's missing variable); anything else thrown, described. */
+function failureOf(thrown: unknown, inline: boolean): Error {
+  const explained = safely(() => (inline ? explainMissingVariable(thrown) : thrown), thrown);
+  if (explained instanceof Error) return explained;
+  return new WyvernError('ERR_TASK_THREW', `task threw a non-Error value: ${describeThrown(thrown)}`);
+}
+
+/** A thrown non-Error as text: a string as it is, an object as JSON where it has any, never itself throwing. */
+function describeThrown(value: unknown): string {
+  const text = safely(() => {
+    if (typeof value === 'object' && value !== null) {
+      const json = JSON.stringify(value);
+      if (json !== undefined && json !== '{}') return json;
+    }
+    return String(value);
+  }, undefined) ?? safely(() => describe(value), 'a value that cannot be shown');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
 /** An Error of `error`'s name, code and argument with the given message, stack and cause: what the wire can always carry. */
 function bareError(error: Error, message: string, stack: string | undefined, cause?: string): Error {
   const bare = new Error(message);
-  bare.name = error.name;
+  bare.name = safely(() => String(error.name), 'Error');
   bare.stack = stack;
-  const { code, argument } = error as Error & { code?: unknown; argument?: unknown };
+  const { code, argument } = safely(() => ({ code: (error as { code?: unknown }).code, argument: (error as { argument?: unknown }).argument }), { code: undefined, argument: undefined });
   if (typeof code === 'string') Object.assign(bare, { code });
   if (typeof argument === 'string') Object.assign(bare, { argument });
   if (cause !== undefined) bare.cause = cause;

@@ -246,13 +246,81 @@ describe('Pool failures: every task ends as a result or an error', () => {
 
   it('refuses values that cannot cross to a worker, naming where they are', async () => {
     await expect(pool.apply((v: unknown) => v, [{ inner: { f: () => 1 } }])).rejects.toThrow('`0.inner.f`');
-    const cyclic: Record<string, unknown> = {};
+  });
+
+  it('sends cycles and shared references as structuredClone does, both ways', async () => {
+    const cyclic: Record<string, unknown> = { list: [] };
     cyclic.self = cyclic;
-    await expect(pool.apply((v: unknown) => v, [cyclic])).rejects.toThrow('cyclic');
+    (cyclic.list as unknown[]).push(cyclic.list, cyclic);
+    const back = await pool.apply((v: Record<string, unknown>) => {
+      const list = v.list as unknown[];
+      return { sameSelf: v.self === v, sameList: list[0] === list && list[1] === v, again: [v, v] };
+    }, [cyclic]);
+    expect(back.sameSelf && back.sameList).toBe(true);
+    expect(back.again[0]).toBe(back.again[1]);
+    expect(back.again[0]!.self).toBe(back.again[0]);
   });
 
   it('a task returning a function fails with a serialization error', async () => {
     await expect(pool.apply(() => () => 1)).rejects.toThrow(/cannot send a function/);
+  });
+});
+
+describe('Pool failures: whatever a task throws or awaits, its worker lives on', () => {
+  // One worker: a value it keeps between tasks shows that it was not replaced.
+  const pool = new Pool({ workers: 1 });
+  afterAll(() => pool.terminate());
+  const mark = () => pool.apply(() => ((globalThis as { mark?: number }).mark ??= Math.random()));
+
+  it.each([
+    ['an object without a prototype', () => { throw Object.create(null); }, 'task threw a non-Error value: an object'],
+    ['an object whose toString throws', () => { throw { toString() { throw new Error('no'); } }; }, 'task threw a non-Error value: an object'],
+    ['a plain object', () => { throw { code: 42 }; }, 'task threw a non-Error value: {"code":42}'],
+    ['an Error whose message getter throws', () => {
+      const error = new Error('hidden');
+      Object.defineProperty(error, 'message', { get() { throw new Error('no'); } });
+      throw error;
+    }, 'its message could not be read'],
+    ['an Error whose name getter throws', () => {
+      const error = new RangeError('named');
+      Object.defineProperty(error, 'name', { get() { throw new Error('no'); } });
+      throw error;
+    }, 'named'],
+  ])('a task that throws %s rejects with a readable error', async (_, thrower, message) => {
+    const before = await mark();
+    const error = await pool.apply(thrower as () => never).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).not.toBe('WorkerExitError');
+    expect(error.message).toContain(message);
+    expect(await mark()).toBe(before);
+  });
+
+  it('a task may await what does not keep Node alive (an unref\'d timer, Atomics.waitAsync)', async () => {
+    const before = await mark();
+    expect(await pool.apply(async () => {
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, 100) as unknown as { unref?: () => void };
+        timer.unref?.();
+      });
+      return 'woke';
+    })).toBe('woke');
+    const flag = pool.alloc(Int32Array, 1);
+    const waiting = pool.apply(async (f: Int32Array) => {
+      type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string };
+      const wait = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync(f, 0, 0, 5000);
+      return wait.async ? await wait.value : wait.value;
+    }, [flag]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+    expect(await waiting).toBe('ok');
+    pool.free(flag);
+    expect(await mark()).toBe(before);
+  });
+
+  it('a task that never settles ends with TaskTimeoutError, not a worker exit', async () => {
+    const error = await pool.apply(() => new Promise(() => {}), [], { timeout: 500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskTimeoutError);
   });
 });
 
