@@ -10,7 +10,7 @@
 // Everything lives in caller-provided scratch (DEFLATE_SCRATCH_BYTES); the
 // bit writer's state is in globals, which are per instance. Returns the
 // compressed length, or -2 if `dstCapacity` is too small (deflateBound is
-// always enough).
+// always enough: see there).
 
 import { codeLengthOrder, distanceBase, distanceExtraBits, lengthBase, lengthExtraBits } from "./deflate-tables";
 import { checkRange, fail, E_BAD_DIMENSION } from "./guard";
@@ -43,7 +43,12 @@ export function deflateScratchBytes(): i32 {
   return DEFLATE_SCRATCH_BYTES;
 }
 
-/** An output capacity that always suffices for `length` input bytes. */
+/**
+ * An output capacity that always suffices for `length` input bytes: every block but the last covers at least
+ * BLOCK_SYMBOLS (16,384) bytes and costs at most its stored form, 42 bits (5.25 bytes) over its input, which
+ * is what `length >> 12` and 5 bytes per 65,535 give; the 64 bytes cover the last block, the sync flush's
+ * empty stored block and the final byte.
+ */
 export function deflateBound(length: i32): i32 {
   return length + (length >> 12) + ((length + 65534) / 65535) * 5 + 64;
 }
@@ -62,7 +67,7 @@ function putBits(value: u32, count: i32): void {
   if (bitCount >= 32) {
     if (outEnd - out < 4) {
       overflow = true;
-      out = outEnd - 4 >= out ? out : out; // stop advancing; the caller sees `overflow`
+      // stop advancing; the caller sees `overflow`
     } else {
       store<u32>(out, <u32>bitBuffer);
       out += 4;
@@ -411,7 +416,13 @@ function writeBlock(scratch: usize, src: usize, from: i32, to: i32, symbols: i32
   // Fixed lengths go into the code tables' space temporarily (they are rebuilt below when used).
   fixedLengths(scratch + LIT_CODE, scratch + DIST_CODE);
   const fixedBits = 3 + symbolBits(scratch, scratch + LIT_CODE, scratch + DIST_CODE);
-  const storedBits = <u64>(to - from) * 8 + <u64>(((to - from) + 65534) / 65535) * 40 + 10;
+  // A stored block's exact cost: its header, padding to a byte from where the bits stand now, LEN/NLEN, and
+  // for each further chunk of 65,535 bytes a block of its own (header and padding, one byte, as it starts
+  // aligned). The block chosen costs at most this, 42 bits more than its input for a block of one chunk: what
+  // deflateBound counts on (an estimate a few bits over it let a Huffman block cost more, past the bound).
+  const bytes = to - from;
+  const chunks = max(1, (bytes + 65534) / 65535);
+  const storedBits = <u64>bytes * 8 + <u64>(3 + ((8 - ((bitCount + 3) & 7)) & 7) + 32) + <u64>(chunks - 1) * 40;
   if (storedBits <= dynamicBits && storedBits <= fixedBits) {
     writeStored(src, from, to, last);
     return;

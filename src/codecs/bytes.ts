@@ -1,6 +1,6 @@
 /** Byte-buffer helpers shared by the codecs. */
 
-import { OutOfMemoryError } from '../errors.js';
+import { ArgumentTypeError, OutOfMemoryError, describe } from '../errors.js';
 import type { AllocationScope } from '../memory/allocator.js';
 import type { Pool } from '../pool/pool.js';
 import { allSettled } from '../pool/settle.js';
@@ -33,10 +33,27 @@ export function resultIn(out: Uint8Array, tooSmall: (bytes: number) => Error): R
   };
 }
 
+/** A copy of `bytes` as a plain Uint8Array: `slice` on a Node Buffer (a Uint8Array too) returns a view, not a copy. */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+/**
+ * A chunk written to a stream, as bytes: a Uint8Array (a Buffer too), the bytes of another ArrayBuffer view,
+ * or of an ArrayBuffer, as CompressionStream takes them; anything else is an ArgumentTypeError.
+ */
+export function chunkBytes(chunk: unknown, stream: string): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && chunk instanceof SharedArrayBuffer)) return new Uint8Array(chunk);
+  throw new ArgumentTypeError('chunk', `chunks written to ${stream} must be bytes (a Uint8Array, another ArrayBuffer view, or an ArrayBuffer); got ${describe(chunk)}`);
+}
+
 /**
  * Collects written pieces and hands them back as chunks of exactly `size`
- * bytes: each byte is copied once, however small the pieces (appending to one
- * growing buffer would copy it again for every piece).
+ * bytes: each byte is copied twice, once when written (the writer may reuse
+ * its buffer) and once into its chunk, however small the pieces (appending to
+ * one growing buffer would copy it again for every piece).
  */
 export class ChunkAccumulator {
   private parts: Uint8Array[] = [];
@@ -46,7 +63,7 @@ export class ChunkAccumulator {
 
   /** Adds `bytes` (copied) and returns the full chunks now available. */
   push(bytes: Uint8Array): Uint8Array[] {
-    this.parts.push(bytes.slice());
+    this.parts.push(copyBytes(bytes));
     this.buffered += bytes.length;
     const chunks: Uint8Array[] = [];
     while (this.buffered >= this.size) chunks.push(this.take(this.size));
@@ -195,7 +212,7 @@ export class PendingBytes {
   }
 
   push(bytes: Uint8Array): void {
-    this.pieces.push(bytes.slice());
+    this.pieces.push(copyBytes(bytes));
     this.piecesLength += bytes.length;
   }
 

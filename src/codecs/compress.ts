@@ -16,7 +16,7 @@ import { deflateWrapped, deflateWrappedInTurn } from './deflate.js';
 import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
-import { IntoArraySink, NewArraySink, allocAreas, inHeap, newResultArray, overlapping, placeInPool, resultIn, throughWindow, type OutputSink, type ResultArray } from './bytes.js';
+import { IntoArraySink, NewArraySink, copyBytes, allocAreas, inHeap, newResultArray, overlapping, placeInPool, resultIn, throughWindow, type OutputSink, type ResultArray } from './bytes.js';
 import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
@@ -118,7 +118,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     // LZ4 keeps an incompressible block as a view of the input (in the pool's memory, or on the path for
     // inputs too large for it) and copies it into the result after the blocks before it: never from bytes
     // those have overwritten. DEFLATE's output is all in the pool's memory by then.
-    if (codec === 'lz4' && overlapping(pool, out, data)) data = data.slice();
+    if (codec === 'lz4' && overlapping(pool, out, data)) data = copyBytes(data);
   }
   if (codec !== 'lz4') {
     const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);
@@ -329,7 +329,7 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   const pool = options.pool ?? defaultPool();
   // Output is written while input is still read (blocks in order, streamed pieces): an `out` sharing
   // bytes with `data` gets a copy of the input to read from.
-  if (options.out !== undefined && overlapping(pool, options.out, data)) data = data.slice();
+  if (options.out !== undefined && overlapping(pool, options.out, data)) data = copyBytes(data);
   const task = { signal: options.signal, timeout: options.timeout };
   const taskOptions = { chunksize: 1, ...task };
 

@@ -16,7 +16,7 @@ import { ArgumentRangeError } from '../errors.js';
 import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
-import { ChunkAccumulator, inHeap } from './bytes.js';
+import { ChunkAccumulator, chunkBytes, inHeap } from './bytes.js';
 import { CODECS, compress, lz4BlockKernel, lz4FrameHeader, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
 import { StreamingInflater } from './inflate-stream.js';
@@ -75,7 +75,7 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   return new TransformStream<Uint8Array, Uint8Array>({
     async transform(bytes, controller) {
       await sendHeader(controller);
-      for (const chunk of accumulator.push(bytes)) {
+      for (const chunk of accumulator.push(chunkBytes(bytes, 'compressStream'))) {
         inFlight.push(compressChunk(chunk));
         if (inFlight.length >= limit) controller.enqueue(await inFlight.shift()!);
       }
@@ -115,13 +115,13 @@ export function decompressStream(options: DecompressStreamOptions = {}): Transfo
   if (codec !== 'lz4') {
     const inflater = new StreamingInflater(pool, codec, maxOutputLength);
     return new TransformStream<Uint8Array, Uint8Array>({
-      transform: (bytes, controller) => inflater.push(bytes, (chunk) => controller.enqueue(chunk)),
+      transform: (bytes, controller) => inflater.push(chunkBytes(bytes, 'decompressStream'), (chunk) => controller.enqueue(chunk)),
       flush: (controller) => inflater.finish((chunk) => controller.enqueue(chunk)),
     });
   }
   const decoder = new StreamingLz4Decoder(pool, maxOutputLength);
   return new TransformStream<Uint8Array, Uint8Array>({
-    transform: (bytes, controller) => decoder.push(bytes, (chunk) => controller.enqueue(chunk)),
+    transform: (bytes, controller) => decoder.push(chunkBytes(bytes, 'decompressStream'), (chunk) => controller.enqueue(chunk)),
     flush: (controller) => decoder.finish((chunk) => controller.enqueue(chunk)),
   });
 }

@@ -1,6 +1,32 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentRangeError, Pool, PoolClosedError, compressStream, decompress, decompressStream } from '../../src/index.js';
-import { pieces, pipe, sameBytes } from '../stream-helpers.js';
+import { ArgumentRangeError, ArgumentTypeError, Pool, PoolClosedError, compressStream, decompress, decompressStream } from '../../src/index.js';
+import { concat, pieces, pipe, sameBytes } from '../stream-helpers.js';
+
+/** A Uint8Array whose slice is a view, as Node's Buffer's is. */
+class SliceIsAView extends Uint8Array {
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    return this.subarray(start, end);
+  }
+}
+
+/** `bytes` written through `transform` a kilobyte at a time from one buffer of `Kind`, refilled once each write has been taken. */
+async function throughOneBuffer(bytes: Uint8Array, transform: TransformStream<Uint8Array, Uint8Array>, make: (length: number) => Uint8Array): Promise<Uint8Array> {
+  const output = (async () => {
+    const parts: Uint8Array[] = [];
+    const reader = transform.readable.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
+    return concat(parts);
+  })();
+  const writer = transform.writable.getWriter();
+  const buffer = make(1000);
+  for (let at = 0; at < bytes.length; at += 1000) {
+    const n = Math.min(1000, bytes.length - at);
+    buffer.set(bytes.subarray(at, at + n));
+    await writer.write(buffer.subarray(0, n));
+  }
+  await writer.close();
+  return output;
+}
 
 
 describe('compression streams', () => {
@@ -20,6 +46,37 @@ describe('compression streams', () => {
       expect((await decompress(packed, { pool, codec })).length).toBe(0);
     });
   }
+
+  it('copies what is written: a writer may refill one buffer, a Buffer too (whose slice is a view)', async () => {
+    const makers: ((n: number) => Uint8Array)[] = [(n) => new SliceIsAView(n)];
+    const NodeBuffer = (globalThis as { Buffer?: { alloc(n: number): Uint8Array } }).Buffer;
+    if (NodeBuffer) makers.push((n) => NodeBuffer.alloc(n));
+    const sample = data.subarray(0, 300_000);
+    for (const make of makers) {
+      for (const codec of ['lz4', 'gzip'] as const) {
+        const packed = await throughOneBuffer(sample, compressStream({ pool, codec, chunkSize: codec === 'lz4' ? 65536 : 100_000 }), make);
+        expect(sameBytes(await decompress(packed, { pool, codec }), sample)).toBe(true);
+        expect(sameBytes(await throughOneBuffer(packed, decompressStream({ pool, codec }), make), sample)).toBe(true);
+        // decompress copies an input that overlaps its out: a Buffer's slice would not have.
+        const room = make(packed.length + sample.length + 64);
+        room.set(packed);
+        const input = room.subarray(0, packed.length);
+        expect(sameBytes(await decompress(input, { pool, codec, out: room.subarray(16) }), sample)).toBe(true);
+      }
+    }
+  });
+
+  it('takes any ArrayBuffer view or ArrayBuffer written as its bytes, and refuses anything else by name', async () => {
+    const words = new Int16Array([0x1234, 0x5678, -1]);
+    const bytes = new Uint8Array(words.buffer);
+    for (const chunk of [words, words.buffer, new DataView(words.buffer)]) {
+      const packed = await pipe([chunk as unknown as Uint8Array], compressStream({ pool, codec: 'gzip' }));
+      expect([...(await decompress(packed, { pool, codec: 'gzip' }))]).toEqual([...bytes]);
+    }
+    await expect(pipe(['text' as unknown as Uint8Array], compressStream({ pool }))).rejects.toThrow(ArgumentTypeError);
+    await expect(pipe(['text' as unknown as Uint8Array], compressStream({ pool }))).rejects.toThrow('chunks written to compressStream must be bytes');
+    await expect(pipe([{} as unknown as Uint8Array], decompressStream({ pool }))).rejects.toThrow('chunks written to decompressStream must be bytes');
+  });
 
   it('refuses codecs and chunk sizes it cannot stream', () => {
     expect(() => compressStream({ pool, codec: 'zlib' })).toThrow(ArgumentRangeError);
