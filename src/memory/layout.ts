@@ -92,12 +92,17 @@ export const CONTROL = {
    * a worker that finishes a task while more are queued then leaves the completion for the poll.
    */
   MAIN_POLLING: CONTROL_PTR / 4 + 34,
-  /** Per-worker futexes, one 64-byte line each: [wake counter, sleeping flag]. */
+  /** Per-worker futexes, one 64-byte line each: [wake counter, sleeping flag, kernel scratch block]. */
   WORKER_WAKE_BASE: CONTROL_PTR / 4 + 48,
 } as const;
 export const WORKER_WAKE_STRIDE = 16; // words: one cache line per worker
 export const workerWakeIndex = (worker: number): number => CONTROL.WORKER_WAKE_BASE + worker * WORKER_WAKE_STRIDE;
 export const workerSleepingIndex = (worker: number): number => workerWakeIndex(worker) + 1;
+/**
+ * The heap block a worker keeps as kernel scratch (0: none), so that the main thread can free it when the
+ * worker exits or is terminated (a timeout, an abort): each replaced worker left its scratch behind.
+ */
+export const workerScratchIndex = (worker: number): number => workerWakeIndex(worker) + 2;
 
 /**
  * A task slot, SLOT_BYTES long. Word offsets (Int32) from the slot's first word:

@@ -34,6 +34,7 @@ import {
   SlotState,
   slotPtr,
   workerRingPtr,
+  workerScratchIndex,
 } from '../memory/layout.js';
 import { MemoryViews } from '../memory/views.js';
 import { spawnWorker } from '#platform';
@@ -307,6 +308,14 @@ export class PoolEngine {
   private onWorkerExit(worker: WorkerEntry, exitCode: number, error?: Error): void {
     const words = this.views.i32;
     SharedHeap.releaseIfHeldBy(words, worker.tag);
+    const scratch = Atomics.exchange(words, workerScratchIndex(worker.index), 0);
+    if (scratch !== 0) {
+      try {
+        this.heap.free(scratch);
+      } catch {
+        // Not a block now (the thread died inside the heap's own code): left as it is.
+      }
+    }
     if (this.failure) return; // every task was rejected already
     const reason = error ? `: ${error.message}` : '';
     for (let slot = 0; slot < SLOT_COUNT; slot++) {

@@ -29,6 +29,7 @@ import {
   slotPtr,
   workerRingPtr,
   workerSleepingIndex,
+  workerScratchIndex,
   workerWakeIndex,
 } from '../memory/layout.js';
 import { MemoryViews } from '../memory/views.js';
@@ -88,7 +89,24 @@ function startUp(init: WorkerInit) {
   const views = new MemoryViews(init.memory);
   const heap = new SharedHeap(views, init.threadTag, init.maximumBytes);
   const allocator = new SharedAllocator(views, heap);
-  const functions = new FunctionResolver(views, bindKernels(init.module, views, (bytes) => heap.allocate(bytes), (ptr) => heap.free(ptr)));
+  // The kernels' scratch block is published where the main thread frees it if this thread dies. Cleared
+  // before the block is freed: a thread killed in between leaks it rather than have it freed twice (by then
+  // it may be someone else's).
+  const scratchIndex = workerScratchIndex(init.workerIndex);
+  const kernelFunctions = bindKernels(
+    init.module,
+    views,
+    (bytes) => {
+      const ptr = heap.allocate(bytes);
+      Atomics.store(views.i32, scratchIndex, ptr);
+      return ptr;
+    },
+    (ptr) => {
+      Atomics.store(views.i32, scratchIndex, 0);
+      heap.free(ptr);
+    },
+  );
+  const functions = new FunctionResolver(views, kernelFunctions);
   const context: WorkerContext = {
     workerIndex: init.workerIndex,
     memory: init.memory,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pool, task } from '../../src/index.js';
+import { Pool, TaskTimeoutError, compress, task } from '../../src/index.js';
 import { HEAP_START } from '../../src/memory/layout.js';
 
 const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
@@ -71,6 +71,24 @@ describe('scheduling', () => {
     const owners = await pool.map(busyThenWho, [1000, ...Array<number>(10).fill(20)], { chunksize: 1 });
     const longOwner = owners[0];
     expect(owners.slice(1).every((owner) => owner !== longOwner)).toBe(true);
+  });
+
+  it("a worker given up on (timeout) leaves no kernel scratch behind: the replaced workers' blocks are freed", async () => {
+    const own = new Pool({ workers: 2 });
+    try {
+      const random = new Uint8Array(4 << 20).map((_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
+      await compress(random.subarray(0, 1 << 20), { pool: own, codec: 'gzip', level: 9 }); // scratch in both workers
+      await compress(random.subarray(0, 1 << 20), { pool: own, codec: 'gzip', level: 9 });
+      const before = own.heapStatistics().usedBytes;
+      for (let i = 0; i < 4; i++) {
+        await expect(compress(random, { pool: own, codec: 'gzip', level: 9, timeout: 5 })).rejects.toThrow(TaskTimeoutError);
+        await own.givenUpTasksStopped();
+      }
+      await own.map((x: number) => x, [1, 2, 3, 4]); // the replacements have started
+      expect(own.heapStatistics().usedBytes).toBeLessThanOrEqual(before);
+    } finally {
+      await own.terminate();
+    }
   });
 
   it('a maximum that is not a whole number of 64 KiB pages is what the memory holds, rounded up', async () => {
