@@ -88,6 +88,13 @@ export function lz4BlockKernel(level: unknown, acceleration: unknown): { kernel:
   return { kernel: kernels.lz4CompressBlock, parameter: checkInteger(acceleration ?? 1, 'options.acceleration', 1, 65537) };
 }
 
+/** LZ4's own options given with a DEFLATE codec are refused, as `acceleration` is with LZ4's high levels: not silently ignored. */
+export function refuseLz4Options(options: { acceleration?: unknown; blockSize?: unknown; contentChecksum?: unknown }, codec: string): void {
+  for (const name of ['acceleration', 'blockSize', 'contentChecksum'] as const) {
+    if (options[name] !== undefined) throw new ArgumentRangeError(`options.${name}`, `\`options.${name}\` applies to LZ4; codec '${codec}' does not take it`);
+  }
+}
+
 /** An LZ4 frame header, its checksum (HC) computed with the kernels on this thread. */
 export async function lz4FrameHeader(pool: Pool, blockSizeId: number, options: FrameHeaderOptions): Promise<Uint8Array> {
   const local = await pool.mainThreadKernels();
@@ -122,6 +129,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
   }
   if (codec !== 'lz4') {
     const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);
+    refuseLz4Options(options, codec);
     const scope = pool.scope();
     const task = { signal: options.signal, timeout: options.timeout };
     try {

@@ -3,7 +3,7 @@
  * Node streams convert with `Readable.fromWeb` / `stream.Duplex.fromWeb`).
  *
  * Compression emits as it goes: input is cut into chunks (LZ4 blocks, or
- * gzip members of at least 1 MiB) that several workers compress at once,
+ * gzip members, of `chunkSize`) that several workers compress at once,
  * written in order. LZ4 streams carry no content size and, since xxHash32 is
  * computed per call here, no content checksum (block checksums instead);
  * gzip members carry their own CRC-32. Decompression of DEFLATE streams
@@ -17,7 +17,7 @@ import { checkInteger, checkObject, checkOneOf } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { ChunkAccumulator, chunkBytes, inHeap } from './bytes.js';
-import { CODECS, compress, lz4BlockKernel, lz4FrameHeader, type Codec } from './compress.js';
+import { CODECS, compress, lz4BlockKernel, lz4FrameHeader, refuseLz4Options, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
@@ -46,7 +46,9 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   const chunkSize = options.chunkSize ?? 1 << 20;
   const blockSizeId = codec === 'lz4' ? Number(Object.entries(BLOCK_SIZES).find(([, size]) => size === chunkSize)?.[0]) : 0;
   if (codec === 'lz4' && !blockSizeId) throw new ArgumentRangeError('options.chunkSize', `\`options.chunkSize\` must be 65536, 262144, 1048576 or 4194304 for LZ4; got ${chunkSize}`);
-  if (codec === 'gzip') checkInteger(chunkSize, 'options.chunkSize', 1024);
+  // Up to a GiB: the whole of a larger chunk would be held before its compression starts.
+  if (codec === 'gzip') checkInteger(chunkSize, 'options.chunkSize', 1024, 1 << 30);
+  if (codec === 'gzip') refuseLz4Options(options, codec);
   const level = options.level;
   // Checked here, as LZ4's is below: not first inside the stream, once the first chunk is compressed.
   if (codec === 'gzip') checkInteger(level ?? 6, 'options.level', 0, 9);

@@ -88,6 +88,12 @@ describe('DEFLATE compression (raw, zlib, gzip)', () => {
     await expect(compress(new Uint8Array(4), { pool, codec: 'gzip', level: 10 })).rejects.toThrow('`options.level` must be an integer from 0 to 9; got 10');
   });
 
+  it("refuses LZ4's own options with a DEFLATE codec rather than ignore them", async () => {
+    await expect(compress(new Uint8Array(4), { pool, codec: 'gzip', acceleration: 4 })).rejects.toThrow("`options.acceleration` applies to LZ4; codec 'gzip' does not take it");
+    await expect(compress(new Uint8Array(4), { pool, codec: 'zlib', blockSize: 65536 })).rejects.toThrow(ArgumentRangeError);
+    await expect(compress(new Uint8Array(4), { pool, codec: 'deflate', contentChecksum: false })).rejects.toThrow('`options.contentChecksum` applies to LZ4');
+  });
+
   it('compresses and decompresses more than the pool\'s memory holds, a few parts at a time, to the same stream', async () => {
     // 20 MiB through a pool of 16 MiB: the input's copy and the outputs do not fit at once.
     const small = new Pool({ workers: 2, memory: { maximumBytes: 16 * 2 ** 20 } });

@@ -84,6 +84,8 @@ describe('compression streams', () => {
     // At the call, not inside the stream once its first chunk is compressed.
     expect(() => compressStream({ pool, codec: 'gzip', level: 99 })).toThrow('`options.level` must be an integer from 0 to 9');
     expect(() => compressStream({ pool, codec: 'lz4', level: 99 })).toThrow(ArgumentRangeError);
+    expect(() => compressStream({ pool, codec: 'gzip', chunkSize: 2 ** 40 })).toThrow('`options.chunkSize` must be an integer from 1024 to 1073741824');
+    expect(() => compressStream({ pool, codec: 'gzip', acceleration: 3 })).toThrow("`options.acceleration` applies to LZ4; codec 'gzip' does not take it");
   });
 
   for (const codec of ['lz4', 'gzip'] as const) {
