@@ -11,6 +11,7 @@
 
 /** Base class of runtime failures. `code` is stable across versions; match on it, not on messages. */
 export class WyvernError extends Error {
+  /** A stable identifier of the failure (`ERR_...`), the same for every error of a class. */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -21,7 +22,9 @@ export class WyvernError extends Error {
 
 /** An argument of the wrong kind (a string where a number belongs, an unshared array, ...). */
 export class ArgumentTypeError extends TypeError {
+  /** As Node's own errors of this kind. */
   readonly code = 'ERR_INVALID_ARG_TYPE';
+  /** @param argument the argument's path, as the message names it (`options.level`, `filter`, ...) */
   constructor(readonly argument: string, message: string) {
     super(message);
     this.name = 'ArgumentTypeError';
@@ -30,7 +33,9 @@ export class ArgumentTypeError extends TypeError {
 
 /** An argument of the right kind but an unusable value (negative length, 0 workers, ...). */
 export class ArgumentRangeError extends RangeError {
+  /** As Node's own errors of this kind. */
   readonly code = 'ERR_OUT_OF_RANGE';
+  /** @param argument the argument's path, as the message names it (`options.level`, `filter`, ...) */
   constructor(readonly argument: string, message: string) {
     super(message);
     this.name = 'ArgumentRangeError';

@@ -2,7 +2,7 @@
  * Argument checks shared by every public facade. Each check and its message
  * live together so that they cannot drift apart: messages name the dotted
  * path of the argument, the contract, and what was received, e.g.
- * `` `options.workers` must be a positive integer; got 1.5 ``.
+ * `` `options.workers` must be an integer from 1 to 64; got 1.5 ``.
  */
 
 import { ArgumentRangeError, ArgumentTypeError, describe } from './errors.js';

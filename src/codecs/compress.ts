@@ -25,6 +25,7 @@ export type Codec = 'lz4' | DeflateWrapping;
 export const CODECS = ['lz4', 'deflate', 'zlib', 'gzip'] as const;
 const BLOCK_SIZE_IDS = new Map(Object.entries(BLOCK_SIZES).map(([id, size]) => [size, Number(id)]));
 
+/** Options of `compress`. */
 export interface CompressOptions extends TaskOptions {
   /** @default 'lz4' */
   codec?: Codec;
@@ -51,6 +52,7 @@ export interface CompressOptions extends TaskOptions {
   pool?: Pool;
 }
 
+/** Options of `decompress`. */
 export interface DecompressOptions extends TaskOptions {
   /** @default 'lz4' */
   codec?: Codec;

@@ -22,6 +22,7 @@ import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
 
+/** Options of `compressStream`. */
 export interface CompressStreamOptions {
   /** @default 'lz4' */
   codec?: Codec;
@@ -93,6 +94,7 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   });
 }
 
+/** Options of `decompressStream`. */
 export interface DecompressStreamOptions {
   /** @default 'lz4' */
   codec?: Codec;

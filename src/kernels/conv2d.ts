@@ -25,13 +25,16 @@ import { allSettled } from '../pool/settle.js';
 import { overlapping } from '../codecs/bytes.js';
 import { kernels, packConv2dBand } from '../wasm/kernels.js';
 
+/** The output's extent, as SciPy's: all overlaps ('full'), the image's size centred ('same'), complete overlaps only ('valid'). */
 export type Conv2dMode = 'full' | 'same' | 'valid';
+/** Pixels outside the image, as SciPy's: `fillvalue` ('fill'), the image repeated ('wrap'), mirrored ('symm'). */
 export type Conv2dBoundary = 'fill' | 'wrap' | 'symm';
 type FloatArray = Float64Array | Float32Array;
 
 /** A filter: a matrix, or rows of numbers (`[[1, 0], [0, -1]]`). */
 export type Conv2dFilter = SharedMatrix<FloatArray> | { data: ArrayLike<number>; rows: number; cols: number } | ArrayLike<ArrayLike<number>>;
 
+/** Options of `conv2d`: SciPy's mode, boundary and fillvalue, plus stride, output and pool. */
 export interface Conv2dOptions extends TaskOptions {
   /** @default 'full' */
   mode?: Conv2dMode;

@@ -16,6 +16,7 @@ import { kernels, packMatmulTile } from '../wasm/kernels.js';
 
 type FloatArray = Float64Array | Float32Array;
 
+/** Options of `matmul`: BLAS's transposes, alpha and beta, the output, and how the product is split. */
 export interface MatmulOptions extends TaskOptions {
   /** Use Aᵀ: `a` is then k × m. @default false */
   transA?: boolean;

@@ -80,6 +80,7 @@ export class AllocationScope {
 
   constructor(private readonly allocator: SharedAllocator) {}
 
+  /** A zero-filled shared array, freed with the scope. */
   alloc<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C> {
     const array = this.allocator.alloc(Kind, length);
     this.owned.push(array);
@@ -93,6 +94,7 @@ export class AllocationScope {
     return array;
   }
 
+  /** A zero-filled shared `rows` × `cols` matrix, freed with the scope. */
   allocMatrix<C extends TypedArrayConstructor>(Kind: C, rows: number, cols: number): SharedMatrix<InstanceType<C>> {
     const matrix = this.allocator.allocMatrix(Kind, rows, cols);
     this.owned.push(matrix);

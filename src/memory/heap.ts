@@ -57,6 +57,7 @@ export function formatBytes(bytes: number): string {
   return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+/** The shared heap's use, from `pool.heapStatistics()`. */
 export interface HeapStatistics {
   /** Bytes in use, block headers included. */
   usedBytes: number;

@@ -22,6 +22,7 @@ export const TYPED_ARRAY_KINDS = [
   BigUint64Array,
 ] as const;
 
+/** The typed array classes shared memory can hold (what `alloc` takes). */
 export type TypedArrayConstructor = (typeof TYPED_ARRAY_KINDS)[number];
 /** Any typed array the heap can allocate, over a shared or an ordinary buffer. */
 export type TypedArray =
@@ -65,7 +66,9 @@ export class SharedMatrix<T extends TypedArray = Float64Array<ArrayBufferLike>> 
   constructor(
     /** Row-major elements, `rows * cols` of them, in the shared heap. */
     readonly data: T,
+    /** Number of rows. */
     readonly rows: number,
+    /** Number of columns (the row stride in `data`). */
     readonly cols: number,
   ) {}
 
@@ -79,6 +82,7 @@ export class SharedMatrix<T extends TypedArray = Float64Array<ArrayBufferLike>> 
     return this.data[row * this.cols + col] as T[number];
   }
 
+  /** Sets element (row, col). */
   set(row: number, col: number, value: T[number]): void {
     (this.data as unknown as Record<number, T[number]>)[row * this.cols + col] = value;
   }

@@ -6,7 +6,7 @@
  * ```
  *  "WYVN" | version u16 LE | codec u8 (0 raw, 1 lz4, 2 zlib, 3 gzip) | reserved u8 | header length u32 LE
  *  | header: UTF-8 JSON { value, arrays: [{ kind, length, stored, checksum }] } | header xxh32 u32 LE
- *  | array sections, in order: `stored` bytes each (raw, or one LZ4 frame)
+ *  | array sections, in order: `stored` bytes each (raw, or compressed: an LZ4 frame, a zlib or a gzip stream)
  * ```
  *
  * In `value`, each typed array is `{ "$array": i }` (an array held in several
@@ -53,6 +53,7 @@ const sectionsInFlight = (pool: Pool): number => Math.min(SECTIONS_IN_FLIGHT_BYT
 const MAX_DEPTH = 1000;
 const NUMBER_NAMES = new Set(['NaN', 'Infinity', '-Infinity', '-0']);
 
+/** Options of `dump`: the codec, its level and the pool that compresses. */
 export interface DumpOptions {
   /** How array sections are stored: LZ4 (fast), zlib or gzip (smaller), or raw (`false`). @default 'lz4' */
   compress?: 'lz4' | 'zlib' | 'gzip' | false;
@@ -62,6 +63,7 @@ export interface DumpOptions {
   pool?: Pool;
 }
 
+/** Options of `load`: where arrays go (shared or ordinary), the output limit and the pool. */
 export interface LoadOptions {
   /** Put arrays into the pool's shared memory (ready for tasks, free them with pool.free) instead of ordinary arrays. @default false */
   shared?: boolean;

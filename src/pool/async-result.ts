@@ -7,6 +7,7 @@
 import { WyvernError } from '../errors.js';
 import { MAX_TIMER_MS } from './engine.js';
 
+/** A call's pending result, after Python's `AsyncResult`: `ready()`, `successful()`, `wait(timeout)`, `get(timeout)`. */
 export class AsyncResult<T> {
   private state: 'pending' | 'fulfilled' | 'rejected' = 'pending';
   private readonly settled: Promise<T>;

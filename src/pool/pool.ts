@@ -24,17 +24,18 @@ import { inlineSource, isModuleTask, type TaskArgs, type TaskFunction, type Task
 /** Largest memory a pool may have: addresses are kept in int32 words. */
 const MAXIMUM_POOL_BYTES = 2 ** 31 - PAGE_BYTES;
 
+/** Options of `new Pool(options)`: every one checked at construction (a bad one is an ArgumentTypeError/ArgumentRangeError naming it). */
 export interface PoolOptions {
-  /** Worker threads. @default the number of cores (`os.availableParallelism()`, `navigator.hardwareConcurrency`) */
+  /** Worker threads, 1 to 64. @default the number of cores (`os.availableParallelism()`, `navigator.hardwareConcurrency`), at most 64 */
   workers?: number;
   /** Runs once in each worker before it takes tasks (also in replacement workers): a self-contained function or `task(url, name)`. */
   initializer?: TaskFunction<never[], unknown>;
   /** Arguments of `initializer` (structured-cloned). @default [] */
   initargs?: unknown[];
   memory?: {
-    /** Bytes the shared memory starts with (heap plus about 3.3 MiB of control state). @default control + 16 MiB */
+    /** Bytes the shared memory starts with (heap plus about 5.3 MiB of control state: rings, task slots, function table). @default control + 16 MiB */
     initialBytes?: number;
-    /** Bytes it may grow to; allocations past it fail with OutOfMemoryError. @default 1 GiB, at most 2 GiB */
+    /** Bytes it may grow to; allocations past it fail with OutOfMemoryError. @default 1 GiB, at most 2 GiB − 64 KiB */
     maximumBytes?: number;
   };
   /**
@@ -49,6 +50,7 @@ export interface PoolOptions {
   resourceLimits?: SpawnOptions['resourceLimits'];
 }
 
+/** Options every call that runs tasks takes. */
 export interface TaskOptions {
   /** Cancels the task(s): queued ones are dropped, running ones end with their worker (which is replaced). */
   signal?: AbortSignal;
@@ -56,6 +58,7 @@ export interface TaskOptions {
   timeout?: number;
 }
 
+/** Options of the maps (`map`, `starmap`, `imap`, ...). */
 export interface MapOptions extends TaskOptions {
   /**
    * Items per task. @default as Python: ceil(items / (4 × workers)) for
@@ -70,6 +73,7 @@ export interface MapOptions extends TaskOptions {
   schedule?: 'dynamic' | 'static';
 }
 
+/** Options of `applyAsync`/`mapAsync`/`starmapAsync`: Python's callbacks. */
 export interface ApplyAsyncOptions<R> extends TaskOptions {
   /** Called with the result on success (on the main thread). */
   callback?: (result: R) => void;
@@ -88,6 +92,17 @@ interface ChunkRun {
   cancel(reason: unknown, running: boolean): void;
 }
 
+/**
+ * A pool of worker threads sharing one WebAssembly memory, after Python's `multiprocessing.Pool`:
+ * `apply`/`map`/`starmap`/`imap` and their async forms, `close`/`join`/`terminate` (or `await using`),
+ * shared arrays passed by reference (`alloc`, `free`, `scope`), and the kernels run as tasks.
+ *
+ * ```ts
+ * const pool = new Pool({ workers: 4 });
+ * const squares = await pool.map((x: number) => x * x, [1, 2, 3]);
+ * await pool.terminate();
+ * ```
+ */
 export class Pool implements AsyncDisposable {
   private readonly engine: PoolEngine;
   private state: 'open' | 'closed' | 'terminated' = 'open';
@@ -183,6 +198,7 @@ export class Pool implements AsyncDisposable {
     return this.engine.allocator.isShared(value);
   }
 
+  /** The shared heap's use now: bytes used and spanned, the maximum, and a one-line summary for logs. */
   heapStatistics(): HeapStatistics & { summary: string } {
     const stats = this.engine.heap.statistics();
     return { ...stats, summary: `${formatBytes(stats.usedBytes)} used of ${formatBytes(stats.heapBytes)} (max ${formatBytes(stats.maximumBytes)})` };
@@ -217,6 +233,7 @@ export class Pool implements AsyncDisposable {
     return this.starmap(fn, argLists as Iterable<TaskArgs<F>>, options);
   }
 
+  /** Like {@link map}, returning an {@link AsyncResult} and calling `callback`/`errorCallback` when done. */
   mapAsync<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options: MapOptions & ApplyAsyncOptions<TaskResult<F>[]> = {}): AsyncResult<TaskResult<F>[]> {
     return this.withCallbacks(options, () => this.map(fn, items, options));
   }
@@ -232,6 +249,7 @@ export class Pool implements AsyncDisposable {
     return Promise.all(run.chunks).then((chunks) => chunks.flat() as TaskResult<F>[]);
   }
 
+  /** Like {@link starmap}, returning an {@link AsyncResult} and calling `callback`/`errorCallback` when done. */
   starmapAsync<F extends AnyTask>(
     fn: F,
     argLists: Iterable<TaskArgs<F>>,

@@ -21,7 +21,9 @@ import { isKernel, type Kernel } from '../wasm/kernels.js';
 /** An exported function of a module, loaded by URL in each worker. Create with {@link task}. */
 export interface ModuleTask<Args extends unknown[] = unknown[], Result = unknown> {
   readonly kind: 'module';
+  /** The module's URL (a file: URL in Node), imported once by each worker. */
   readonly url: string;
+  /** The name the function is exported under. */
   readonly exportName: string;
   /** Type-level only. */
   readonly signature?: (...args: Args) => Result;

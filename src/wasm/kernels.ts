@@ -367,6 +367,7 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
 }
 
 type Definitions = ReturnType<typeof definitions>;
+/** The name of a kernel in {@link kernels} (what a pool task runs: `pool.apply(kernels.matmulF64, ...)`). */
 export type KernelName = keyof Definitions;
 // The index of a name here is its number on the wire: append, never reorder.
 const KERNEL_NAMES = [

@@ -11,6 +11,7 @@
  */
 import { ArgumentRangeError } from '../errors.js';
 
+/** Which build of the kernels runs: with relaxed SIMD (fused multiply-add) where the engine has it, or plain SIMD128. */
 export type KernelVariant = 'relaxed' | 'baseline';
 
 export const KERNEL_VARIANTS: readonly KernelVariant[] = ['relaxed', 'baseline'];

@@ -13,6 +13,7 @@
 
 import type { SharedMatrix, TypedArray, TypedArrayConstructor } from '../memory/shared-array.js';
 
+/** What a task can reach inside a worker, as the global `wyvern` (see the example at the top of this module). */
 export interface WorkerContext {
   /** This worker's index in the pool, from 0. A replacement worker keeps its predecessor's index. */
   readonly workerIndex: number;
@@ -20,6 +21,8 @@ export interface WorkerContext {
   readonly memory: WebAssembly.Memory;
   /** Allocates a zero-filled shared array; returning it from a task sends it by reference (the caller frees it). */
   alloc<C extends TypedArrayConstructor>(Kind: C, length: number): InstanceType<C>;
+  /** Allocates a zero-filled `rows` × `cols` shared matrix (row-major); returned from a task, it goes by reference. */
   allocMatrix<C extends TypedArrayConstructor>(Kind: C, rows: number, cols: number): SharedMatrix<InstanceType<C>>;
+  /** Frees an array from `alloc`/`allocMatrix` (of this worker, another or the main thread). */
   free(value: TypedArray | SharedMatrix<TypedArray>): void;
 }
