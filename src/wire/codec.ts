@@ -63,7 +63,8 @@ const enum Tag {
 }
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
+// ignoreBOM: a string that starts with U+FEFF keeps it (by default the decoder drops it as a byte order mark).
+const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 /** Nesting deeper than this is refused: reading and writing recurse once per level. */
 const MAX_DEPTH = 256;
 /** Bit 31 of a string's length word: the string follows as UTF-16 code units, not UTF-8. */
