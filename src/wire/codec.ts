@@ -69,6 +69,9 @@ const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const MAX_DEPTH = 256;
 /** Bit 31 of a string's length word: the string follows as UTF-16 code units, not UTF-8. */
 const UTF16_STRING = 0x80000000;
+const EMPTY = {};
+/** Objects of a value looked up by a linear search before a Map takes over (see WireWriter.firstObjects). */
+const FIRST_OBJECTS = 16;
 /** A scratch buffer grown past this for one large value is let go at the next reset. */
 const SCRATCH_KEPT_BYTES = 1 << 20;
 
@@ -104,8 +107,15 @@ export class WireWriter {
   length = 0;
   private readonly path: unknown[] = [];
   private depth = 0;
-  /** Objects written since the last reset, by number (see Tag.REF). */
-  private readonly seen = new Map<object, number>();
+  /**
+   * Objects written since the last reset, by number (see Tag.REF): the first few in a list searched
+   * in order, the rest in a Map. Most values sent hold a handful of objects (an argument list and an
+   * array or two), and a Map per value, cleared each time, cost more than sending them (Map.clear
+   * allocates a new table): 0.9 → 1.9 µs per no-op task.
+   */
+  private readonly firstObjects: object[] = [];
+  private firstCount = 0;
+  private moreObjects: Map<object, number> | undefined;
   /** Errors being written: their record is read back whole before the Error exists, so nothing in it may refer to them. */
   private readonly openErrors = new Set<object>();
 
@@ -115,7 +125,10 @@ export class WireWriter {
     this.length = 0;
     this.depth = 0;
     if (this.path.length > 0) this.path.length = 0; // only after an error
-    if (this.seen.size > 0) this.seen.clear();
+    // Let go of the last value's objects (a large array held here would outlive its use).
+    for (let i = 0; i < this.firstCount; i++) this.firstObjects[i] = EMPTY;
+    this.firstCount = 0;
+    this.moreObjects = undefined;
     if (this.openErrors.size > 0) this.openErrors.clear();
     if (this.bytes.length > SCRATCH_KEPT_BYTES) {
       // One large value would otherwise keep its scratch (three bytes per character of a long string) for good.
@@ -172,14 +185,14 @@ export class WireWriter {
   }
 
   private object(value: object): this {
-    const earlier = this.seen.get(value);
-    if (earlier !== undefined) {
+    const earlier = this.numberOf(value);
+    if (earlier >= 0) {
       if (this.openErrors.size > 0 && this.openErrors.has(value)) {
         throw new SerializationError(`cannot send an Error${this.where()} that refers to itself (through its cause or properties)`);
       }
       return this.tag(Tag.REF).u32(earlier);
     }
-    this.seen.set(value, this.seen.size);
+    this.remember(value);
     if (Array.isArray(value)) {
       // The common case (every argument list is one), so checked first and kept lean.
       this.enter();
@@ -237,6 +250,22 @@ export class WireWriter {
       this.depth--;
     }
     return this;
+  }
+
+  /** The number of an object written before, or -1. */
+  private numberOf(value: object): number {
+    const first = this.firstObjects;
+    for (let i = 0; i < this.firstCount; i++) if (first[i] === value) return i;
+    return this.moreObjects?.get(value) ?? -1;
+  }
+
+  private remember(value: object): void {
+    if (this.firstCount < FIRST_OBJECTS) {
+      this.firstObjects[this.firstCount++] = value;
+      return;
+    }
+    this.moreObjects ??= new Map();
+    this.moreObjects.set(value, FIRST_OBJECTS + this.moreObjects.size);
   }
 
   /** Counts nesting (cycles end in references, so only depth is left to bound). */

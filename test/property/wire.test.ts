@@ -97,7 +97,7 @@ describe('wire codec (property: what is written reads back equal)', () => {
 
   it('keeps shared references and cycles as structuredClone does (property)', () => {
     // Random graphs: nodes whose children are drawn from all the nodes, earlier or later (cycles included).
-    const graph = fc.array(fc.tuple(fc.constantFrom('array', 'object', 'map', 'set'), fc.array(fc.nat(), { maxLength: 4 })), { minLength: 1, maxLength: 12 }).map((nodes) => {
+    const graph = fc.array(fc.tuple(fc.constantFrom('array', 'object', 'map', 'set'), fc.array(fc.nat(), { maxLength: 4 })), { minLength: 1, maxLength: 40 }).map((nodes) => {
       const made = nodes.map(([kind]) => (kind === 'array' ? [] : kind === 'object' ? {} : kind === 'map' ? new Map() : new Set())) as object[];
       nodes.forEach(([, children], i) => {
         children.forEach((c, j) => {
