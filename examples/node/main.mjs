@@ -5,19 +5,31 @@
 // and a check of the results against a plain-JS reference.
 //
 //   npm start                 node examples/node/main.mjs --iterations 20
+//   npm start -- --help       node examples/node/main.mjs --help
 import { availableParallelism, cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { runSeedWorkloads } from './seed-workload.mjs';
+import { MAX_POOL_WORKERS, integer, parseCommandLine } from './cli.mjs';
+import { SEED_MEM, maximumSeedSize, runSeedWorkloads } from './seed-workload.mjs';
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', default: '10' }, burns: { type: 'string', default: '2' }, size: { type: 'string', default: '1000' } } });
-const iterations = Number(values.iterations);
-const burns = Number(values.burns);
-const size = Number(values.size);
+const { values } = parseCommandLine({
+  usage: ['npm start -- [options]', 'node examples/node/main.mjs [options]'],
+  description:
+    "The seed's image-convolution workload (33 images of 1000 × 1000, random 4 × 4 filters,\n" +
+    'convolve2d(...)[::5, ::5]) on one worker and on every core, maps interleaved, with a progress\n' +
+    'bar, then a summary: time per map, speedup, and a check against a plain-JS reference.',
+  options: {
+    iterations: { ...integer({ min: 1 }), default: '10', help: 'timed maps' },
+    burns: { ...integer({ min: 0 }), default: '2', help: 'burn-in maps before them (not timed)' },
+    // The images hold the seed's mem (33,554,432 values) together: at least one must fit.
+    size: { ...integer({ min: 1, max: maximumSeedSize(SEED_MEM) }), default: '1000', help: 'image side (images: 33,554,432 / size²)' },
+  },
+});
+const { iterations, burns, size } = values;
 const cores = availableParallelism();
-const counts = cores > 1 ? [1, cores] : [1];
+const all = Math.min(cores, MAX_POOL_WORKERS); // a pool takes at most 64 workers
+const counts = all > 1 ? [1, all] : [1];
 
-console.log(`wyvern: the seed image-convolution workload on ${cpus()[0]?.model ?? 'this CPU'} (${cores} cores)\n`);
+console.log(`wyvern: the seed image-convolution workload on ${cpus()[0]?.model ?? 'this CPU'} (${cores} core${cores === 1 ? '' : 's'})\n`);
 // Progress bars on a terminal; one line per run when the output is a log.
 const bars = process.stdout.isTTY
   ? new cliProgress.MultiBar({ format: '{label} |{bar}| {value}/{total} maps | last {last} s', hideCursor: true }, cliProgress.Presets.shades_classic)

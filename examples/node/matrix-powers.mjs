@@ -1,22 +1,29 @@
 // Matrix powers by repeated squaring with wyvern's matmul: A^p for a random
-// n × n float64 matrix, in ⌈log2 p⌉ squarings plus one product per set bit,
-// each split across the pool's workers. Checks one row against plain JS.
+// n × n float64 matrix, in ⌊log2 p⌋ squarings plus popcount(p) − 1 products
+// that fold in the set bits (5 products in all for p = 13 = 0b1101), each
+// split across the pool's workers. Checks one row against plain JS.
 //
 //   node examples/node/matrix-powers.mjs [--n 512] [--power 13]
-import { parseArgs } from 'node:util';
 import { Pool, matmul } from '../../build/dist/node.js';
+import { integer, parseCommandLine } from './cli.mjs';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '512' }, power: { type: 'string', default: '13' } } });
-const n = Number(values.n);
-const power = Number(values.power);
-if (!Number.isInteger(n) || n < 1 || !Number.isInteger(power) || power < 1) {
-  console.error('--n and --power must be positive integers');
-  process.exit(2);
-}
+const { values } = parseCommandLine({
+  usage: 'node examples/node/matrix-powers.mjs [--n 512] [--power 13]',
+  description:
+    "A^p for a random n × n float64 matrix by repeated squaring with wyvern's matmul on a pool,\n" +
+    'timed; row 0 checked against plain JS (p vector-matrix products).',
+  options: {
+    // At most four n × n matrices are alive at once: 4 × 8 × 4096² bytes is half the pool's default 1 GiB.
+    n: { ...integer({ min: 1, max: 4096 }), default: '512', help: 'matrix side' },
+    // The exponent's bits are walked with 32-bit shifts.
+    power: { ...integer({ min: 1, max: 2 ** 31 - 1 }), default: '13', help: 'the power p' },
+  },
+});
+const { n, power } = values;
 
 const pool = new Pool();
-await pool.ready; // workers started and kernels compiled: the timing below is the products alone
 try {
+  await pool.ready; // workers started and kernels compiled: the timing below is the products alone
   // Scale entries so that powers neither explode nor vanish: rows sum to about 1.
   const a = pool.allocMatrix(Float64Array, n, n);
   let seed = 7;
@@ -56,7 +63,7 @@ try {
   let maxError = 0;
   for (let j = 0; j < n; j++) maxError = Math.max(maxError, Math.abs(row[j] - result.get(0, j)) / (1e-300 + Math.abs(row[j])));
   const gflops = (products * 2 * n ** 3) / ms / 1e6;
-  console.log(`A^${power} for n = ${n} on ${pool.workers} workers: ${products} products in ${ms.toFixed(1)} ms (${gflops.toFixed(1)} GFLOP/s)`);
+  console.log(`A^${power} for n = ${n} on ${pool.workers} worker${pool.workers === 1 ? '' : 's'}: ${products} product${products === 1 ? '' : 's'} in ${ms.toFixed(1)} ms (${gflops.toFixed(1)} GFLOP/s)`);
   console.log(`row 0 against plain JS: max relative error ${maxError.toExponential(1)} ${maxError < 1e-9 ? '(ok)' : '(MISMATCH)'}`);
   if (maxError >= 1e-9) process.exitCode = 1;
 } finally {

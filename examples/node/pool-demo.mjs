@@ -1,4 +1,4 @@
-// The main job (`npm start`), for now: a tour of the Pool with a summary.
+// A tour of the Pool with a summary (`npm run demo`; `npm start` runs main.mjs).
 //
 // 1. Imbalanced work items, handed to whichever worker is idle (dynamic)
 //    versus split up front (static), against the ideal time.
@@ -6,21 +6,30 @@
 //    reference (no copies), checked against a plain loop.
 // 3. Dispatch: 20,000 tiny tasks through the shared-memory queues.
 //
-//   npm start                  (all cores)
+//   npm run demo               (all cores)
 //   node examples/node/pool-demo.mjs --workers 2
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Pool, kernels, task } from '../../build/dist/node.js';
+import { MAX_POOL_WORKERS, integer, parseCommandLine } from './cli.mjs';
 
-const { values: args } = parseArgs({ options: { workers: { type: 'string', default: String(availableParallelism()) } } });
-const workers = Number(args.workers);
+const cores = Math.min(availableParallelism(), MAX_POOL_WORKERS);
+const { values: args } = parseCommandLine({
+  usage: ['npm run demo -- [options]', 'node examples/node/pool-demo.mjs [options]'],
+  description:
+    'A tour of the Pool: imbalanced work items handed out dynamically versus split up front, a\n' +
+    'WebAssembly kernel over one shared array split across workers, and dispatch of 20,000 tiny tasks.',
+  options: {
+    workers: { ...integer({ min: 1, max: MAX_POOL_WORKERS }), default: String(cores), defaultText: `one per core, ${cores} here`, help: 'worker threads' },
+  },
+});
+const workers = args.workers;
 const rows = [];
 const ms = (t0) => performance.now() - t0;
 
 const pool = new Pool({ workers });
 try {
 await pool.ready;
-console.log(`wyvern pool demo: ${workers} workers, shared memory ${pool.heapStatistics().summary}\n`);
+console.log(`wyvern pool demo: ${workers} worker${workers === 1 ? '' : 's'}, shared memory ${pool.heapStatistics().summary}\n`);
 
 // 1. Imbalanced items: 8 per worker, 10-80 ms each (seed 003's imbalance 8), from a fixed-seed generator.
 const busy = task(new URL('./tasks.mjs', import.meta.url), 'busy');

@@ -30,17 +30,45 @@ export function referenceOutput(image, size, filter, i, j, stride = 5) {
   return sum;
 }
 
+/** The seed's `mem`: values (float64) in all the images together, 33 images of 1000 × 1000. */
+export const SEED_MEM = 32 * 1024 * 1024;
+/** A pool's memory holds at most 2 GiB − 64 KiB; the run asks for its arrays plus 64 MiB. */
+const MAXIMUM_POOL_BYTES = 2 ** 31 - 2 ** 16;
+const SPARE_BYTES = 64 * 2 ** 20;
+/** Bytes of one image and its output, float64, as the pool allocates them (16-byte header, 16-byte steps). */
+const blockBytes = (values) => Math.max(32, Math.ceil((values * 8) / 16) * 16 + 16);
+const imageBytes = (size) => blockBytes(size * size) + blockBytes(Math.ceil((size + 3) / 5) ** 2);
+
+/** Largest `size` for `mem`: at least one size × size image must fit in `mem` and in a pool's memory. */
+export function maximumSeedSize(mem = SEED_MEM) {
+  let size = Math.floor(Math.sqrt(Math.min(mem, (MAXIMUM_POOL_BYTES - SPARE_BYTES) / 8)));
+  while (size > 0 && (size * size > mem || imageBytes(size) + SPARE_BYTES > MAXIMUM_POOL_BYTES)) size--;
+  return size;
+}
+
+/** Largest `mem` for `size`: the images (mem / size² of them) and their outputs must fit in a pool's memory. */
+export function maximumSeedMem(size = 1000) {
+  const images = Math.floor((MAXIMUM_POOL_BYTES - SPARE_BYTES) / imageBytes(size));
+  return (images + 1) * size * size - 1;
+}
+
 /**
  * A pool of `workers` with the seed's images, filters and outputs in its
  * memory: `map()` runs one map (a conv2d task per image) and returns its
  * seconds; `check()` compares sampled outputs with `referenceOutput`;
- * `close()` ends the pool.
+ * `close()` ends the pool. A RangeError if no image fits in `mem` or the
+ * images do not fit in a pool (maximumSeedSize, maximumSeedMem).
  */
-export async function prepareSeedRun({ workers, size = 1000, mem = 32 * 1024 * 1024 }) {
+export async function prepareSeedRun({ workers, size = 1000, mem = SEED_MEM }) {
+  if (!Number.isSafeInteger(mem) || mem < 1) throw new RangeError(`mem must be a positive integer; got ${mem}`);
+  if (!Number.isSafeInteger(size) || size < 1 || size > maximumSeedSize(mem)) {
+    throw new RangeError(`size must be an integer from 1 to ${maximumSeedSize(mem)} for mem ${mem} (at least one size × size image must fit); got ${size}`);
+  }
+  if (mem > maximumSeedMem(size)) throw new RangeError(`mem must be at most ${maximumSeedMem(size)} for size ${size} (the images must fit in a pool's memory); got ${mem}`);
   const nimages = Math.floor(mem / (size * size));
   const outSize = Math.ceil((size + 3) / 5);
-  const bytes = nimages * (size * size + outSize * outSize) * 8;
-  const pool = new Pool({ workers, memory: { initialBytes: bytes + 64 * 2 ** 20, maximumBytes: Math.min(2 ** 31 - 2 ** 16, bytes + 256 * 2 ** 20) } });
+  const bytes = nimages * imageBytes(size);
+  const pool = new Pool({ workers, memory: { initialBytes: bytes + SPARE_BYTES, maximumBytes: Math.min(MAXIMUM_POOL_BYTES, bytes + 256 * 2 ** 20) } });
   try {
     await pool.ready;
   } catch (error) {
@@ -82,6 +110,12 @@ export async function prepareSeedRun({ workers, size = 1000, mem = 32 * 1024 * 1
   };
 }
 
+/** A mean needs at least one timed map; burn-in maps may be none. */
+function checkMapCounts(iterations, burns) {
+  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new RangeError(`iterations must be a positive integer; got ${iterations}`);
+  if (!Number.isSafeInteger(burns) || burns < 0) throw new RangeError(`burns must be a non-negative integer; got ${burns}`);
+}
+
 function summary(run, times, check) {
   const mean = times.reduce((s, t) => s + t, 0) / times.length;
   const std = Math.sqrt(times.reduce((s, t) => s + (t - mean) ** 2, 0) / times.length);
@@ -93,7 +127,7 @@ function summary(run, times, check) {
  * timed ones and a check of sampled outputs against `referenceOutput`.
  * `onIteration(index, seconds)` is called after each map.
  */
-export async function runSeedWorkload({ workers, iterations = 10, burns = 2, size = 1000, mem = 32 * 1024 * 1024, onIteration = () => {} }) {
+export async function runSeedWorkload({ workers, iterations = 10, burns = 2, size = 1000, mem = SEED_MEM, onIteration = () => {} }) {
   const [result] = await runSeedWorkloads({ workerCounts: [workers], iterations, burns, size, mem, onIteration: (_, index, seconds) => onIteration(index, seconds) });
   return result;
 }
@@ -103,7 +137,8 @@ export async function runSeedWorkload({ workers, iterations = 10, burns = 2, siz
  * their maps interleaved (see interleaveRuns). Returns one result per count,
  * as runSeedWorkload's. `onIteration(workers, index, seconds)`.
  */
-export async function runSeedWorkloads({ workerCounts, iterations = 10, burns = 2, size = 1000, mem = 32 * 1024 * 1024, onIteration = () => {} }) {
+export async function runSeedWorkloads({ workerCounts, iterations = 10, burns = 2, size = 1000, mem = SEED_MEM, onIteration = () => {} }) {
+  checkMapCounts(iterations, burns); // before the pools fill their images
   const runs = [];
   try {
     for (const workers of workerCounts) runs.push(await prepareSeedRun({ workers, size, mem }));
@@ -122,6 +157,7 @@ export async function runSeedWorkloads({ workerCounts, iterations = 10, burns = 
  * `onIteration(run, index, seconds)` is called after each map.
  */
 export async function interleaveRuns(runs, { iterations = 10, burns = 2, onIteration = () => {} } = {}) {
+  checkMapCounts(iterations, burns);
   const times = runs.map(() => []);
   for (let iteration = 0; iteration < burns + iterations; iteration++) {
     for (const [r, run] of runs.entries()) {
