@@ -424,9 +424,7 @@ export class WireReader {
       }
       case Tag.ARRAY: {
         const count = this.count(1);
-        const out = new Array<unknown>(count);
-        this.objects.push(out);
-        this.nest();
+        const out = this.open(new Array<unknown>(count));
         for (let i = 0; i < count; i++) out[i] = this.read();
         this.depth--;
         return out;
@@ -452,18 +450,14 @@ export class WireReader {
         return this.remember(new Date(this.float64()));
       case Tag.MAP: {
         const count = this.count(2);
-        const map = new Map<unknown, unknown>();
-        this.objects.push(map);
-        this.nest();
+        const map = this.open(new Map<unknown, unknown>());
         for (let i = 0; i < count; i++) map.set(this.read(), this.read());
         this.depth--;
         return map;
       }
       case Tag.SET: {
         const count = this.count(1);
-        const set = new Set<unknown>();
-        this.objects.push(set);
-        this.nest();
+        const set = this.open(new Set<unknown>());
         for (let i = 0; i < count; i++) set.add(this.read());
         this.depth--;
         return set;
@@ -496,8 +490,8 @@ export class WireReader {
   private entries(own: boolean): Record<string, unknown> {
     const count = this.count(5); // a key's length word and a tag, at least
     const out: Record<string, unknown> = {};
-    if (own) this.objects.push(out);
-    this.nest();
+    if (own) this.open(out);
+    else this.nest();
     for (let i = 0; i < count; i++) {
       const key = this.string();
       const value = this.read();
@@ -507,6 +501,13 @@ export class WireReader {
     }
     this.depth--;
     return out;
+  }
+
+  /** A container read next: numbered before its contents, as the writer numbers it; one level deeper until they are read. */
+  private open<T>(container: T): T {
+    this.objects.push(container);
+    this.nest();
+    return container;
   }
 
   private nest(): void {
