@@ -11,7 +11,7 @@
 
 /** Base class of runtime failures. `code` is stable across versions; match on it, not on messages. */
 export class WyvernError extends Error {
-  /** A stable identifier of the failure (`ERR_...`), the same for every error of a class. */
+  /** A stable identifier of the failure (`ERR_...`): one per subclass; WyvernError itself is thrown with the others (README's table). */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -163,7 +163,8 @@ export function describe(value: unknown): string {
       return 'a symbol';
     default: {
       const name = (value as object).constructor?.name;
-      return name && name !== 'Object' ? `a ${name}` : 'an object';
+      // "an Int8Array", "an ArrayBuffer", but "a Uint8Array" (said "you-int").
+      return name && name !== 'Object' ? `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
     }
   }
 }

@@ -9,7 +9,7 @@ export { Pool, type PoolOptions, type TaskOptions, type MapOptions, type ApplyAs
 export { AsyncResult } from './pool/async-result.js';
 export { defaultPool, closeDefaultPool } from './pool/default-pool.js';
 export { matmul, type MatmulOptions } from './kernels/matmul.js';
-export { dump, load, DUMP_FORMAT_VERSION, type DumpOptions, type LoadOptions, type DumpTarget, type WritableFileHandle } from './persist/dump-load.js';
+export { dump, load, DUMP_FORMAT_VERSION, type DumpOptions, type LoadOptions, type DumpTarget, type ReadableFileHandle, type WritableFileHandle } from './persist/dump-load.js';
 export { compressStream, decompressStream, type CompressStreamOptions, type DecompressStreamOptions } from './codecs/streams.js';
 export { compress, decompress, type Codec, type CompressOptions, type DecompressOptions } from './codecs/compress.js';
 export { conv2d, conv2dShape, type Conv2dOptions, type Conv2dMode, type Conv2dBoundary, type Conv2dFilter } from './kernels/conv2d.js';

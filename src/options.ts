@@ -38,6 +38,7 @@ export function checkFunction(value: unknown, path: string): (...args: never[]) 
 }
 
 export function checkOneOf<T extends string>(value: unknown, path: string, choices: readonly T[]): T {
+  if (typeof value !== 'string' && choices.every((c) => typeof c === 'string')) fail('type', path, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
   if (!choices.includes(value as T)) fail('range', path, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
   return value as T;
 }
@@ -64,7 +65,11 @@ export function reject(kind: 'type' | 'range', path: string, contract: string, v
  */
 export function checkTaskOptions(options: { timeout?: unknown; signal?: unknown }): { timeoutMs: number; signal?: AbortSignal } {
   checkObject(options, 'options');
-  const timeoutMs = options.timeout === undefined || options.timeout === Infinity ? Infinity : checkNonNegativeNumber(options.timeout, 'options.timeout');
+  const timeout = options.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+    fail(typeof timeout === 'number' ? 'range' : 'type', 'options.timeout', 'a non-negative number of milliseconds, or Infinity', timeout);
+  }
+  const timeoutMs = timeout ?? Infinity;
   const signal = options.signal === undefined ? undefined : checkAbortSignal(options.signal, 'options.signal');
   return { timeoutMs, signal };
 }

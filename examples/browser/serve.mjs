@@ -10,7 +10,12 @@ const port = Number(process.argv[2] ?? 8080);
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.map': 'application/json' };
 
 export const server = createServer(async (request, response) => {
-  let path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname));
+  let path;
+  try {
+    path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname));
+  } catch {
+    return response.writeHead(400).end('bad request'); // a malformed %-escape
+  }
   if (path.endsWith('/')) path += 'index.html';
   const file = join(root, path);
   if (!file.startsWith(root)) return response.writeHead(403).end();

@@ -323,6 +323,8 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   checkTaskOptions(options).signal?.throwIfAborted();
   const codec = checkOneOf(options.codec ?? 'lz4', 'options.codec', CODECS);
   let maxOutputLength = checkInteger(options.maxOutputLength ?? 2 ** 30, 'options.maxOutputLength', 0, 2 ** 31 - 1);
+  // Checked for every codec (LZ4 frames say their size themselves and use no hint).
+  const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
   let sink: OutputSink = new NewArraySink();
   // The decoders are given the smaller of the two limits and name maxOutputLength when they pass it: where
   // that is out's length, the caller hears of out instead.
@@ -346,7 +348,6 @@ export async function decompress(data: Uint8Array, options: DecompressOptions = 
   const scope = pool.scope();
   try {
     if (codec !== 'lz4') {
-      const sizeHint = options.sizeHint === undefined ? 0 : checkInteger(options.sizeHint, 'options.sizeHint', 0);
       const progress = { input: 0, output: 0 };
       try {
         await inflateWrapped(pool, scope, inHeap(pool, scope, data), codec, maxOutputLength, task, sink, sizeHint, progress);

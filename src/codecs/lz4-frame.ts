@@ -134,23 +134,26 @@ export interface FrameDescriptor {
  * number). `need(bytes, what)` is called before bytes are read: it throws when
  * the input is too short (truncation, or "wait for more" when streaming).
  */
-export function readFrameDescriptor(input: Uint8Array, at: number, need: (bytes: number, what: string, at: number) => void): FrameDescriptor {
+export function readFrameDescriptor(input: Uint8Array, at: number, need: (bytes: number, what: string, at: number) => void, base = 0): FrameDescriptor {
+  // Offsets in messages are the stream's: `base` is where `input` starts in it (a stream's pending bytes).
+  const offset = (position: number): number => base + position;
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   need(3, 'the frame descriptor', at);
   const descriptorStart = at;
   const flg = input[at]!;
   const bd = input[at + 1]!;
-  if (flg >> 6 !== 1) throw new CorruptDataError(`LZ4 frame version ${flg >> 6} is not supported (FLG byte 0x${flg.toString(16)} at offset ${at})`);
-  if (flg & 0x02 || bd & 0x8f) throw new CorruptDataError(`LZ4 frame descriptor has reserved bits set (FLG 0x${flg.toString(16)}, BD 0x${bd.toString(16)}) at offset ${at}`);
+  if (flg >> 6 !== 1) throw new CorruptDataError(`LZ4 frame version ${flg >> 6} is not supported (FLG byte 0x${flg.toString(16)} at offset ${offset(at)})`);
+  if (flg & 0x02 || bd & 0x8f) throw new CorruptDataError(`LZ4 frame descriptor has reserved bits set (FLG 0x${flg.toString(16)}, BD 0x${bd.toString(16)}) at offset ${offset(at)}`);
   const blockMaxSize = BLOCK_SIZES[(bd >> 4) & 7];
-  if (blockMaxSize === undefined) throw new CorruptDataError(`LZ4 frame block size id ${(bd >> 4) & 7} is invalid (4 to 7) at offset ${at + 1}`);
+  if (blockMaxSize === undefined) throw new CorruptDataError(`LZ4 frame block size id ${(bd >> 4) & 7} is invalid (4 to 7) at offset ${offset(at + 1)}`);
   at += 2;
   let contentSize: number | undefined;
   if (flg & FLAG_CONTENT_SIZE) {
     need(9, 'the content size', at);
     const size = view.getBigUint64(at, true);
-    if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptDataError(`LZ4 frame content size ${size} is too large`);
-    contentSize = Number(size);
+    if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptDataError(`LZ4 frame content size ${size} at offset ${offset(at)} is too large`);
+    // 0 means "not known" to the reference library (lz4frame.c), which then decodes whatever blocks follow.
+    contentSize = size === 0n ? undefined : Number(size);
     at += 8;
   }
   // A dictionary ID only names the dictionary the compressor was given: as the lz4 tool without -D, the blocks are

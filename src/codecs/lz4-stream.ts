@@ -161,9 +161,14 @@ export class StreamingLz4Decoder {
   private readDescriptor(): boolean {
     let frame: FrameDescriptor;
     try {
-      frame = readFrameDescriptor(this.input, 0, (bytes, _what, at) => {
-        if (this.input.length - at < bytes) throw new Incomplete();
-      });
+      frame = readFrameDescriptor(
+        this.input,
+        0,
+        (bytes, _what, at) => {
+          if (this.input.length - at < bytes) throw new Incomplete();
+        },
+        this.offset,
+      );
     } catch (error) {
       if (error instanceof Incomplete) return this.wait(this.input.length + 1);
       throw error;

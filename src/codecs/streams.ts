@@ -13,7 +13,7 @@
  */
 
 import { ArgumentRangeError } from '../errors.js';
-import { checkInteger, checkObject, checkOneOf } from '../options.js';
+import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { ChunkAccumulator, chunkBytes, inHeap } from './bytes.js';
@@ -36,6 +36,25 @@ export interface CompressStreamOptions {
   pool?: Pool;
 }
 
+const LZ4_CHUNK_SIZES = '65536, 262144, 1048576 or 4194304 for LZ4 (its block sizes)';
+
+/**
+ * Options compress() takes that a stream cannot honour are refused, not ignored: its LZ4 frames carry block
+ * checksums and no content checksum (see above), its block size is `chunkSize`, and it runs no single task
+ * a signal or timeout would end (cancel the stream instead).
+ */
+function refuseCompressOnlyOptions(options: Record<string, unknown>): void {
+  const instead: Record<string, string> = {
+    blockSize: 'the block size of a stream is options.chunkSize',
+    contentChecksum: 'a stream carries block checksums, not a content checksum',
+    signal: "end a stream with its writer's abort() or the readable's cancel()",
+    timeout: "end a stream with its writer's abort() or the readable's cancel()",
+  };
+  for (const [name, reason] of Object.entries(instead)) {
+    if (options[name] !== undefined) throw new ArgumentRangeError(`options.${name}`, `\`options.${name}\` is not an option of compressStream: ${reason}`);
+  }
+}
+
 /** A TransformStream that compresses the bytes written to it. */
 export function compressStream(options: CompressStreamOptions = {}): TransformStream<Uint8Array, Uint8Array> {
   checkObject(options, 'options');
@@ -43,13 +62,15 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   if (codec === 'zlib' || codec === 'deflate') {
     throw new ArgumentRangeError('options.codec', "`options.codec` must be 'lz4' or 'gzip' for streaming compression (a zlib or raw DEFLATE stream cannot be cut into parallel parts); got " + JSON.stringify(codec));
   }
-  const pool = options.pool ?? defaultPool();
+  refuseCompressOnlyOptions(options as Record<string, unknown>);
   const chunkSize = options.chunkSize ?? 1 << 20;
-  const blockSizeId = codec === 'lz4' ? Number(Object.entries(BLOCK_SIZES).find(([, size]) => size === chunkSize)?.[0]) : 0;
-  if (codec === 'lz4' && !blockSizeId) throw new ArgumentRangeError('options.chunkSize', `\`options.chunkSize\` must be 65536, 262144, 1048576 or 4194304 for LZ4; got ${chunkSize}`);
+  if (typeof chunkSize !== 'number') reject('type', 'options.chunkSize', codec === 'lz4' ? LZ4_CHUNK_SIZES : 'an integer', chunkSize);
   // Up to a GiB: the whole of a larger chunk would be held before its compression starts.
   if (codec === 'gzip') checkInteger(chunkSize, 'options.chunkSize', 1024, 1 << 30);
+  const blockSizeId = codec === 'lz4' ? Number(Object.entries(BLOCK_SIZES).find(([, size]) => size === chunkSize)?.[0]) : 0;
+  if (codec === 'lz4' && !blockSizeId) reject('range', 'options.chunkSize', LZ4_CHUNK_SIZES, chunkSize);
   if (codec === 'gzip') refuseLz4Options(options, codec);
+  const pool = options.pool ?? defaultPool();
   const level = options.level;
   // Checked here, as LZ4's is below: not first inside the stream, once the first chunk is compressed.
   if (codec === 'gzip') checkInteger(level ?? 6, 'options.level', 0, 9);

@@ -112,6 +112,7 @@ export async function matmul<T extends FloatArray>(a: SharedMatrix<T>, b: Shared
       reject('type', 'options.out', `a SharedMatrix of ${Kind.name} in the pool's shared memory`, out);
     }
     if (out.rows !== m || out.cols !== n) throw new ArgumentRangeError('options.out', `\`options.out\` must be ${m} × ${n}; got ${out.rows} × ${out.cols}`);
+    if (out.data.length < m * n) throw new ArgumentRangeError('options.out', `\`options.out.data\` must hold ${m * n} elements; it has ${out.data.length}`);
     // C is written tile by tile while A and B are still read (packed a block at a time): it must not be either.
     for (const [input, name] of [[a, 'a'], [b, 'b']] as const) {
       if (overlapping(pool, out.data, input.data)) throw new ArgumentRangeError('options.out', `\`options.out\` must not share memory with \`${name}\` (C is written while A and B are still read)`);

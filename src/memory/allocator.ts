@@ -104,7 +104,7 @@ export class AllocationScope {
   /** Frees one array allocated through this scope before the rest (no task may still use it). */
   free(value: TypedArray | SharedMatrix<TypedArray>): void {
     const index = this.owned.indexOf(value);
-    if (index < 0) throw new Error('AllocationScope.free: the array was not allocated through this scope, or was freed already');
+    if (index < 0) throw new InvalidFreeError(`AllocationScope.free: ${describe(value)} was not allocated through this scope, or was freed already`);
     this.allocator.free(value); // first: if it fails (the heap's lock held by a dead worker), the scope still owns it
     this.owned.splice(index, 1);
   }

@@ -25,7 +25,17 @@ export function blobSource(blob: Blob): ByteSource {
   };
 }
 
-/** The part of the File System API's FileSystemFileHandle that dump() and load() use. */
+/** The part of the File System API's FileSystemFileHandle that load() uses. */
+export interface ReadableFileHandle {
+  getFile(): Promise<Blob>;
+}
+
+/** A value with `getFile()`: what load() reads a file handle through (it needs no `createWritable`). */
+export function isReadableFileHandle(value: unknown): value is ReadableFileHandle {
+  return typeof value === 'object' && value !== null && typeof (value as ReadableFileHandle).getFile === 'function';
+}
+
+/** The part of the File System API's FileSystemFileHandle that dump() uses. */
 export interface WritableFileHandle {
   /** The stream's `abort()` (the File System API's have one) discards what a failed dump wrote; without it the stream is closed. */
   createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void>; abort?(reason?: unknown): Promise<void> }>;

@@ -19,12 +19,12 @@
  */
 
 import { openFileSink, openFileSource } from '#platform';
-import type { ByteSource } from '../platform/types.js';
-import { blobSource, bytesSource, fileHandleSink, isFileHandle, type WritableFileHandle } from './byte-source.js';
+import type { ByteSink, ByteSource } from '../platform/types.js';
+import { blobSource, bytesSource, fileHandleSink, isFileHandle, isReadableFileHandle, type ReadableFileHandle, type WritableFileHandle } from './byte-source.js';
 
-export type { WritableFileHandle } from './byte-source.js';
+export type { ReadableFileHandle, WritableFileHandle } from './byte-source.js';
 import { compress, decompress } from '../codecs/compress.js';
-import { ArgumentTypeError, CorruptDataError, OutOfMemoryError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, CorruptDataError, OutOfMemoryError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
 import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
@@ -102,13 +102,32 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
   checkObject(options, 'options');
   const codec: DumpCodec =
     options.compress === undefined ? 'lz4' : options.compress === false ? 'raw' : checkOneOf(options.compress, 'options.compress', ['lz4', 'zlib', 'gzip'] as const);
-  const level = options.level ?? (codec === 'lz4' ? 1 : 3);
-  const pool = options.pool ?? defaultPool();
+  // The level is checked whatever the value holds (a dump without arrays compresses nothing).
+  if (codec === 'raw' && options.level !== undefined) {
+    throw new ArgumentRangeError('options.level', '`options.level` applies to a compressed dump; options.compress is false');
+  }
+  const level = codec === 'raw' ? 0 : codec === 'lz4' ? checkInteger(options.level ?? 1, 'options.level', 1, 12) : checkInteger(options.level ?? 3, 'options.level', 0, 9);
   if (target !== undefined && !isFileHandle(target) && typeof target !== 'string' && !(target instanceof URL)) {
     throw new ArgumentTypeError('target', `\`target\` must be a file path, a URL or a file handle (createWritable); got ${describe(target)}`);
   }
   const arrays: TypedArray[] = [];
   const tree = flatten(value, { arrays, indices: new Map(), seen: new Set() }, 'value', 0);
+  const pool = options.pool ?? defaultPool();
+  // The target is opened before the work: a path that cannot be written (no such directory, a browser's
+  // string path) fails at once, not after every array was compressed.
+  const sink = target === undefined ? undefined : isFileHandle(target) ? await fileHandleSink(target) : await openFileSink(target);
+  try {
+    return await dumpInto(sink, tree, arrays, pool, codec, level);
+  } catch (error) {
+    // Nothing of a failed dump is kept where the target allows it: a file written beside it is removed, a
+    // file handle's stream aborted (one without abort() is closed, keeping what was written).
+    await sink?.abort().catch(() => {});
+    throw error;
+  }
+}
+
+/** dump() once its arguments are checked: the sections made across the pool, then the bytes or the file. */
+async function dumpInto(sink: ByteSink | undefined, tree: unknown, arrays: TypedArray[], pool: Pool, codec: DumpCodec, level: number): Promise<Uint8Array | number> {
   const sections = await mapWithinBudget(arrays, sectionsInFlight(pool), (array) => 2 * array.byteLength /* the input's copy and the output */, async (array) => {
     const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
     if (codec === 'raw') return { bytes, checksum: await checksumOf(pool, bytes) };
@@ -130,7 +149,7 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
   head.set(header, PREFIX_BYTES);
   view.setUint32(PREFIX_BYTES + header.length, await checksumOf(pool, header), true);
   const total = head.length + sections.reduce((sum, s) => sum + s.bytes.length, 0);
-  if (target === undefined) {
+  if (sink === undefined) {
     const out = new Uint8Array(total);
     out.set(head);
     let at = head.length;
@@ -140,17 +159,9 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
     }
     return out;
   }
-  const sink = isFileHandle(target) ? await fileHandleSink(target) : await openFileSink(target);
-  try {
-    await sink.write(head);
-    // Pieces of at most WRITE_PIECE: a sink that must copy (a file handle's stream) copies that much at a time.
-    for (const { bytes } of sections) for (let at = 0; at < bytes.length; at += WRITE_PIECE) await sink.write(bytes.subarray(at, at + WRITE_PIECE));
-  } catch (error) {
-    // Nothing of a failed dump is kept where the target allows it: a file written beside it is removed, a
-    // file handle's stream aborted (one without abort() is closed, keeping what was written).
-    await sink.abort().catch(() => {});
-    throw error;
-  }
+  await sink.write(head);
+  // Pieces of at most WRITE_PIECE: a sink that must copy (a file handle's stream) copies that much at a time.
+  for (const { bytes } of sections) for (let at = 0; at < bytes.length; at += WRITE_PIECE) await sink.write(bytes.subarray(at, at + WRITE_PIECE));
   await sink.close();
   return total;
 }
@@ -161,25 +172,25 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
  * file into the array (raw), or its compressed section is read and decoded into it, so no buffer of the
  * whole file is made.
  */
-export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blob | WritableFileHandle, options: LoadOptions = {}): Promise<unknown> {
+export async function load(source: string | URL | Uint8Array | ArrayBuffer | Blob | ReadableFileHandle, options: LoadOptions = {}): Promise<unknown> {
   checkObject(options, 'options');
   if (options.shared !== undefined && typeof options.shared !== 'boolean') reject('type', 'options.shared', 'a boolean', options.shared);
   if (options.maxOutputLength !== undefined) checkInteger(options.maxOutputLength, 'options.maxOutputLength');
+  const isBlob = typeof Blob !== 'undefined' && source instanceof Blob;
+  if (!(source instanceof Uint8Array || source instanceof ArrayBuffer || isBlob || isReadableFileHandle(source) || typeof source === 'string' || source instanceof URL)) {
+    throw new ArgumentTypeError('source', `\`source\` must be bytes, a Blob, a file handle (getFile), or a file path or URL; got ${describe(source)}`);
+  }
   const pool = options.pool ?? defaultPool();
   const reader =
     source instanceof Uint8Array
       ? bytesSource(source)
       : source instanceof ArrayBuffer
         ? bytesSource(new Uint8Array(source))
-        : typeof Blob !== 'undefined' && source instanceof Blob
-          ? blobSource(source)
-          : isFileHandle(source)
+        : isBlob
+          ? blobSource(source as Blob)
+          : isReadableFileHandle(source)
             ? blobSource(await source.getFile())
-            : typeof source === 'string' || source instanceof URL
-              ? await openFileSource(source)
-              : (() => {
-                  throw new ArgumentTypeError('source', `\`source\` must be bytes, a Blob, a file handle, or a file path or URL; got ${describe(source)}`);
-                })();
+            : await openFileSource(source as string | URL);
   try {
     return await loadFrom(reader, pool, options);
   } finally {

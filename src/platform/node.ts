@@ -5,12 +5,14 @@
  * directories below the package root both in src/ and in build/dist/.
  */
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { lstat, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { ArgumentRangeError } from '../errors.js';
 import type { ByteSink, ByteSource, SpawnOptions, WorkerHandle, WorkerInit, WorkerMessage } from './types.js';
 import { engineHasRelaxedSimd, KERNEL_FILES, parseKernelVariant, type KernelVariant } from '../wasm/variant.js';
 
@@ -19,6 +21,9 @@ export const platformName = 'node';
 export function defaultWorkerCount(): number {
   return availableParallelism();
 }
+
+/** Node always has SharedArrayBuffer and shared WebAssembly memory. */
+export function checkSharedMemoryAvailable(): void {}
 
 /**
  * The relaxed-SIMD build where V8 supports it, unless `WYVERN_KERNELS`
@@ -30,7 +35,7 @@ export function preferredKernelVariant(): KernelVariant {
   if (requested === 'baseline') return requested;
   if (!engineHasRelaxedSimd()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   if (engineHasRelaxedSimd()) return 'relaxed';
-  if (requested === 'relaxed') throw new Error('WYVERN_KERNELS=relaxed, but this Node.js cannot compile relaxed SIMD');
+  if (requested === 'relaxed') throw new ArgumentRangeError('WYVERN_KERNELS', 'the WYVERN_KERNELS environment variable asks for "relaxed", but this Node.js cannot compile relaxed SIMD: use "baseline" or leave it unset');
   return 'baseline';
 }
 
@@ -98,7 +103,9 @@ export async function openFileSink(target: string | URL): Promise<ByteSink> {
     const file = await open(path, 'w');
     return { write: writeTo(file), close: () => file.close(), abort: () => file.close() };
   }
-  const partial = `${path}.${process.pid}-${randomUUID()}.partial`;
+  // A short name beside the target: the target's name plus a suffix could pass the file system's limit on
+  // a name (255 bytes) where the target's own does not.
+  const partial = join(dirname(path), `.wyvern-${randomBytes(8).toString('hex')}.partial`);
   const file = await open(partial, 'wx').catch((error: NodeJS.ErrnoException) => {
     // Said of the target, not of the file beside it (a missing directory, no permission).
     error.message = error.message.replace(partial, path);

@@ -8,9 +8,13 @@ import { Pool } from './pool.js';
 
 let shared: Pool | undefined;
 
-/** The default pool, created on first call. */
+/**
+ * The default pool, created on first call, and made again after it was closed,
+ * terminated or failed (its kernels would not load): one caller ending it does
+ * not leave every later call without a pool.
+ */
 export function defaultPool(): Pool {
-  shared ??= new Pool();
+  if (!shared?.acceptsTasks) shared = new Pool();
   return shared;
 }
 

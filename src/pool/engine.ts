@@ -204,10 +204,15 @@ export class PoolEngine {
     kernelModule().then(
       (module) => {
         if (this.stopping) return;
-        for (let i = 0; i < options.workers; i++) this.startWorker(i, module);
+        for (let i = 0; i < options.workers && !this.failure; i++) this.startWorker(i, module);
       },
       (error: Error) => this.fail(new WyvernError('ERR_KERNEL_LOAD', `cannot load the kernels: ${error.message}`, { cause: error })),
     );
+  }
+
+  /** Whether the pool failed for good (its kernels did not load, a worker could not start, terminate()). */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   get workerCount(): number {
@@ -266,20 +271,30 @@ export class PoolEngine {
     return Promise.all(this.workers.map((w) => w.exited)).then(() => {});
   }
 
+  private spawn(index: number, tag: number, module: WebAssembly.Module): WorkerHandle {
+    const init: WorkerInit = {
+      memory: this.memory,
+      module,
+      workerIndex: index,
+      threadTag: tag,
+      maximumBytes: this.options.maximumBytes,
+      spinMicros: this.options.spinMicros,
+      initializer: this.options.initializer,
+    };
+    return spawnWorker(init, this.options.spawn);
+  }
+
   private startWorker(index: number, module: WebAssembly.Module): void {
     const tag = this.nextTag++;
-    const handle = spawnWorker(
-      {
-        memory: this.memory,
-        module,
-        workerIndex: index,
-        threadTag: tag,
-        maximumBytes: this.options.maximumBytes,
-        spinMicros: this.options.spinMicros,
-        initializer: this.options.initializer,
-      },
-      this.options.spawn,
-    );
+    let handle: WorkerHandle;
+    try {
+      handle = this.spawn(index, tag, module);
+    } catch (error) {
+      // Thrown where the platform refuses a thread (a page that is not cross-origin isolated, a worker
+      // script from another origin, no threads left): no worker will serve this pool's tasks.
+      this.fail(new WyvernError('ERR_WORKER_START', `cannot start worker ${index}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      return;
+    }
     let markExited!: () => void;
     const entry: WorkerEntry = { index, tag, handle, ready: false, givenUp: false, exited: new Promise((resolve) => (markExited = resolve)) };
     this.workers[index] = entry;

@@ -8,13 +8,13 @@
  * splits it up front, one block per worker, as an MPI program would.
  */
 
-import { PoolClosedError, describe, ArgumentTypeError } from '../errors.js';
+import { PoolClosedError, describe, ArgumentRangeError, ArgumentTypeError } from '../errors.js';
 import { AllocationScope } from '../memory/allocator.js';
 import { formatBytes, type HeapStatistics } from '../memory/heap.js';
 import { DEFAULT_INITIAL_BYTES, DEFAULT_MAXIMUM_BYTES, HEAP_START, MAX_WORKERS, PAGE_BYTES } from '../memory/layout.js';
 import type { SharedMatrix, TypedArray, TypedArrayConstructor } from '../memory/shared-array.js';
 import { checkInteger, checkNonNegativeNumber, checkObject, checkOneOf, checkTaskOptions, reject } from '../options.js';
-import { defaultWorkerCount } from '#platform';
+import { checkSharedMemoryAvailable, defaultWorkerCount } from '#platform';
 import type { SpawnOptions, WorkerInit } from '../platform/types.js';
 import { AsyncResult } from './async-result.js';
 import { PoolEngine, type TaskHandle } from './engine.js';
@@ -48,6 +48,19 @@ export interface PoolOptions {
   spinMicros?: number;
   /** Node only: V8 heap limits per worker; a worker past them exits and its task fails with WorkerExitError. */
   resourceLimits?: SpawnOptions['resourceLimits'];
+}
+
+const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'stackSizeMb'] as const;
+
+/** Node takes any value here and ignores what it does not understand: a typo would be a limit never set. */
+function checkResourceLimits(value: unknown): SpawnOptions['resourceLimits'] {
+  const limits = checkObject(value, 'options.resourceLimits');
+  for (const key of Object.keys(limits)) {
+    const path = `options.resourceLimits.${key}`;
+    if (!(RESOURCE_LIMITS as readonly string[]).includes(key)) throw new ArgumentRangeError(path, `\`${path}\` is not a limit wyvern sets: they are ${RESOURCE_LIMITS.join(', ')}`);
+    if (limits[key] !== undefined && !(checkNonNegativeNumber(limits[key], path) > 0)) reject('range', path, 'a positive number of megabytes', limits[key]);
+  }
+  return limits as SpawnOptions['resourceLimits'];
 }
 
 /** Options every call that runs tasks takes. */
@@ -109,6 +122,7 @@ export class Pool implements AsyncDisposable {
 
   constructor(options: PoolOptions = {}) {
     checkObject(options, 'options');
+    checkSharedMemoryAvailable();
     const workers = options.workers === undefined ? Math.min(defaultWorkerCount(), MAX_WORKERS) : checkInteger(options.workers, 'options.workers', 1, MAX_WORKERS);
     const memory = options.memory === undefined ? {} : checkObject(options.memory, 'options.memory');
     // Whole 64 KiB pages, rounded up, as WebAssembly memory grows: the heap's limit is then what the memory holds.
@@ -125,11 +139,19 @@ export class Pool implements AsyncDisposable {
     if (options.initializer !== undefined) {
       const args = options.initargs ?? [];
       if (!Array.isArray(args)) reject('type', 'options.initargs', 'an array', args);
+      // They reach each worker by structured clone: what cannot cross (a function, a Symbol) is refused here,
+      // not by the first worker's start after the pool was returned.
+      try {
+        structuredClone(args);
+      } catch (error) {
+        reject('type', 'options.initargs', `values that structured clone can copy (${(error as Error).message})`, args);
+      }
       if (typeof options.initializer === 'function') initializer = { kind: 'inline', source: inlineSource(options.initializer, 'options.initializer'), args };
       else if (isModuleTask(options.initializer)) initializer = { kind: 'module', url: options.initializer.url, exportName: options.initializer.exportName, args };
       else reject('type', 'options.initializer', 'a function or task(url, name)', options.initializer);
     }
-    this.engine = new PoolEngine({ workers, initialBytes, maximumBytes, spinMicros, initializer, spawn: { resourceLimits: options.resourceLimits } });
+    const resourceLimits = options.resourceLimits === undefined ? undefined : checkResourceLimits(options.resourceLimits);
+    this.engine = new PoolEngine({ workers, initialBytes, maximumBytes, spinMicros, initializer, spawn: { resourceLimits } });
   }
 
   /** Number of worker threads. */
@@ -150,6 +172,11 @@ export class Pool implements AsyncDisposable {
   /** @internal The kernels on the calling thread, over this pool's memory (for small jobs such as header checksums). */
   mainThreadKernels(): Promise<KernelExports> {
     return this.engine.mainThreadKernels();
+  }
+
+  /** @internal Whether submissions are taken: not closed, not terminated, not failed (see defaultPool). */
+  get acceptsTasks(): boolean {
+    return this.state === 'open' && !this.engine.failed;
   }
 
   /** Tasks submitted and not yet finished. */

@@ -19,7 +19,13 @@ export function kernelVariant(): KernelVariant {
   return (chosenVariant ??= preferredKernelVariant());
 }
 
-/** The kernels' module, compiled on first use. */
+/** The kernels' module, compiled on first use; a load that failed (a network error) is tried again by the next caller. */
 export function kernelModule(): Promise<WebAssembly.Module> {
-  return (compiled ??= loadKernelModule(kernelVariant()));
+  if (compiled) return compiled;
+  const loading = loadKernelModule(kernelVariant());
+  compiled = loading;
+  loading.catch(() => {
+    if (compiled === loading) compiled = undefined;
+  });
+  return loading;
 }

@@ -8,7 +8,7 @@
  * really lives in the shared memory before its address is used.
  */
 
-import { ArgumentRangeError, ArgumentTypeError, describe } from '../errors.js';
+import { ArgumentRangeError, ArgumentTypeError, describe, WyvernError } from '../errors.js';
 import { checkInteger } from '../options.js';
 import { HEAP_START } from '../memory/layout.js';
 import type { MemoryViews } from '../memory/views.js';
@@ -250,9 +250,9 @@ function definitions(exports: KernelExports, shared: SharedCheck, scratch: (byte
     /** xxHash32 of a shared byte array. */
     xxhash32: {
       argumentNames: ['data', 'length', 'seed'],
-      run: (data: Uint8Array, seed: number): number => {
+      run: (data: Uint8Array, seed = 0): number => {
         const d = shared(data, 'data', 'Uint8Array');
-        return exports.xxhash32(d.byteOffset, d.length, seed) >>> 0;
+        return exports.xxhash32(d.byteOffset, d.length, checkInteger(seed, 'seed', 0, 0xffffffff)) >>> 0;
       },
     },
     /**
@@ -390,7 +390,10 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
   const instance = new WebAssembly.Instance(module, { env: { memory }, wyvern: reporter.imports });
   const exports = instance.exports as unknown as KernelExports;
   if (exports.heapStart() !== HEAP_START) {
-    throw new Error(`build/wasm/kernels.wasm was built for heap start ${exports.heapStart()}, the runtime expects ${HEAP_START}: rebuild with npm run build`);
+    throw new WyvernError(
+      'ERR_KERNEL_LOAD',
+      `the kernels in build/wasm/ were built for heap start ${exports.heapStart()}, the runtime expects ${HEAP_START}: rebuild with npm run build`,
+    );
   }
   return exports;
 }

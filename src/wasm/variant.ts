@@ -7,7 +7,8 @@
  *
  * Fused multiply-add rounds once where multiply-then-add rounds twice, and
  * whether relaxed SIMD fuses depends on the CPU, so the two builds can differ
- * in the last bits of matmul and conv2d results.
+ * in the last bits of matmul results (only matmul uses it; conv2d is the same
+ * in both).
  */
 import { ArgumentRangeError } from '../errors.js';
 

@@ -8,6 +8,12 @@ import { runWorker } from './run-loop.js';
 // ends the thread (exit code 13, a top-level await unsettled) and the task is lost as a worker exit. This
 // timer keeps the loop alive until the loop ends; it never fires while the thread waits or runs a task.
 const keepAlive = setInterval(() => {}, 2 ** 30);
+// A promise a task rejected and left unhandled would end the thread at its next turn of the event loop
+// (Node's default), failing whichever later task runs then as a worker exit. Browsers log such a rejection
+// and go on; so do we, so the two platforms agree and no task pays for another's leftover.
+process.on('unhandledRejection', (reason) => {
+  console.error(`wyvern worker ${(workerData as WorkerInit).workerIndex}: a promise was rejected and never handled:`, reason);
+});
 await runWorker(workerData as WorkerInit, (message) => parentPort!.postMessage(message));
 clearInterval(keepAlive);
 // Leaving the loop means shutdown: close the channel so the thread can end.

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentRangeError, ArgumentTypeError, InlineFunctionError, InvalidFreeError, OutOfMemoryError, Pool } from '../../src/index.js';
+import { ArgumentRangeError, ArgumentTypeError, InlineFunctionError, InvalidFreeError, OutOfMemoryError, Pool, SharedMatrix, compress, compressStream, decompress, kernels } from '../../src/index.js';
 
 describe('bad arguments get typed errors that name the argument', () => {
   it.each([
@@ -61,5 +61,75 @@ describe('bad arguments get typed errors that name the argument', () => {
     const x = pool.alloc(Float64Array, 1024);
     expect(x.length).toBe(1024);
     pool.free(x);
+  });
+
+  it('a SharedMatrix checks its shape against its data, and get/set/row their indices', () => {
+    expect(() => new SharedMatrix(new Float64Array(3), 2, 2)).toThrow('`data` must hold rows × cols = 2 × 2 = 4 elements; it has 3');
+    expect(() => new SharedMatrix(new Float64Array(3), 1.5, 2)).toThrow(expect.objectContaining({ name: 'ArgumentRangeError', argument: 'rows' }));
+    expect(() => new SharedMatrix(new Float64Array(3), -2, 'x' as never)).toThrow(ArgumentRangeError);
+    expect(() => new SharedMatrix([1, 2] as never, 1, 2)).toThrow(expect.objectContaining({ name: 'ArgumentTypeError', argument: 'data' }));
+    const m = new SharedMatrix(new Float64Array(6), 2, 3);
+    m.set(1, 2, 42);
+    expect(m.get(1, 2)).toBe(42);
+    expect(() => m.set(0, 3, 1)).toThrow('`col` must be an integer from 0 to 2 (the matrix is 2 × 3); got 3'); // was m.get(1, 0)
+    expect(() => m.get(2, 0)).toThrow(expect.objectContaining({ argument: 'row' }));
+    expect(() => m.get(-1, 0)).toThrow(ArgumentRangeError);
+    expect(() => m.row(0.5)).toThrow(expect.objectContaining({ argument: 'index' }));
+    expect(Array.from(m.row(1))).toEqual([0, 0, 42]);
+    expect(Array.from(m.data)).toEqual([0, 0, 0, 0, 0, 42]);
+  });
+
+  it('a scope refuses to free what it does not own with InvalidFreeError', () => {
+    const scope = pool.scope();
+    const mine = scope.alloc(Float64Array, 4);
+    const other = pool.alloc(Float64Array, 4);
+    try {
+      expect(() => scope.free(other)).toThrow(InvalidFreeError);
+      expect(() => scope.free('nope' as never)).toThrow(InvalidFreeError);
+      scope.free(mine);
+      expect(() => scope.free(mine)).toThrow(InvalidFreeError);
+    } finally {
+      scope.release();
+      pool.free(other);
+    }
+  });
+
+  it('messages say "an Int8Array" but "a Uint8Array"; a choice given a number is a type error; timeout names Infinity', async () => {
+    await expect(pool.apply((x: number) => x, [1], { timeout: new Int8Array(1) as never })).rejects.toThrow('got an Int8Array');
+    await expect(compress(new Uint8Array(1), { pool, codec: 5 as never })).rejects.toThrow(ArgumentTypeError);
+    await expect(compress(new Uint8Array(1), { pool, codec: 'zstd' as never })).rejects.toThrow(ArgumentRangeError);
+    await expect(pool.apply((x: number) => x, [1], { timeout: -1 })).rejects.toThrow('`options.timeout` must be a non-negative number of milliseconds, or Infinity; got -1');
+    await expect(pool.apply((x: number) => x, [1], { timeout: Number.NaN })).rejects.toThrow(ArgumentRangeError);
+    expect(await pool.apply((x: number) => x, [1], { timeout: Infinity })).toBe(1);
+    expect(() => pool.free(new Uint8Array(1))).toThrow('got a Uint8Array');
+  });
+
+  it('kernels.xxhash32 checks its seed as the LZ4 kernels check their integers', async () => {
+    const bytes = pool.alloc(Uint8Array, 3);
+    bytes.set([0x61, 0x62, 0x63]);
+    try {
+      expect(await pool.apply(kernels.xxhash32, [bytes, 0])).toBe(0x32d153ff); // xxHash32("abc", 0)
+      expect(await pool.apply(kernels.xxhash32, [bytes])).toBe(0x32d153ff);
+      for (const seed of ['x', 1.7, -1, 2 ** 32]) {
+        await expect(pool.apply(kernels.xxhash32, [bytes, seed as never])).rejects.toMatchObject({ argument: 'seed' });
+      }
+    } finally {
+      pool.free(bytes);
+    }
+  });
+
+  it('compressStream refuses what it cannot honour instead of ignoring it; decompress checks sizeHint for every codec', async () => {
+    for (const [options, name] of [
+      [{ blockSize: 65536 }, 'options.blockSize'],
+      [{ contentChecksum: true }, 'options.contentChecksum'],
+      [{ signal: new AbortController().signal }, 'options.signal'],
+      [{ timeout: 100 }, 'options.timeout'],
+      [{ codec: 'gzip', blockSize: 65536 }, 'options.blockSize'],
+    ] as const) {
+      expect(() => compressStream({ pool, ...options } as never)).toThrow(expect.objectContaining({ name: 'ArgumentRangeError', argument: name }));
+    }
+    expect(() => compressStream({ pool, chunkSize: '65536' as never })).toThrow(expect.objectContaining({ name: 'ArgumentTypeError', message: expect.stringContaining('got "65536"') }));
+    const packed = await compress(new Uint8Array(10), { pool });
+    await expect(decompress(packed, { pool, sizeHint: 'abc' as never })).rejects.toMatchObject({ name: 'ArgumentTypeError', argument: 'options.sizeHint' });
   });
 });

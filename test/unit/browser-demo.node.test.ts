@@ -16,6 +16,11 @@ describe('browser demo', () => {
   });
   afterAll(() => (server as import('node:http').Server).close());
 
+  it('answers a malformed request path with 400 and goes on serving', async () => {
+    expect((await fetch(`http://127.0.0.1:${port}/%E0%A4%A`)).status).toBe(400);
+    expect((await fetch(`http://127.0.0.1:${port}/examples/browser/`)).status).toBe(200);
+  });
+
   it('is cross-origin isolated and runs its tasks', async () => {
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {

@@ -22,6 +22,22 @@ describe('dump / load with files (Node)', () => {
     expect(await load(new URL(`file://${path}`), { pool })).toEqual({ w: new Float64Array([0.5, 1.5]), name: 'model' });
   });
 
+  it('writes to a name as long as the file system allows (the file written beside it has a short name)', async () => {
+    const path = join(dir, 'n'.repeat(250));
+    const written = await dump({ x: new Float64Array([4, 5]) }, path, { pool });
+    expect(statSync(path).size).toBe(written);
+    expect(Array.from(((await load(path, { pool })) as { x: Float64Array }).x)).toEqual([4, 5]);
+    rmSync(path);
+  });
+
+  it('a target that cannot be written fails before any array is compressed', async () => {
+    // On a terminated pool the compression would fail with PoolClosedError: the file's error comes first.
+    const closed = new Pool({ workers: 1 });
+    await closed.terminate();
+    await expect(dump({ x: new Float64Array(10) }, join(dir, 'missing', 'x.wyvn'), { pool: closed })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(readdirSync(dir).filter((name) => name.includes('partial'))).toEqual([]);
+  });
+
   it('replaces an existing file whole, through a file beside it that is renamed at the end', async () => {
     const path = join(dir, 'replaced.wyvn');
     writeFileSync(path, 'an older, longer file '.repeat(1000));

@@ -115,6 +115,21 @@ describe('dump / load', () => {
     await expect(load(bytes, { pool, maxOutputLength: 'abc' as never })).rejects.toThrow(ArgumentTypeError);
     await expect(load(bytes, { pool, maxOutputLength: -1 })).rejects.toThrow('`options.maxOutputLength`');
     await expect(load(bytes, { pool, shared: 1 as never })).rejects.toThrow('`options.shared`');
+    await expect(load(42 as never, { pool })).rejects.toMatchObject({ name: 'ArgumentTypeError', argument: 'source' });
+    // The level is checked whatever the value holds, and for the codec named.
+    await expect(dump({ a: 1 }, undefined, { pool, level: 99 })).rejects.toMatchObject({ name: 'ArgumentRangeError', argument: 'options.level' });
+    await expect(dump({ a: 1 }, undefined, { pool, compress: 'gzip', level: 12 })).rejects.toMatchObject({ argument: 'options.level' });
+    await expect(dump({ x: new Float64Array(3) }, undefined, { pool, compress: false, level: 1 })).rejects.toMatchObject({ argument: 'options.level' });
+    await expect(dump({ a: 1 }, undefined, { pool, level: 'x' as never })).rejects.toThrow(ArgumentTypeError);
+    expect((await load(await dump({ a: 1 }, undefined, { pool, compress: 'lz4', level: 12 }), { pool }))).toEqual({ a: 1 });
+  });
+
+  it('loads through a file handle that can only be read (getFile, no createWritable)', async () => {
+    const value = { x: new Float64Array([1, 2, 3]), label: 'read-only' };
+    const bytes = await dump(value, undefined, { pool });
+    const back = (await load({ getFile: async () => new Blob([bytes as Uint8Array<ArrayBuffer>]) }, { pool })) as typeof value;
+    expect(Array.from(back.x)).toEqual([1, 2, 3]);
+    expect(back.label).toBe('read-only');
   });
 
   it('a corrupted, truncated, foreign or newer file is a clear error', async () => {

@@ -5,7 +5,7 @@
 // is split. (Frames written by the lz4 tool: lz4-cli.node.test.ts.)
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorruptDataError, OutputLimitError, Pool, compress, compressStream, decompress, decompressStream } from '../../src/index.js';
+import { CorruptDataError, OutputLimitError, Pool, compress, compressStream, decompress, decompressStream, kernels } from '../../src/index.js';
 import { randomBytes } from '../helpers.js';
 import { concat, pieces, pipe, sameBytes } from '../stream-helpers.js';
 
@@ -122,5 +122,37 @@ describe('streaming LZ4 decompression', () => {
       pool.free(state);
       pool.free(buffer);
     }
+  });
+
+  it("a bad frame descriptor is reported at its offset in the stream, as decompress() reports it", async () => {
+    const first = await compress(data.subarray(0, 1000), { pool });
+    const second = await compress(data.subarray(0, 1000), { pool });
+    second[5] = 0x30; // BD: block size id 3, which does not exist
+    const both = concat([first, second]);
+    const expected = `block size id 3 is invalid (4 to 7) at offset ${first.length + 5}`;
+    await expect(decompress(both, { pool })).rejects.toThrow(expected);
+    await expect(pipe(pieces(both, 997), decompressStream({ pool }))).rejects.toThrow(expected);
+    second[5] = 0x70;
+    second[4] = second[4]! | 0x02; // a reserved FLG bit
+    const reserved = concat([first, second]);
+    await expect(pipe(pieces(reserved, 997), decompressStream({ pool }))).rejects.toThrow(`at offset ${first.length + 4}`);
+  });
+
+  it('a content size of 0 means "not given", as for the reference library: the blocks that follow are decoded', async () => {
+    const content = new TextEncoder().encode('thirty-two bytes of stored text!');
+    const descriptor = new Uint8Array([0x68, 0x40, 0, 0, 0, 0, 0, 0, 0, 0]); // FLG: independent, content size; BD 64 KiB
+    const shared = pool.alloc(Uint8Array, descriptor.length);
+    shared.set(descriptor);
+    const headerChecksum = ((await pool.apply(kernels.xxhash32, [shared, 0])) >>> 8) & 0xff;
+    pool.free(shared);
+    const frame = new Uint8Array(4 + descriptor.length + 1 + 4 + content.length + 4);
+    const view = new DataView(frame.buffer);
+    view.setUint32(0, 0x184d2204, true);
+    frame.set(descriptor, 4);
+    frame[4 + descriptor.length] = headerChecksum;
+    view.setUint32(15, (content.length | 0x80000000) >>> 0, true); // a stored block
+    frame.set(content, 19);
+    expect(sameBytes(await decompress(frame, { pool }), content)).toBe(true);
+    expect(sameBytes(await pipe(pieces(frame, 7), decompressStream({ pool })), content)).toBe(true);
   });
 });
