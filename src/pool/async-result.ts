@@ -5,6 +5,7 @@
  */
 
 import { WyvernError } from '../errors.js';
+import { reject } from '../options.js';
 import { MAX_TIMER_MS } from './engine.js';
 
 /** A call's pending result, after Python's `AsyncResult`: `ready()`, `successful()`, `wait(timeout)`, `get(timeout)`. */
@@ -48,7 +49,14 @@ export class AsyncResult<T> {
   }
 
   private race(timeoutMs: number): Promise<T> {
-    if (!Number.isFinite(timeoutMs) || this.state !== 'pending') return this.settled;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+      try {
+        reject(typeof timeoutMs === 'number' ? 'range' : 'type', 'timeoutMs', 'a non-negative number of milliseconds, or Infinity', timeoutMs);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (timeoutMs === Infinity || this.state !== 'pending') return this.settled;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       const started = Date.now();

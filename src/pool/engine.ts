@@ -155,6 +155,8 @@ export class PoolEngine {
   private inFlight = 0;
   /** Slots of tasks given up on (settled already) whose worker has not exited yet: in flight, not pending. */
   private abandonedSlots = 0;
+  /** Queued tasks cancelled (rejected already) whose slots no worker has handed back yet. */
+  private cancelledSlots = 0;
   /** Resolved when abandonedSlots comes back to 0 (givenUpTasksStopped). */
   private givenUpWaiters: (() => void)[] = [];
   private pumping = false;
@@ -230,7 +232,7 @@ export class PoolEngine {
 
   /** Tasks submitted and not finished (queued, running, or waiting for a slot). */
   get pendingCount(): number {
-    return this.inFlight - this.abandonedSlots;
+    return this.inFlight - this.abandonedSlots - this.cancelledSlots;
   }
 
   /** Queues `fn(...args)` (or, with `chunk`, `fn` over each argument list) and returns its handle. */
@@ -553,6 +555,8 @@ export class PoolEngine {
         if (failed) record.reject(value);
         else record.resolve(value);
       }
+    } else if (state === SlotState.CANCELLED) {
+      this.cancelledSlots--;
     }
     // DONE: `spill` holds the result; CANCELLED: the arguments, which no worker read.
     try {
@@ -626,6 +630,7 @@ export class PoolEngine {
     const words = this.views.i32;
     const stateIndex = (slotPtr(record.slot) >> 2) + SLOT.STATE;
     if (Atomics.compareExchange(words, stateIndex, SlotState.QUEUED, SlotState.CANCELLED) === SlotState.QUEUED) {
+      this.cancelledSlots++;
       this.settle(record, reason); // the worker that pops it hands it back; then it is reclaimed
     } else if (running) {
       this.abandon(record.slot, reason);
@@ -699,6 +704,7 @@ export class PoolEngine {
     for (const worker of this.workers) worker?.handle.terminate(true);
     this.inFlight = 0;
     this.abandonedSlots = 0;
+    this.cancelledSlots = 0;
     for (const resolve of this.givenUpWaiters.splice(0)) resolve();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }

@@ -18,6 +18,7 @@ import { checkSharedMemoryAvailable, defaultWorkerCount } from '#platform';
 import type { SpawnOptions, WorkerInit } from '../platform/types.js';
 import { AsyncResult } from './async-result.js';
 import { PoolEngine, type TaskHandle } from './engine.js';
+import { StreamingMap, type ChunkSubmitter } from './streaming-map.js';
 import type { KernelExports } from '../wasm/kernels.js';
 import { inlineSource, isModuleTask, type TaskArgs, type TaskFunction, type TaskResult } from './task-function.js';
 
@@ -74,8 +75,8 @@ export interface TaskOptions {
 /** Options of the maps (`map`, `starmap`, `imap`, ...). */
 export interface MapOptions extends TaskOptions {
   /**
-   * Items per task. @default as Python: ceil(items / (4 × workers)) for
-   * `dynamic`; one contiguous block per worker for `static`
+   * Items per task. @default as Python: for `map`/`starmap`, ceil(items / (4 × workers)) with
+   * `dynamic` and one contiguous block per worker with `static`; 1 for `imap`/`imapUnordered`
    */
   chunksize?: number;
   /**
@@ -86,9 +87,13 @@ export interface MapOptions extends TaskOptions {
   schedule?: 'dynamic' | 'static';
 }
 
-/** Options of `applyAsync`/`mapAsync`/`starmapAsync`: Python's callbacks. */
+/**
+ * Options of `applyAsync`/`mapAsync`/`starmapAsync`: Python's callbacks. Each is called once, on the main
+ * thread, before the AsyncResult is ready. What a callback throws is not caught: it surfaces as an
+ * unhandled rejection, as from a `.then` handler (Node ends the process on one by default).
+ */
 export interface ApplyAsyncOptions<R> extends TaskOptions {
-  /** Called with the result on success (on the main thread). */
+  /** Called with the result on success. */
   callback?: (result: R) => void;
   /** Called with the error on failure. */
   errorCallback?: (error: unknown) => void;
@@ -97,13 +102,6 @@ export interface ApplyAsyncOptions<R> extends TaskOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyTask = TaskFunction<any[], unknown>;
 type FirstArg<F> = TaskArgs<F> extends [infer A, ...unknown[]] ? A : never;
-
-interface ChunkRun {
-  /** Results of each chunk, in submission order. */
-  chunks: Promise<unknown[]>[];
-  /** Cancels what is still queued (and, with `running`, what runs). */
-  cancel(reason: unknown, running: boolean): void;
-}
 
 /**
  * A pool of worker threads sharing one WebAssembly memory, after Python's `multiprocessing.Pool`:
@@ -119,6 +117,8 @@ interface ChunkRun {
 export class Pool implements AsyncDisposable {
   private readonly engine: PoolEngine;
   private state: 'open' | 'closed' | 'terminated' = 'open';
+  /** imaps whose input is not all read yet: close() has them read the rest. */
+  private readonly streamingMaps = new Set<StreamingMap>();
 
   constructor(options: PoolOptions = {}) {
     checkObject(options, 'options');
@@ -179,7 +179,10 @@ export class Pool implements AsyncDisposable {
     return this.state === 'open' && !this.engine.failed;
   }
 
-  /** Tasks submitted and not yet finished. */
+  /**
+   * Tasks submitted and not yet settled. One given up on (timeout, abort) or cancelled is not counted
+   * from the moment it rejects, though its worker may run on a while (see givenUpTasksStopped).
+   */
   get pending(): number {
     return this.engine.pendingCount;
   }
@@ -267,13 +270,13 @@ export class Pool implements AsyncDisposable {
 
   /** `fn(...args)` for every argument list, results in order. */
   starmap<F extends AnyTask>(fn: F, argLists: Iterable<TaskArgs<F>>, options?: MapOptions): Promise<TaskResult<F>[]> {
-    let run: ChunkRun;
+    let chunks: Promise<unknown[]>[];
     try {
-      run = this.submitChunks(fn, argLists, options ?? {});
+      chunks = this.submitChunks(fn, argLists, options ?? {});
     } catch (error) {
       return Promise.reject(error);
     }
-    return Promise.all(run.chunks).then((chunks) => chunks.flat() as TaskResult<F>[]);
+    return Promise.all(chunks).then((results) => results.flat() as TaskResult<F>[]);
   }
 
   /** Like {@link starmap}, returning an {@link AsyncResult} and calling `callback`/`errorCallback` when done. */
@@ -285,53 +288,36 @@ export class Pool implements AsyncDisposable {
     return this.withCallbacks(options, () => this.starmap(fn, argLists, options));
   }
 
-  /** Results in order as they become available. Leaving the loop early cancels the chunks not started. */
-  async *imap<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
-    const run = this.submitChunks(fn, wrapItems(items, 'items'), options ?? {});
-    try {
-      for (const chunk of run.chunks) yield* (await chunk) as TaskResult<F>[];
-    } finally {
-      run.cancel(new PoolClosedError('imap was left before its end'), false);
-    }
+  /**
+   * Results in input order as they become available, as Python's `imap`: the tasks start when it is
+   * called, and each result is let go once yielded. The input is read as the loop goes, at most
+   * {@link STREAMING_CHUNKS_PER_WORKER} chunks per worker ahead of it, so it may be endless (a slow loop
+   * holds back the reading). Leaving the loop early cancels the chunks not started. `chunksize` defaults
+   * to 1, as in Python. Bad arguments throw here, not at the first `next()`.
+   */
+  imap<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
+    return this.streamingMap(fn, items, options ?? {}, true).results() as AsyncGenerator<TaskResult<F>, void, undefined>;
   }
 
-  /** Results in completion order (chunk by chunk). */
-  async *imapUnordered<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
-    const run = this.submitChunks(fn, wrapItems(items, 'items'), options ?? {});
-    // Each chunk's outcome goes into a queue as it settles, and one waiter is woken: racing all the pending
-    // chunks on every turn added a reaction to each of them per turn (quadratic: 8,000 chunks took 31 s).
-    const settled: PromiseSettledResult<unknown[]>[] = [];
-    let wake: (() => void) | undefined;
-    for (const chunk of run.chunks) {
-      chunk.then(
-        (value) => settled.push({ status: 'fulfilled', value }),
-        (reason: unknown) => settled.push({ status: 'rejected', reason }),
-      ).finally(() => wake?.());
-    }
-    try {
-      for (let taken = 0; taken < run.chunks.length; taken++) {
-        while (settled.length === taken) await new Promise<void>((resolve) => (wake = resolve));
-        const outcome = settled[taken]!;
-        settled[taken] = undefined as never; // its results are the caller's now
-        if (outcome.status === 'rejected') throw outcome.reason;
-        yield* outcome.value as TaskResult<F>[];
-      }
-    } finally {
-      run.cancel(new PoolClosedError('imapUnordered was left before its end'), false);
-    }
+  /** Like {@link imap}, with results in the order their chunks finish. */
+  imapUnordered<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
+    return this.streamingMap(fn, items, options ?? {}, false).results() as AsyncGenerator<TaskResult<F>, void, undefined>;
   }
 
   // ---- lifecycle ----
 
-  /** No more tasks may be submitted; those submitted still run. */
+  /** No more tasks may be submitted; those submitted still run, and imaps started read the rest of their input now. */
   close(): void {
-    if (this.state === 'open') this.state = 'closed';
+    if (this.state !== 'open') return;
+    this.state = 'closed';
+    for (const run of this.streamingMaps) run.drain();
   }
 
   /** Rejects every unfinished task and stops the workers now. */
   async terminate(): Promise<void> {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
+    for (const run of this.streamingMaps) run.cancel(new PoolClosedError('the pool was terminated'));
     await this.engine.terminate(new PoolClosedError('the pool was terminated'));
   }
 
@@ -366,7 +352,8 @@ export class Pool implements AsyncDisposable {
     return handle;
   }
 
-  private submitChunks(fn: AnyTask, argLists: Iterable<unknown>, options: MapOptions): ChunkRun {
+  /** Submits every chunk of a map at once; the results of each chunk, in order. */
+  private submitChunks(fn: AnyTask, argLists: Iterable<unknown>, options: MapOptions): Promise<unknown[]>[] {
     this.checkOpen();
     checkObject(options, 'options');
     const { timeoutMs, signal } = checkTaskOptions(options);
@@ -385,25 +372,47 @@ export class Pool implements AsyncDisposable {
     const handles: TaskHandle[] = [];
     const chunks: Promise<unknown[]>[] = [];
     for (let start = 0, k = 0; start < lists.length; start += chunksize, k++) {
-      const chunk = lists.slice(start, start + chunksize) as unknown[][];
-      const worker = schedule === 'static' ? k % workers : undefined;
-      // A chunk of one is sent as a plain call: no array wrapping on either side.
-      const handle =
-        chunk.length === 1
-          ? this.engine.submit(functionId, chunk[0]!, { worker, timeoutMs })
-          : this.engine.submit(functionId, chunk, { chunk: true, worker, timeoutMs });
+      const { handle, results } = this.submitChunk(functionId, lists.slice(start, start + chunksize) as unknown[][], schedule === 'static' ? k % workers : undefined, timeoutMs);
       handles.push(handle);
-      const results = chunk.length === 1 ? handle.promise.then((value) => [value]) : (handle.promise as Promise<unknown[]>);
-      results.catch(() => {}); // observed by the caller's await; avoid unhandled-rejection noise for chunks never awaited
       chunks.push(results);
     }
-    const cancel = (reason: unknown, running: boolean): void => handles.forEach((h) => h.cancel(reason, { running }));
     if (signal) linkSignal(signal, handles, Promise.allSettled(chunks));
-    return { chunks, cancel };
+    return chunks;
+  }
+
+  /** One chunk of argument lists as a task (a chunk of one as a plain call: no array wrapping on either side). */
+  private submitChunk(functionId: number, chunk: unknown[][], worker: number | undefined, timeoutMs: number): { handle: TaskHandle; results: Promise<unknown[]> } {
+    const handle =
+      chunk.length === 1
+        ? this.engine.submit(functionId, chunk[0]!, { worker, timeoutMs })
+        : this.engine.submit(functionId, chunk, { chunk: true, worker, timeoutMs });
+    const results = chunk.length === 1 ? handle.promise.then((value) => [value]) : (handle.promise as Promise<unknown[]>);
+    results.catch(() => {}); // observed by the caller's await; avoid unhandled-rejection noise for chunks never awaited
+    return { handle, results };
+  }
+
+  private streamingMap(fn: AnyTask, items: Iterable<unknown>, options: MapOptions, ordered: boolean): StreamingMap {
+    this.checkOpen();
+    checkObject(options, 'options');
+    const { timeoutMs, signal } = checkTaskOptions(options);
+    const schedule = options.schedule === undefined ? 'dynamic' : checkOneOf(options.schedule, 'options.schedule', ['dynamic', 'static'] as const);
+    const chunksize = options.chunksize === undefined ? 1 : checkInteger(options.chunksize, 'options.chunksize', 1);
+    const functionId = this.engine.functions.idOf(fn);
+    signal?.throwIfAborted();
+    const workers = this.engine.workerCount;
+    const submit: ChunkSubmitter = (chunk, k) => {
+      const submitted = this.submitChunk(functionId, chunk, schedule === 'static' ? k % workers : undefined, timeoutMs);
+      if (signal) linkSignal(signal, [submitted.handle], submitted.results);
+      return submitted;
+    };
+    const run = new StreamingMap(items, submit, chunksize, STREAMING_CHUNKS_PER_WORKER * workers, ordered, signal, (ended) => this.streamingMaps.delete(ended));
+    this.streamingMaps.add(run);
+    return run.start();
   }
 
   /** `submit()`'s promise as an AsyncResult with the callbacks attached; the callbacks are checked before anything is submitted. */
   private withCallbacks<R>(options: ApplyAsyncOptions<R>, submit: () => Promise<R>): AsyncResult<R> {
+    checkObject(options, 'options');
     if (options.callback !== undefined && typeof options.callback !== 'function') reject('type', 'options.callback', 'a function', options.callback);
     if (options.errorCallback !== undefined && typeof options.errorCallback !== 'function') {
       reject('type', 'options.errorCallback', 'a function', options.errorCallback);
@@ -415,6 +424,9 @@ export class Pool implements AsyncDisposable {
 }
 
 const NO_OPTIONS: { timeoutMs: number; signal?: AbortSignal } = Object.freeze({ timeoutMs: Infinity });
+
+/** How far imap reads ahead of its loop, in chunks per worker: enough to keep the workers fed between the loop's turns. */
+export const STREAMING_CHUNKS_PER_WORKER = 8;
 
 
 /** The tasks in flight under each signal, behind its one abort listener. */
@@ -456,7 +468,7 @@ function linkSignal(signal: AbortSignal, handles: TaskHandle[], settled: Promise
 function toArray(values: Iterable<unknown>, path: string): unknown[] {
   if (Array.isArray(values)) return values;
   if (values === null || typeof values !== 'object' || typeof (values as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new ArgumentTypeError(path, `\`${path}\` must be an iterable (an array, a Set, a generator, ...); got ${describe(values)}`);
+    throw new ArgumentTypeError(path, `\`${path}\` must be an iterable object (an array, a Set, a generator, ...); got ${describe(values)}`);
   }
   return Array.from(values);
 }

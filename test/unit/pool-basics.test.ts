@@ -120,6 +120,97 @@ describe('Pool basics', () => {
     expect(await pool.apply((x: number) => x, [7])).toBe(7);
   });
 
+  it('imap queues its tasks when called, as Python: close() and join() before the loop lose nothing', async () => {
+    await withOwnPool(2, 0, async (own) => {
+      const results = own.imap((x: number) => x * x, [1, 2, 3]);
+      expect(own.pending).toBe(3);
+      own.close();
+      await own.join();
+      const squares: number[] = [];
+      for await (const value of results) squares.push(value);
+      expect(squares).toEqual([1, 4, 9]);
+    });
+  });
+
+  it('imap reads its input as the loop goes (one item per task, 8 tasks per worker ahead): an endless generator works', async () => {
+    let read = 0;
+    function* naturals(): Generator<number> {
+      for (let i = 0; ; i++) {
+        read++;
+        yield i;
+      }
+    }
+    const results = pool.imap((x: number) => x * 2, naturals());
+    expect(read).toBe(8 * pool.workers); // the first window, read and queued at the call
+    const seen: number[] = [];
+    for await (const value of results) {
+      seen.push(value);
+      if (seen.length === 100) break;
+    }
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
+    expect(read).toBeLessThanOrEqual(100 + 8 * pool.workers);
+    const unordered: number[] = [];
+    for await (const value of pool.imapUnordered((x: number) => x + 1, naturals(), { chunksize: 7 })) {
+      unordered.push(value);
+      if (unordered.length >= 50) break;
+    }
+    expect(new Set(unordered).size).toBe(unordered.length);
+    expect(await pool.apply((x: number) => x, [5])).toBe(5);
+  });
+
+  it('an input that throws ends imap with its error after the results read before it; a signal ends it with the reason', async () => {
+    function* failing(): Generator<number> {
+      yield 1;
+      yield 2;
+      throw new RangeError('input broke');
+    }
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const value of pool.imap((x: number) => x * 10, failing())) seen.push(value);
+      })(),
+    ).rejects.toThrow('input broke');
+    expect(seen).toEqual([10, 20]);
+
+    const controller = new AbortController();
+    let read = 0;
+    function* counting(): Generator<number> {
+      for (let i = 0; ; i++) {
+        read++;
+        yield i;
+      }
+    }
+    const aborted = (async () => {
+      for await (const value of pool.imap((x: number) => x, counting(), { signal: controller.signal })) if (value === 20) controller.abort(new Error('stop here'));
+    })();
+    await expect(aborted).rejects.toThrow('stop here');
+    const readAtAbort = read;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(read).toBe(readAtAbort); // nothing more is read after the abort
+  });
+
+  it('a task cancelled when imap is left no longer counts as pending', async () => {
+    await withOwnPool(1, 0, async (own) => {
+      const sleepFor = task<(ms: number) => number>(tasks, 'sleepFor');
+      expect(own.pending).toBe(0);
+      for await (const value of own.imap(sleepFor, [0, 200, 200, 200, 200, 200])) {
+        expect(value).toBe(0);
+        break;
+      }
+      // Queued ones are cancelled at once; at most the one already started still runs.
+      expect(own.pending).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it('applyAsync checks its options object, and get() its timeout', async () => {
+    expect(() => pool.applyAsync((x: number) => x, [1], null as never)).toThrow(expect.objectContaining({ name: 'ArgumentTypeError', argument: 'options' }));
+    expect(() => pool.mapAsync((x: number) => x, [1], null as never)).toThrow(expect.objectContaining({ argument: 'options' }));
+    const result = pool.applyAsync((x: number) => x, [1]);
+    await expect(result.get('50' as never)).rejects.toMatchObject({ name: 'ArgumentTypeError', argument: 'timeoutMs' });
+    await expect(result.get(Number.NaN)).rejects.toMatchObject({ name: 'ArgumentRangeError', argument: 'timeoutMs' });
+    expect(await result.get(Infinity)).toBe(1);
+  });
+
   it('applyAsync returns an AsyncResult and calls the callback', async () => {
     let called: number | undefined;
     const result = pool.applyAsync((x: number) => x * 10, [4], { callback: (value) => (called = value) });

@@ -76,12 +76,15 @@ describe('scheduling', () => {
   it("a worker given up on (timeout) leaves no kernel scratch behind: the replaced workers' blocks are freed", async () => {
     const own = new Pool({ workers: 2 });
     try {
-      const random = new Uint8Array(4 << 20).map((_, i) => (Math.imul(i, 2654435761) >>> 13) & 255);
-      await compress(random.subarray(0, 1 << 20), { pool: own, codec: 'gzip', level: 9 }); // scratch in both workers
-      await compress(random.subarray(0, 1 << 20), { pool: own, codec: 'gzip', level: 9 });
+      // Text whose level-9 compression takes ~85 ms per MiB here, far past the 5 ms limit below (a byte
+      // pattern used before compressed in 5 ms once warm, and a task sometimes finished in time).
+      const lines = Array.from({ length: 250_000 }, (_, i) => `record ${i % 4099}: ${'xy'.repeat(i % 17)} ${Math.imul(i, 2654435761) >>> 20}\n`);
+      const text = new TextEncoder().encode(lines.join('')).subarray(0, 4 << 20);
+      await compress(text.subarray(0, 1 << 20), { pool: own, codec: 'gzip', level: 9 }); // scratch in both workers
+      await compress(text.subarray(0, 1 << 20), { pool: own, codec: 'gzip', level: 9 });
       const before = own.heapStatistics().usedBytes;
       for (let i = 0; i < 4; i++) {
-        await expect(compress(random, { pool: own, codec: 'gzip', level: 9, timeout: 5 })).rejects.toThrow(TaskTimeoutError);
+        await expect(compress(text, { pool: own, codec: 'gzip', level: 9, timeout: 5 })).rejects.toThrow(TaskTimeoutError);
         await own.givenUpTasksStopped();
       }
       await own.map((x: number) => x, [1, 2, 3, 4]); // the replacements have started

@@ -1,0 +1,166 @@
+/**
+ * `imap` and `imapUnordered`: a map whose items are read as it goes. Python's
+ * `Pool.imap` queues its tasks when called and hands each result out once;
+ * so does this, with two differences a JavaScript caller needs: the input is
+ * read a window ahead of the loop, not whole (an endless generator works, and
+ * a slow loop holds back the reading instead of piling up results), and each
+ * chunk's results are let go as soon as the loop has them.
+ */
+
+import { ArgumentTypeError, PoolClosedError, describe } from '../errors.js';
+import type { TaskHandle } from './engine.js';
+
+/** Submits one chunk of argument lists as the `k`-th chunk of the run. */
+export type ChunkSubmitter = (chunk: unknown[][], k: number) => { handle: TaskHandle; results: Promise<unknown[]> };
+
+/** A first-in first-out queue over an array, compacted as it empties (a run may last millions of chunks). */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T {
+    const item = this.items[this.head]!;
+    this.items[this.head++] = undefined; // the caller's now: nothing here keeps it alive
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+export class StreamingMap {
+  private readonly iterator: Iterator<unknown>;
+  /** Chunks submitted and not yet taken by the loop, in submission order (imap). */
+  private readonly submittedChunks = new Queue<Promise<unknown[]>>();
+  /** Outcomes of chunks in the order they settled (imapUnordered). */
+  private readonly settledChunks = new Queue<PromiseSettledResult<unknown[]>>();
+  /** Tasks not yet settled: what cancel() reaches. A settled task leaves it, and with it its results. */
+  private readonly running = new Set<TaskHandle>();
+  private wake: (() => void) | undefined;
+  private submitted = 0;
+  private taken = 0;
+  private exhausted = false;
+  /** What reading the input threw: given to the loop after the chunks read before it. */
+  private inputError: { error: unknown } | undefined;
+  private stopped = false;
+
+  constructor(
+    items: Iterable<unknown>,
+    private readonly submit: ChunkSubmitter,
+    private readonly chunksize: number,
+    /** Chunks submitted ahead of the loop at most. */
+    private lookahead: number,
+    private readonly ordered: boolean,
+    private readonly signal: AbortSignal | undefined,
+    /** Called once no more input will be read (all of it submitted, or the run given up). */
+    private readonly onInputEnd: (run: StreamingMap) => void,
+  ) {
+    if (items === null || typeof items !== 'object' || typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ArgumentTypeError('items', `\`items\` must be an iterable object (an array, a Set, a generator, ...); got ${describe(items)}`);
+    }
+    this.iterator = (items as Iterable<unknown>)[Symbol.iterator]();
+  }
+
+  /** Submits the first window: the tasks start when imap is called, as Python's imap queues them then. */
+  start(): this {
+    this.fill();
+    return this;
+  }
+
+  /** Reads and submits the rest of the input at once (the pool is closing: join() waits for all of it). */
+  drain(): void {
+    this.lookahead = Infinity;
+    this.fill();
+  }
+
+  /** Cancels what has not started and reads no more input; a loop still running ends with `reason`. */
+  cancel(reason: unknown): void {
+    if (!this.exhausted) this.inputError ??= { error: reason };
+    this.exhausted = true;
+    this.stopped = true;
+    for (const handle of this.running) handle.cancel(reason, { running: false });
+    this.onInputEnd(this);
+  }
+
+  /** The results, in input order (imap) or as chunks finish (imapUnordered). */
+  async *results(): AsyncGenerator<unknown, void, undefined> {
+    try {
+      for (;;) {
+        if (this.taken === this.submitted) {
+          if (this.inputError) throw this.inputError.error;
+          return;
+        }
+        let values: unknown[];
+        if (this.ordered) {
+          const next = this.submittedChunks.shift();
+          this.taken++;
+          this.fill();
+          values = await next;
+        } else {
+          while (this.settledChunks.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
+          const outcome = this.settledChunks.shift();
+          this.taken++;
+          this.fill();
+          if (outcome.status === 'rejected') throw outcome.reason;
+          values = outcome.value;
+        }
+        yield* values;
+      }
+    } finally {
+      this.cancel(new PoolClosedError(`${this.ordered ? 'imap' : 'imapUnordered'} was left before its end`));
+    }
+  }
+
+  /** Submits chunks until `lookahead` of them are ahead of the loop, or the input ends. */
+  private fill(): void {
+    while (!this.exhausted && !this.stopped && this.submitted - this.taken < this.lookahead) {
+      if (this.signal?.aborted) {
+        // The chunks submitted reject with the reason through their tasks; the loop ends with it after them.
+        this.inputError = { error: this.signal.reason };
+        this.exhausted = true;
+        break;
+      }
+      const chunk: unknown[][] = [];
+      try {
+        while (chunk.length < this.chunksize) {
+          const next = this.iterator.next();
+          if (next.done) {
+            this.exhausted = true;
+            break;
+          }
+          chunk.push([next.value]);
+        }
+      } catch (error) {
+        this.exhausted = true;
+        this.inputError = { error };
+      }
+      if (chunk.length > 0) this.submitChunk(chunk);
+    }
+    if (this.exhausted) this.onInputEnd(this);
+  }
+
+  private submitChunk(chunk: unknown[][]): void {
+    const { handle, results } = this.submit(chunk, this.submitted++);
+    this.running.add(handle);
+    const settled = (): void => void this.running.delete(handle);
+    results.then(settled, settled);
+    if (this.ordered) {
+      this.submittedChunks.push(results);
+      results.catch(() => {}); // observed when the loop reaches it; not an unhandled rejection if it never does
+    } else {
+      results.then(
+        (value) => this.settledChunks.push({ status: 'fulfilled', value }),
+        (reason: unknown) => this.settledChunks.push({ status: 'rejected', reason }),
+      ).finally(() => this.wake?.());
+    }
+  }
+}
