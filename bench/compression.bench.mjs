@@ -2,7 +2,8 @@
 // (a text corpus, a numeric array like the seed's, incompressible bytes):
 // wyvern's LZ4 (fast, and high compression at level 9) and gzip (levels 1, 6) on 1 and N workers, lz4-wasm, lz4js,
 // Node's zlib (gzip levels 1, 6; brotli qualities 1, 5), pako and fflate (gzip, levels 1, 6); streams (64 KiB pieces) against Node's web
-// CompressionStream. MB/s = input bytes per second; medians of repeats.
+// CompressionStream. MB/s = uncompressed bytes per second, both ways; medians of repeats. wyvern's LZ4 in 1 MiB
+// blocks on 1 and N workers alike (the default, 4 MiB, would leave 16 MiB four blocks to share).
 //
 //   node bench/compression.bench.mjs [--mib 32] [--repeats 3]
 import { availableParallelism } from 'node:os';
@@ -68,22 +69,26 @@ const reusable = new Uint8Array(SIZE).fill(0);
 const reusablePacked = new Uint8Array(Math.ceil(SIZE * 1.01) + (1 << 20)).fill(0);
 const reusableForPeer = new Uint8Array(SIZE).fill(0);
 const codecs = [
-  ['wyvern lz4, 1 worker', (d) => compress(d, { pool: pools[1] }), (c) => decompress(c, { pool: pools[1] })],
+  // LZ4 rows on 1 and N workers alike in 1 MiB blocks, so that their ratio measures the workers alone.
+  ['wyvern lz4, 1 worker', (d) => compress(d, { pool: pools[1], blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[1] })],
   [`wyvern lz4, ${cores} workers`, (d) => compress(d, { pool: pools[cores], blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[cores] })],
   [`wyvern lz4 L9 (HC), ${cores} workers`, (d) => compress(d, { pool: pools[cores], level: 9, blockSize: 1 << 20 }), (c) => decompress(c, { pool: pools[cores] })],
   ['wyvern gzip L1, 1 worker', (d) => compress(d, { pool: pools[1], codec: 'gzip', level: 1 }), (c) => decompress(c, { pool: pools[1], codec: 'gzip' })],
   [`wyvern gzip L1, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 1 }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip' })],
   ['wyvern gzip L6, 1 worker', (d) => compress(d, { pool: pools[1], codec: 'gzip', level: 6 }), (c) => decompress(c, { pool: pools[1], codec: 'gzip' })],
   [`wyvern gzip L6, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 6 }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip' })],
+  ['wyvern zlib L6, 1 worker', (d) => compress(d, { pool: pools[1], codec: 'zlib', level: 6 }), (c) => decompress(c, { pool: pools[1], codec: 'zlib' })],
+  [`wyvern zlib L6, ${cores} workers (parts joined by sync flushes)`, (d) => compress(d, { pool: pools[cores], codec: 'zlib', level: 6 }), (c) => decompress(c, { pool: pools[cores], codec: 'zlib' })],
   [`wyvern lz4 stream, ${cores} workers`, (d) => throughStream(d, compressStream({ pool: pools[cores] })), (c) => throughStream(c, decompressStream({ pool: pools[cores] }))],
   [`wyvern gzip L6 stream, ${cores} workers`, (d) => throughStream(d, compressStream({ pool: pools[cores], codec: 'gzip', level: 6 })), (c) => throughStream(c, decompressStream({ pool: pools[cores], codec: 'gzip' }))],
-  ['wyvern lz4 into out, 1 worker', (d) => compress(d, { pool: pools[1], out: reusablePacked }), (c) => decompress(c, { pool: pools[1], out: reusable })],
+  ['wyvern lz4 into out, 1 worker', (d) => compress(d, { pool: pools[1], blockSize: 1 << 20, out: reusablePacked }), (c) => decompress(c, { pool: pools[1], out: reusable })],
   [`wyvern lz4 into out, ${cores} workers`, (d) => compress(d, { pool: pools[cores], blockSize: 1 << 20, out: reusablePacked }), (c) => decompress(c, { pool: pools[cores], out: reusable })],
   [`wyvern gzip L6 into out, ${cores} workers`, (d) => compress(d, { pool: pools[cores], codec: 'gzip', level: 6, out: reusablePacked }), (c) => decompress(c, { pool: pools[cores], codec: 'gzip', out: reusable })],
   ['peer-lz4-wasm', (d) => lz4wasm.compress(d), (c) => lz4wasm.decompress(c)],
   ['peer-lz4js', (d) => lz4js.compress(d), (c) => lz4js.decompress(c)],
   ['peer-node:zlib gzip L1', (d) => zlib.gzipSync(d, { level: 1 }), (c) => zlib.gunzipSync(c)],
   ['peer-node:zlib gzip L6', (d) => zlib.gzipSync(d, { level: 6 }), (c) => zlib.gunzipSync(c)],
+  ['peer-node:zlib deflate (zlib) L6', (d) => zlib.deflateSync(d, { level: 6 }), (c) => zlib.inflateSync(c)],
   ['peer-pako gzip L1', (d) => pako.gzip(d, { level: 1 }), (c) => pako.ungzip(c)],
   ['peer-pako gzip L6', (d) => pako.gzip(d, { level: 6 }), (c) => pako.ungzip(c)],
   ['peer-node:zlib brotli Q1', (d) => zlib.brotliCompressSync(d, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }), (c) => zlib.brotliDecompressSync(c)],
@@ -138,8 +143,8 @@ for (const [inputName, make] of [['text', textCorpus], ['numeric', numericArray]
     });
   }
   // The comparison the parallel codecs exist for: N workers against one, compressing, in the same rounds.
-  const speed = (name) => mbps(entries.find((entry) => entry.name === name).packMs);
-  for (const codec of ['lz4', 'lz4 into out', 'gzip L1', 'gzip L6']) {
+  const speed = (name) => mbps(entries.find((entry) => entry.name.startsWith(name)).packMs);
+  for (const codec of ['lz4', 'lz4 into out', 'gzip L1', 'gzip L6', 'zlib L6']) {
     scaling.push(`${inputName} ${codec} ${(speed(`wyvern ${codec}, ${cores} workers`) / speed(`wyvern ${codec}, 1 worker`)).toFixed(2)}x`);
   }
 }

@@ -54,14 +54,18 @@ for (const compress of [false, 'zlib', 'lz4']) {
   const path = join(dir, 'node-zlib.bin');
   const bytes = new Uint8Array(data.buffer);
   const dumped = await time(() => writeFileSync(path, zlib.deflateSync(bytes, { level: 3 })));
-  const loaded = await time(() => new Float64Array(zlib.inflateSync(readFileSync(path)).buffer));
+  const loaded = await time(() => {
+    const inflated = zlib.inflateSync(readFileSync(path));
+    return new Float64Array(inflated.buffer, inflated.byteOffset, inflated.length / 8);
+  });
+  if (!loaded.result.every((v, i) => v === data[i])) throw new Error('node:zlib load differs');
   rows.push({ tool: 'peer-node:zlib', codec: 'zlib 3', 'dump s': dumped.seconds.toFixed(3), 'file MB': (statSync(path).size / 1e6).toFixed(3), 'load s': loaded.seconds.toFixed(3) });
 }
 if (existsSync('/usr/bin/python3')) {
   const raw = join(dir, 'array.f64');
   writeFileSync(raw, new Uint8Array(data.buffer));
   try {
-    const joblib = JSON.parse(execFileSync('/usr/bin/python3', [new URL('./reference/joblib_compressors.py', import.meta.url).pathname, raw, dir]).toString());
+    const joblib = JSON.parse(execFileSync('/usr/bin/python3', [new URL('./reference/joblib_compressors.py', import.meta.url).pathname, raw, dir, String(REPEATS)]).toString());
     for (const [codec, r] of Object.entries(joblib)) {
       rows.push(r.skipped ? { tool: 'peer-joblib', codec, 'dump s': 'n/a', 'file MB': 'n/a', 'load s': `skipped: ${r.skipped.slice(0, 40)}` } : { tool: 'peer-joblib', codec, 'dump s': r.dump.toFixed(3), 'file MB': (r.bytes / 1e6).toFixed(3), 'load s': r.load.toFixed(3) });
     }

@@ -50,6 +50,12 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** Throws unless the two byte arrays (or typed arrays, compared as bytes) are equal: a benchmark checks what it timed. */
+export function assertSameBytes(actual, expected, what) {
+  const bytes = (v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (actual.byteLength !== expected.byteLength || Buffer.compare(bytes(actual), bytes(expected)) !== 0) throw new Error(`${what}: the output differs from the input`);
+}
+
 export const mean = (values) => values.reduce((s, v) => s + v, 0) / values.length;
 export const std = (values) => {
   const m = mean(values);

@@ -19,7 +19,12 @@ import { describeMachine, median, printTable, saveResults } from './lib.mjs';
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '256,512,1024,2048' }, repeats: { type: 'string', default: '5' }, transB: { type: 'boolean', default: false } } });
 const transB = values.transB;
 const SIZES = values.sizes.split(',').map((size) => {
-  const [m, k = m, n = m] = size.split('x').map(Number);
+  const dims = size.split('x').map(Number);
+  if ((dims.length !== 1 && dims.length !== 3) || !dims.every((d) => Number.isInteger(d) && d > 0)) {
+    console.error(`--sizes: each size is n or mxkxn (positive integers); got ${JSON.stringify(size)}`);
+    process.exit(2);
+  }
+  const [m, k = m, n = m] = dims;
   return { size, m, k, n, label: size.includes('x') ? `${m}×${k}×${n}` : `n=${m}` };
 });
 const REPEATS = Number(values.repeats);
@@ -94,7 +99,9 @@ for (const Kind of [Float32Array, Float64Array]) {
       return (2 * m * k * n) / median(times) / 1e6;
     };
     const one = await gflops(1);
+    checkProduct(a, b, c, transB, `${dtype} ${label}, 1 worker`);
     const all = await gflops(cores);
+    checkProduct(a, b, c, transB, `${dtype} ${label}, ${cores} workers`);
     const np1 = numpy[1]?.[`${dtype}/${size}`];
     const npN = numpy[cores]?.[`${dtype}/${size}`];
     rows.push({
@@ -114,3 +121,25 @@ printTable(rows);
 console.log('\nanchors: OpenBLAS 1 thread ~100 f32 / ~49 f64; SIMD128 ceiling without FMA ~59 f32 / ~29 f64 per core; targets (n >= 512): >= 45 f32, >= 22 f64 on one worker, >= 1.8x that on two');
 saveResults(transB ? 'matmul-transB' : 'matmul', { sizes: SIZES.map(({ size }) => size), transB, repeats: REPEATS, workers: cores, rows });
 await pool.terminate();
+
+/**
+ * Checks 64 sampled elements of C against dot products in float64, within the bound of a float sum of k
+ * products (k · ε · Σ|a·b|, four times over): a benchmark checks what it timed.
+ */
+function checkProduct(a, b, c, transposed, what) {
+  const eps = c.data instanceof Float32Array ? 2 ** -24 : 2 ** -53;
+  const [m, k] = a.shape;
+  const n = c.cols;
+  for (let s = 0; s < 64; s++) {
+    const i = (s * 7919) % m;
+    const j = (s * 104729) % n;
+    let sum = 0;
+    let magnitude = 0;
+    for (let p = 0; p < k; p++) {
+      const product = a.data[i * k + p] * (transposed ? b.data[j * k + p] : b.data[p * n + j]);
+      sum += product;
+      magnitude += Math.abs(product);
+    }
+    if (!(Math.abs(c.data[i * n + j] - sum) <= 4 * k * eps * magnitude + 1e-30)) throw new Error(`${what}: C[${i}][${j}] is ${c.data[i * n + j]}, expected ${sum}`);
+  }
+}

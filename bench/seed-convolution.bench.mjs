@@ -71,7 +71,8 @@ printTable(
     'bare threads speedup (medians)': `${(bareBase / median(bare.times)).toFixed(2)}x`,
     'SciPy Pool mean s': python ? python.mean.toFixed(3) : 'n/a',
     'SciPy Pool std s': python ? python.std.toFixed(3) : 'n/a',
-    'wyvern vs SciPy Pool': python ? `${(python.mean / wyvern.mean).toFixed(0)}x` : 'n/a',
+    'SciPy Pool median s': python?.times ? median(python.times).toFixed(3) : 'n/a',
+    'wyvern vs SciPy Pool (means, medians)': python ? `${(python.mean / wyvern.mean).toFixed(0)}x, ${python.times ? (median(python.times) / median(wyvern.times)).toFixed(0) : 'n/a'}x` : 'n/a',
   })),
 );
 console.log('\nbare threads: the same kernel on the same images, no pool (an atomic counter hands out images; bench/peers/bare-seed.mjs)');

@@ -19,6 +19,8 @@ out = {}
 for dtype in ("float32", "float64"):
     for size in sizes:
         dims = [int(d) for d in size.split("x")]
+        if len(dims) not in (1, 3):
+            sys.exit(f"each size is n or mxkxn; got {size!r}")
         m, k, n = dims if len(dims) == 3 else dims * 3
         a = rng.normal(size=(m, k)).astype(dtype)
         b = rng.normal(size=(n, k)).astype(dtype).T if trans_b else rng.normal(size=(k, n)).astype(dtype)
