@@ -17,7 +17,7 @@ import { inflateWrapped, type DeflateWrapping } from './inflate.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
 import { IntoArraySink, NewArraySink, copyBytes, allocAreas, inHeap, newResultArray, overlapping, placeInPool, resultIn, throughWindow, type OutputSink, type ResultArray } from './bytes.js';
-import { blockError, decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
+import { blockError, decodeIndependent, decodeLinked, explainDictionary, type TaskSettings } from './lz4-blocks.js';
 import { BLOCK_SIZES, blockSizeWord, frameHeader, parseFrames, type FrameHeaderOptions, type ParsedFrame } from './lz4-frame.js';
 
 /** Codecs: LZ4 frames, and DEFLATE streams raw, in zlib or in gzip wrapping (written and read alike). */
@@ -427,16 +427,20 @@ async function decodeLz4Frames(
       if (state) local.xxhash32_update(state.byteOffset, view.byteOffset, view.length);
       sink.write(view);
     };
-    let done = 0;
-    if (frame.independent && frame.contentSize !== undefined && plausibleContent(frame.contentSize, data)) {
-      done = await decodeKnownSize(pool, scope, input, frame, sink, emit, taskOptions);
-    }
-    if (done < frame.blocks.length) {
-      // The general path, for the blocks the one above did not take: in waves (independent) or in order (linked).
-      const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
-      const blocks = frame.blocks.slice(done).map((block) => ({ payload: input.subarray(block.offset, block.offset + block.length), uncompressed: block.uncompressed, offset: block.offset }));
-      if (frame.independent) await decodeIndependent(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
-      else await decodeLinked(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+    try {
+      let done = 0;
+      if (frame.independent && frame.contentSize !== undefined && plausibleContent(frame.contentSize, data)) {
+        done = await decodeKnownSize(pool, scope, input, frame, sink, emit, taskOptions);
+      }
+      if (done < frame.blocks.length) {
+        // The general path, for the blocks the one above did not take: in waves (independent) or in order (linked).
+        const limits = { room: maxOutputLength - sink.length, max: maxOutputLength };
+        const blocks = frame.blocks.slice(done).map((block) => ({ payload: input.subarray(block.offset, block.offset + block.length), uncompressed: block.uncompressed, offset: block.offset }));
+        if (frame.independent) await decodeIndependent(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+        else await decodeLinked(pool, scope, blocks, frame.blockMaxSize, emit, limits, taskOptions);
+      }
+    } catch (error) {
+      throw explainDictionary(error, frame.dictionaryId);
     }
     const frameBytes = sink.length - frameStart;
     if (frame.contentSize !== undefined && frameBytes !== frame.contentSize) {

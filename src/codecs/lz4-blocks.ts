@@ -92,9 +92,20 @@ export async function decodeLinked(
   return buffer.slice(HISTORY - history, HISTORY);
 }
 
+/**
+ * A block that reaches back before its output's start, in a frame that names a dictionary, most likely
+ * reaches into that dictionary: the error says so (as `lz4 -d` without `-D` fails on such a frame).
+ */
+export function explainDictionary(error: unknown, dictionaryId: number | undefined): unknown {
+  if (dictionaryId === undefined || !(error instanceof CorruptDataError) || !error.message.includes(BACK_BEFORE_START)) return error;
+  return new CorruptDataError(`${error.message}: the frame was compressed with dictionary ${dictionaryId}, which is decoded without it (as lz4 -d without -D)`);
+}
+
+const BACK_BEFORE_START = 'refers back before the start of the output';
+
 /** The error for a negative lz4_decompress_block result. */
 export function blockError(code: number, offset: number, limited: boolean, limit: number): Error {
   if (code === -2 && limited) return new OutputLimitError(`LZ4 output passes \`options.maxOutputLength\` (${limit})`);
-  const what = code === -1 ? 'ends in the middle of a sequence' : code === -2 ? 'decodes to more than the block maximum' : 'refers back before the start of the output';
+  const what = code === -1 ? 'ends in the middle of a sequence' : code === -2 ? 'decodes to more than the block maximum' : BACK_BEFORE_START;
   return new CorruptDataError(`LZ4 block at offset ${offset} is corrupted: it ${what}`);
 }

@@ -57,6 +57,8 @@ export interface ParsedFrame {
   independent: boolean;
   contentSize?: number;
   contentChecksum?: number;
+  /** The dictionary the frame names (decoded without it). */
+  dictionaryId?: number;
   blocks: FrameBlock[];
   /** Offset of the header bytes covered by HC, and their length (for the header check). */
   descriptor: { offset: number; length: number; checksum: number };
@@ -85,7 +87,7 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
     if (magic !== LZ4_MAGIC) throw notAFrame(magic, at, frames.length === 0 ? codecHint(input, at, 'lz4') : '');
     at += 4;
     const header = readFrameDescriptor(input, at, need);
-    const { flg, blockMaxSize, contentSize, descriptor } = header;
+    const { flg, blockMaxSize, contentSize, dictionaryId, descriptor } = header;
     at = header.end;
     const blocks: FrameBlock[] = [];
     for (;;) {
@@ -111,7 +113,7 @@ export function parseFrames(input: Uint8Array): ParsedFrame[] {
       contentChecksum = view.getUint32(at, true);
       at += 4;
     }
-    frames.push({ blockMaxSize, independent: (flg & FLAG_INDEPENDENT) !== 0, contentSize, contentChecksum, blocks, descriptor });
+    frames.push({ blockMaxSize, independent: (flg & FLAG_INDEPENDENT) !== 0, contentSize, contentChecksum, dictionaryId, blocks, descriptor });
   }
   return frames;
 }

@@ -14,7 +14,7 @@ import type { Pool } from '../pool/pool.js';
 import type { KernelExports } from '../wasm/kernels.js';
 import { codecHint } from './sniff.js';
 import { PendingBytes, inHeap } from './bytes.js';
-import { decodeIndependent, decodeLinked, type TaskSettings } from './lz4-blocks.js';
+import { decodeIndependent, decodeLinked, explainDictionary, type TaskSettings } from './lz4-blocks.js';
 import {
   FLAG_BLOCK_CHECKSUM, FLAG_CONTENT_CHECKSUM, FLAG_INDEPENDENT, LZ4_MAGIC, SKIPPABLE_MAGIC, SKIPPABLE_MASK, UNCOMPRESSED_BIT,
   notAFrame, readFrameDescriptor, type FrameDescriptor,
@@ -258,7 +258,7 @@ export class StreamingLz4Decoder {
       else this.history = await decodeLinked(this.pool, scope, blocks, frame.blockMaxSize, output, limits, this.task, this.history);
     } catch (error) {
       await this.pool.givenUpTasksStopped(); // a block's task given up on (timeout, abort) may still write into the scope
-      throw error;
+      throw explainDictionary(error, frame.dictionaryId);
     } finally {
       scope.release();
     }

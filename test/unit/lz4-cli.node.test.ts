@@ -116,8 +116,12 @@ describe('LZ4 and the lz4 command', () => {
     const framed = await withDictionaryId(plain, 7);
     expect(() => lz4(['-d', '-c'], framed)).toThrow(); // the reference refuses it too
     await expect(decompress(framed, { pool })).rejects.toThrow(CorruptDataError);
-    await expect(decompress(framed, { pool })).rejects.toThrow('refers back before the start of the output');
-    await expect(streamed(framed)).rejects.toThrow('refers back before the start of the output');
+    await expect(decompress(framed, { pool })).rejects.toThrow('refers back before the start of the output: the frame was compressed with dictionary 7');
+    await expect(streamed(framed)).rejects.toThrow('refers back before the start of the output: the frame was compressed with dictionary 7');
+    // Without a dictionary ID the same block is plainly corrupt: no word of a dictionary.
+    const noDictionary = plain.slice();
+    noDictionary[6] = 0x82; // HC of FLG 0x60, BD 0x40
+    await expect(decompress(noDictionary, { pool })).rejects.toThrow(/refers back before the start of the output$/);
   });
 
   it("refuses the legacy format (lz4 -l) by name, whole and streamed", async () => {
