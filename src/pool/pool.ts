@@ -76,7 +76,10 @@ export interface TaskOptions {
 export interface MapOptions extends TaskOptions {
   /**
    * Items per task. @default as Python: for `map`/`starmap`, ceil(items / (4 × workers)) with
-   * `dynamic` and one contiguous block per worker with `static`; 1 for `imap`/`imapUnordered`
+   * `dynamic` and one contiguous block per worker with `static`; 1 for `imap`/`imapUnordered`.
+   * A task costs the main thread a few microseconds (4-6 µs per item at chunksize 1 for a trivial
+   * function on the 2-core VM of our benchmarks, against 0.3-0.6 with large chunks): give small items
+   * chunks of hundreds.
    */
   chunksize?: number;
   /**
