@@ -69,6 +69,10 @@ describe('LZ4 block compressors: bounds', () => {
               expect(mem[dst + bound + i], `${name}: byte ${i} after the output's capacity`).toBe(GUARD_BYTE);
             }
             expect(mem.subarray(src, src + input.length), `${name}: source`).toEqual(input);
+            for (let i = 0; i < GUARD; i++) {
+              expect(mem[srcArea + i], `${name}: byte ${GUARD - i} before the source`).toBe(GUARD_BYTE);
+              expect(mem[src + input.length + i], `${name}: byte ${i} after the source`).toBe(GUARD_BYTE);
+            }
             const decoded = k.lz4_decompress_block(dst, length, outArea, input.length, 0);
             expect(decoded, name).toBe(input.length);
             expect(views.u8.subarray(outArea, outArea + input.length), name).toEqual(input);

@@ -28,6 +28,12 @@ describe('bad arguments get typed errors that name the argument', () => {
     await expect(pool.starmap((x: number) => x, [[1], 2] as never)).rejects.toThrow('`argLists[1]` must be an array of arguments; got 2');
     await expect(pool.apply('not a function' as never, [] as never)).rejects.toThrow(ArgumentTypeError);
     await expect(pool.apply(Math.sqrt as never, [4] as never)).rejects.toThrow(InlineFunctionError);
+    // A closure: the variable it captures is named, with what to do instead.
+    const k = 3;
+    const closure = await pool.apply((x: number) => x * k, [2]).catch((e: unknown) => e as Error);
+    expect(closure).toBeInstanceOf(InlineFunctionError);
+    expect((closure as Error).message).toContain('uses `k`, which does not exist in the worker');
+    expect((closure as Error).message).toContain('Pass `k` as an argument');
   });
 
   it('alloc checks its kind and length; free refuses foreign and double frees', () => {

@@ -1,8 +1,8 @@
-import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorruptDataError, Pool, dump, load } from '../../src/index.js';
+import { CorruptDataError, Pool, PoolClosedError, dump, load } from '../../src/index.js';
 
 describe('dump / load with files (Node)', () => {
   const pool = new Pool({ workers: 2 });
@@ -35,7 +35,30 @@ describe('dump / load with files (Node)', () => {
     const closed = new Pool({ workers: 1 });
     await closed.terminate();
     await expect(dump({ x: new Float64Array(10) }, join(dir, 'missing', 'x.wyvn'), { pool: closed })).rejects.toMatchObject({ code: 'ENOENT' });
-    expect(readdirSync(dir).filter((name) => name.includes('partial'))).toEqual([]);
+  });
+
+  it('a dump that fails after its file was opened leaves the earlier file as it was, and nothing beside it', async () => {
+    const path = join(dir, 'kept.wyvn');
+    writeFileSync(path, 'the earlier content');
+    const closed = new Pool({ workers: 1 });
+    await closed.terminate();
+    // The file beside the target is opened, then compressing on the terminated pool fails.
+    await expect(dump({ x: new Float64Array(10) }, path, { pool: closed })).rejects.toBeInstanceOf(PoolClosedError);
+    expect(readFileSync(path, 'utf8')).toBe('the earlier content');
+    expect(readdirSync(dir).filter((name) => name.endsWith('.partial'))).toEqual([]);
+    rmSync(path);
+  });
+
+  it('a hard-linked target is written in place: every name of the file holds the dump', async () => {
+    const path = join(dir, 'linked.wyvn');
+    const other = join(dir, 'other-name.wyvn');
+    writeFileSync(path, 'old');
+    linkSync(path, other);
+    await dump({ x: new Float64Array([1, 2]) }, path, { pool });
+    expect(readFileSync(other)).toEqual(readFileSync(path));
+    expect(Array.from(((await load(other, { pool })) as { x: Float64Array }).x)).toEqual([1, 2]);
+    rmSync(path);
+    rmSync(other);
   });
 
   it('replaces an existing file whole, through a file beside it that is renamed at the end', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ArgumentTypeError, CorruptDataError, DUMP_FORMAT_VERSION, Pool, SerializationError, SharedMatrix, dump, kernels, load, type WritableFileHandle } from '../../src/index.js';
+import { ArgumentTypeError, CorruptDataError, DUMP_FORMAT_VERSION, OutputLimitError, Pool, SerializationError, SharedMatrix, dump, kernels, load, type WritableFileHandle } from '../../src/index.js';
 
 describe('dump / load', () => {
   const pool = new Pool({ workers: 2 });
@@ -122,6 +122,14 @@ describe('dump / load', () => {
     await expect(dump({ x: new Float64Array(3) }, undefined, { pool, compress: false, level: 1 })).rejects.toMatchObject({ argument: 'options.level' });
     await expect(dump({ a: 1 }, undefined, { pool, level: 'x' as never })).rejects.toThrow(ArgumentTypeError);
     expect((await load(await dump({ a: 1 }, undefined, { pool, compress: 'lz4', level: 12 }), { pool }))).toEqual({ a: 1 });
+  });
+
+  it('load refuses an array past maxOutputLength, raw or compressed', async () => {
+    for (const compress of [false, 'lz4', 'gzip'] as const) {
+      const bytes = await dump({ x: new Float64Array(1000) }, undefined, { pool, compress });
+      await expect(load(bytes, { pool, maxOutputLength: 4000 }), String(compress)).rejects.toBeInstanceOf(OutputLimitError);
+      expect(((await load(bytes, { pool, maxOutputLength: 8000 })) as { x: Float64Array }).x.length).toBe(1000);
+    }
   });
 
   it('loads through a file handle that can only be read (getFile, no createWritable)', async () => {

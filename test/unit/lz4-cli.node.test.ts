@@ -28,6 +28,17 @@ describe('LZ4 and the lz4 command', () => {
     );
   });
 
+  it('lz4 -d reads frames of many blocks compressed in parallel (64 KiB blocks, fast and high levels)', async () => {
+    // The property's inputs fit one 64 KiB block; these take five, compressed as tasks on both workers.
+    const data = new TextEncoder().encode(Array.from({ length: 12_000 }, (_, i) => `row ${i % 1009}: ${'cd'.repeat(i % 11)} ${(i * 2654435761) % 997}\n`).join('')).subarray(0, 300_000);
+    for (const level of [1, 9, 12]) {
+      for (const contentChecksum of [true, false]) {
+        const packed = await compress(data, { pool, blockSize: 65536, level, contentChecksum });
+        expect(sameBytes(lz4(['-d', '-c'], packed), data), `level ${level}`).toBe(true);
+      }
+    }
+  });
+
   it.each([
     ['defaults (independent blocks)', []],
     ['linked blocks', ['-BD']],

@@ -173,7 +173,7 @@ describe('matmul', () => {
       await expect(matmul(a, a, { pool: own, tiles: 1, timeout: 30 })).rejects.toThrow(TaskTimeoutError);
       const next = own.allocMatrix(Float64Array, 1500, 1500);
       next.data.fill(-1);
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await own.givenUpTasksStopped(); // the band's thread is gone: whatever it wrote is written
       expect(next.data.every((v) => v === -1)).toBe(true);
       expect(await own.apply((x: number) => x + 1, [1])).toBe(2);
     } finally {

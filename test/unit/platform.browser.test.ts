@@ -1,9 +1,10 @@
 // The browser platform: loading the kernels, pages that are not isolated, the workers' life locks,
 // and what dump/load say about targets a browser cannot use.
-import { describe, expect, it } from 'vitest';
-import { Pool, dump, load } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool, closeDefaultPool, dump, load } from '../../src/index.js';
 
 describe('browser platform', () => {
+  afterAll(() => closeDefaultPool()); // dump and load below use the default pool
   // First in the file: the kernels are fetched once per page, and this must be the first fetch.
   it('a failed fetch of the kernels names the URL and status, and the next pool fetches again', async () => {
     const realFetch = globalThis.fetch;

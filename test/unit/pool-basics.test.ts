@@ -150,11 +150,13 @@ describe('Pool basics', () => {
     expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i * 2));
     expect(read).toBeLessThanOrEqual(100 + 8 * pool.workers);
     const unordered: number[] = [];
+    read = 0;
     for await (const value of pool.imapUnordered((x: number) => x + 1, naturals(), { chunksize: 7 })) {
       unordered.push(value);
       if (unordered.length >= 50) break;
     }
     expect(new Set(unordered).size).toBe(unordered.length);
+    expect(unordered.every((value) => Number.isInteger(value) && value >= 1 && value <= read)).toBe(true); // x + 1 of items read
     expect(await pool.apply((x: number) => x, [5])).toBe(5);
   });
 
@@ -200,6 +202,22 @@ describe('Pool basics', () => {
       // Queued ones are cancelled at once; at most the one already started still runs.
       expect(own.pending).toBeLessThanOrEqual(1);
     });
+  });
+
+  it('AsyncResult: get(timeout) gives up waiting, not the task; successful() before it is ready is an error', async () => {
+    const sleepFor = task<(ms: number) => number>(tasks, 'sleepFor');
+    const result = pool.applyAsync(sleepFor, [300]);
+    expect(() => result.successful()).toThrow(expect.objectContaining({ code: 'ERR_NOT_READY' }));
+    await expect(result.get(10)).rejects.toMatchObject({ code: 'ERR_RESULT_TIMEOUT' });
+    expect(result.ready()).toBe(false);
+    expect(await result.get()).toBe(300); // the task ran on
+    expect(result.successful()).toBe(true);
+  });
+
+  it('holes in an array arrive as undefined (an own element), the rest as sent', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const [length, hasOwn, hole, last] = await pool.apply((a: unknown[]) => [a.length, 1 in a, a[1], a[2]], [[1, , 3]]);
+    expect([length, hasOwn, hole, last]).toEqual([3, true, undefined, 3]);
   });
 
   it('applyAsync checks its options object, and get() its timeout', async () => {

@@ -30,6 +30,9 @@ describe('Pool failures: every task ends as a result or an error', () => {
     const error = await pool.apply(hang, [], { timeout: 200 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskTimeoutError);
     expect(await pool.map((x: number) => x * 3, [1, 2, 3])).toEqual([3, 6, 9]);
+    // Both workers serve again: a static split binds one task to each index.
+    const served = await pool.map((_: number) => (globalThis as unknown as { wyvern: { workerIndex: number } }).wyvern.workerIndex, [0, 1], { schedule: 'static' });
+    expect(served).toEqual([0, 1]);
   });
 
   it('the timeout counts from when the task starts, not when it was queued', async () => {
@@ -49,7 +52,7 @@ describe('Pool failures: every task ends as a result or an error', () => {
     setTimeout(() => controller.abort(new Error('stop now')), 50);
     await expect(running).rejects.toThrow('stop now');
     expect(await pool.apply((x: number) => x, [5])).toBe(5);
-    await expect(pool.apply((x: number) => x, [1], { signal: AbortSignal.abort() })).rejects.toThrow();
+    await expect(pool.apply((x: number) => x, [1], { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('calls in flight under one signal share one abort listener, which its abort serves and settling removes', async () => {
@@ -125,12 +128,14 @@ describe('Pool failures: every task ends as a result or an error', () => {
   });
 
   it('applyAsync with a callback that is not a function submits nothing', async () => {
-    const counter = pool.alloc(Int32Array, 1);
-    expect(() => pool.applyAsync((c: Int32Array) => Atomics.add(c, 0, 1), [counter], { callback: 42 as never })).toThrow(ArgumentTypeError);
-    expect(() => pool.mapAsync((c: Int32Array) => Atomics.add(c, 0, 1), [counter], { errorCallback: 'x' as never })).toThrow(ArgumentTypeError);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const own = new Pool({ workers: 1 });
+    const counter = own.alloc(Int32Array, 1);
+    expect(() => own.applyAsync((c: Int32Array) => Atomics.add(c, 0, 1), [counter], { callback: 42 as never })).toThrow(ArgumentTypeError);
+    expect(() => own.mapAsync((c: Int32Array) => Atomics.add(c, 0, 1), [counter], { errorCallback: 'x' as never })).toThrow(ArgumentTypeError);
+    expect(own.pending).toBe(0);
+    own.close();
+    await own.join(); // every task submitted has run by now
     expect(counter[0]).toBe(0);
-    pool.free(counter);
   });
 
   /**
@@ -353,20 +358,47 @@ describe('Pool lifecycle', () => {
     }
   });
 
-  it('await using closes and joins', async () => {
-    let result: number[] = [];
-    {
-      await using pool = new Pool({ workers: 2 });
-      result = await pool.map((x: number) => x + 1, [1, 2]);
-    }
-    expect(result).toEqual([2, 3]);
+  it('past the function table (4,096 distinct task functions) a new function is refused with ERR_TOO_MANY_FUNCTIONS; known ones still run', async () => {
+    await using own = new Pool({ workers: 1 });
+    const make = (i: number) => new Function(`return (x) => x + ${i}`)() as (x: number) => number;
+    const first = make(0);
+    const calls: Promise<number>[] = [own.apply(first, [1])];
+    for (let i = 1; i < 4096; i++) calls.push(own.apply(make(i), [1]));
+    expect((await Promise.all(calls)).slice(0, 3)).toEqual([1, 2, 3]);
+    await expect(own.apply(make(4096), [1])).rejects.toMatchObject({ code: 'ERR_TOO_MANY_FUNCTIONS' });
+    expect(await own.apply(first, [41])).toBe(41); // the same source is the same entry
   });
 
-  it('runs the initializer in every worker before tasks', async () => {
+  it('await using closes and joins', async () => {
+    let result: number[] = [];
+    let used: Pool | undefined;
+    let slow: Promise<number> | undefined;
+    {
+      await using pool = new Pool({ workers: 2 });
+      used = pool;
+      result = await pool.map((x: number) => x + 1, [1, 2]);
+      slow = pool.apply(busy, [100, 7]); // still running at the block's end: joined, not dropped
+    }
+    expect(result).toEqual([2, 3]);
+    expect(await slow).toBe(7);
+    expect(used.pending).toBe(0);
+    await expect(used.apply((x: number) => x, [1])).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
+  it('runs the initializer in every worker before tasks, and in the workers that replace them', async () => {
     const pool = new Pool({ workers: 2, initializer: task(tasks, 'init'), initargs: ['yes'] });
-    await pool.ready;
-    expect(await pool.map(task<() => string>(tasks, 'readInit'), [undefined, undefined, undefined] as never[])).toEqual(['yes', 'yes', 'yes']);
-    await pool.terminate();
+    try {
+      await pool.ready;
+      const readInit = task<() => string>(tasks, 'readInit');
+      const perWorker = async (): Promise<string[]> =>
+        pool.map(readInit, [undefined, undefined] as never[], { schedule: 'static' }); // one task bound to each worker
+      expect(await perWorker()).toEqual(['yes', 'yes']);
+      await expect(pool.apply(hang, [], { timeout: 100 })).rejects.toBeInstanceOf(TaskTimeoutError);
+      await pool.givenUpTasksStopped();
+      expect(await perWorker()).toEqual(['yes', 'yes']);
+    } finally {
+      await pool.terminate();
+    }
   });
 
   it('a failing initializer rejects ready and every task', async () => {

@@ -44,7 +44,10 @@ describe('Pool construction and survival', () => {
     const bytes = new TextEncoder().encode('abc '.repeat(1000));
     await defaultPool().terminate();
     expect(await decompress(await compress(bytes))).toEqual(bytes);
-    defaultPool().close();
+    const closed = defaultPool();
+    closed.close();
     expect(await decompress(await compress(bytes))).toEqual(bytes);
+    expect(defaultPool()).not.toBe(closed);
+    await closed.join(); // its workers end (closeDefaultPool, after all, ends the one made since)
   });
 });

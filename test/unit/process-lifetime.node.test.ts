@@ -45,4 +45,30 @@ describe('process lifetime with the Node bundle', () => {
     expect(stdout.trim()).toBe('result 2,3,4');
     expect(code).toBe(0);
   });
+
+  it('WYVERN_KERNELS=baseline makes pools run the SIMD128 build, and a bad value names the variable', async () => {
+    const source = `
+      import { Pool, kernelVariant, matmul } from '${bundle}';
+      const pool = new Pool({ workers: 1 });
+      const a = pool.allocMatrix(Float32Array, 8, 8);
+      a.data.fill(2);
+      const c = await matmul(a, a, { pool });
+      console.log(kernelVariant(), c.data[0]);
+      await pool.terminate();
+    `;
+    const previous = process.env.WYVERN_KERNELS;
+    try {
+      process.env.WYVERN_KERNELS = 'baseline';
+      const baseline = await runScript(source);
+      expect(baseline.stderr).toBe('');
+      expect(baseline.stdout.trim()).toBe('baseline 32');
+      process.env.WYVERN_KERNELS = 'fast';
+      const bad = await runScript(source);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('the WYVERN_KERNELS environment variable must be "relaxed" or "baseline"; got "fast"');
+    } finally {
+      if (previous === undefined) delete process.env.WYVERN_KERNELS;
+      else process.env.WYVERN_KERNELS = previous;
+    }
+  });
 });

@@ -90,7 +90,7 @@ describe('compression streams', () => {
 
   for (const codec of ['lz4', 'gzip'] as const) {
     it(`${codec}: a chunk that fails errors the stream, and the chunks in flight behind it fail without unhandled rejections`, async () => {
-      const closing = new Pool({ workers: 1 });
+      await using closing = new Pool({ workers: 1 });
       await closing.ready;
       const stream = compressStream({ pool: closing, codec, chunkSize: 65536 });
       const writer = stream.writable.getWriter();
