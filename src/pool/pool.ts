@@ -77,7 +77,7 @@ export interface MapOptions extends TaskOptions {
   /**
    * Items per task. @default as Python: for `map`/`starmap`, ceil(items / (4 × workers)) with
    * `dynamic` and one contiguous block per worker with `static`; 1 for `imap`/`imapUnordered`.
-   * A task costs the main thread a few microseconds (4-6 µs per item at chunksize 1 for a trivial
+   * A task costs the main thread a few microseconds (about 3 µs per item at chunksize 1 for a trivial
    * function on the 2-core VM of our benchmarks, against 0.3-0.6 with large chunks): give small items
    * chunks of hundreds.
    */
@@ -273,13 +273,11 @@ export class Pool implements AsyncDisposable {
 
   /** `fn(...args)` for every argument list, results in order. */
   starmap<F extends AnyTask>(fn: F, argLists: Iterable<TaskArgs<F>>, options?: MapOptions): Promise<TaskResult<F>[]> {
-    let chunks: Promise<unknown[]>[];
     try {
-      chunks = this.submitChunks(fn, argLists, options ?? {});
+      return this.submitChunks(fn, argLists, options ?? {}) as Promise<TaskResult<F>[]>;
     } catch (error) {
       return Promise.reject(error);
     }
-    return Promise.all(chunks).then((results) => results.flat() as TaskResult<F>[]);
   }
 
   /** Like {@link starmap}, returning an {@link AsyncResult} and calling `callback`/`errorCallback` when done. */
@@ -355,8 +353,8 @@ export class Pool implements AsyncDisposable {
     return handle;
   }
 
-  /** Submits every chunk of a map at once; the results of each chunk, in order. */
-  private submitChunks(fn: AnyTask, argLists: Iterable<unknown>, options: MapOptions): Promise<unknown[]>[] {
+  /** Submits every chunk of a map at once; the results, in order. */
+  private submitChunks(fn: AnyTask, argLists: Iterable<unknown>, options: MapOptions): Promise<unknown[]> {
     this.checkOpen();
     checkObject(options, 'options');
     const { timeoutMs, signal } = checkTaskOptions(options);
@@ -373,25 +371,29 @@ export class Pool implements AsyncDisposable {
     const functionId = this.engine.functions.idOf(fn);
     signal?.throwIfAborted();
     const handles: TaskHandle[] = [];
-    const chunks: Promise<unknown[]>[] = [];
     for (let start = 0, k = 0; start < lists.length; start += chunksize, k++) {
-      const { handle, results } = this.submitChunk(functionId, lists.slice(start, start + chunksize) as unknown[][], schedule === 'static' ? k % workers : undefined, timeoutMs);
-      handles.push(handle);
-      chunks.push(results);
+      const worker = schedule === 'static' ? k % workers : undefined;
+      // A chunk of one is sent as a plain call: no array wrapping on either side.
+      handles.push(
+        chunksize === 1 || start === lists.length - 1
+          ? this.engine.submit(functionId, lists[start] as unknown[], { worker, timeoutMs })
+          : this.engine.submit(functionId, lists.slice(start, start + chunksize), { chunk: true, worker, timeoutMs }),
+      );
     }
-    if (signal) linkSignal(signal, handles, Promise.allSettled(chunks));
-    return chunks;
-  }
-
-  /** One chunk of argument lists as a task (a chunk of one as a plain call: no array wrapping on either side). */
-  private submitChunk(functionId: number, chunk: unknown[][], worker: number | undefined, timeoutMs: number): { handle: TaskHandle; results: Promise<unknown[]> } {
-    const handle =
-      chunk.length === 1
-        ? this.engine.submit(functionId, chunk[0]!, { worker, timeoutMs })
-        : this.engine.submit(functionId, chunk, { chunk: true, worker, timeoutMs });
-    const results = chunk.length === 1 ? handle.promise.then((value) => [value]) : (handle.promise as Promise<unknown[]>);
-    results.catch(() => {}); // observed by the caller's await; avoid unhandled-rejection noise for chunks never awaited
-    return { handle, results };
+    // The tasks' own promises, with no promise per chunk on top (at chunksize 1 that was most of a
+    // task's cost on the main thread): a chunk of one settles to its value, a larger one to its list.
+    const promises = handles.map((handle) => handle.promise);
+    if (signal) linkSignal(signal, handles, Promise.allSettled(promises));
+    const settled = Promise.all(promises);
+    if (chunksize === 1) return settled;
+    return settled.then((values) => {
+      const results: unknown[] = [];
+      for (let k = 0; k < values.length; k++) {
+        if (k * chunksize === lists.length - 1) results.push(values[k]);
+        else for (const value of values[k] as unknown[]) results.push(value);
+      }
+      return results;
+    });
   }
 
   private streamingMap(fn: AnyTask, items: Iterable<unknown>, options: MapOptions, ordered: boolean): StreamingMap {
@@ -404,9 +406,13 @@ export class Pool implements AsyncDisposable {
     signal?.throwIfAborted();
     const workers = this.engine.workerCount;
     const submit: ChunkSubmitter = (chunk, k) => {
-      const submitted = this.submitChunk(functionId, chunk, schedule === 'static' ? k % workers : undefined, timeoutMs);
-      if (signal) linkSignal(signal, [submitted.handle], submitted.results);
-      return submitted;
+      const worker = schedule === 'static' ? k % workers : undefined;
+      const handle =
+        chunk.length === 1
+          ? this.engine.submit(functionId, chunk[0]!, { worker, timeoutMs })
+          : this.engine.submit(functionId, chunk, { chunk: true, worker, timeoutMs });
+      if (signal) linkSignal(signal, [handle], handle.promise);
+      return handle;
     };
     const run = new StreamingMap(items, submit, chunksize, STREAMING_CHUNKS_PER_WORKER * workers, ordered, signal, (ended) => this.streamingMaps.delete(ended));
     this.streamingMaps.add(run);

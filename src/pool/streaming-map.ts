@@ -10,8 +10,17 @@
 import { ArgumentTypeError, PoolClosedError, describe } from '../errors.js';
 import type { TaskHandle } from './engine.js';
 
-/** Submits one chunk of argument lists as the `k`-th chunk of the run. */
-export type ChunkSubmitter = (chunk: unknown[][], k: number) => { handle: TaskHandle; results: Promise<unknown[]> };
+/**
+ * Submits one chunk of argument lists as the `k`-th chunk of the run: a chunk of one as a plain call
+ * (its task settles to the value), a larger one as a chunk task (to the list of values).
+ */
+export type ChunkSubmitter = (chunk: unknown[][], k: number) => TaskHandle;
+
+/** A chunk's task and whether it is a plain call of one item. */
+interface SubmittedChunk {
+  promise: Promise<unknown>;
+  single: boolean;
+}
 
 /** A first-in first-out queue over an array, compacted as it empties (a run may last millions of chunks). */
 class Queue<T> {
@@ -40,9 +49,9 @@ class Queue<T> {
 export class StreamingMap {
   private readonly iterator: Iterator<unknown>;
   /** Chunks submitted and not yet taken by the loop, in submission order (imap). */
-  private readonly submittedChunks = new Queue<Promise<unknown[]>>();
+  private readonly submittedChunks = new Queue<SubmittedChunk>();
   /** Outcomes of chunks in the order they settled (imapUnordered). */
-  private readonly settledChunks = new Queue<PromiseSettledResult<unknown[]>>();
+  private readonly settledChunks = new Queue<{ outcome: PromiseSettledResult<unknown>; single: boolean }>();
   /** Tasks not yet settled: what cancel() reaches. A settled task leaves it, and with it its results. */
   private readonly running = new Set<TaskHandle>();
   private wake: (() => void) | undefined;
@@ -99,21 +108,25 @@ export class StreamingMap {
           if (this.inputError) throw this.inputError.error;
           return;
         }
-        let values: unknown[];
+        let value: unknown;
+        let single: boolean;
         if (this.ordered) {
           const next = this.submittedChunks.shift();
           this.taken++;
           this.fill();
-          values = await next;
+          value = await next.promise;
+          single = next.single;
         } else {
           while (this.settledChunks.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
-          const outcome = this.settledChunks.shift();
+          const next = this.settledChunks.shift();
           this.taken++;
           this.fill();
-          if (outcome.status === 'rejected') throw outcome.reason;
-          values = outcome.value;
+          if (next.outcome.status === 'rejected') throw next.outcome.reason;
+          value = next.outcome.value;
+          single = next.single;
         }
-        yield* values;
+        if (single) yield value;
+        else yield* value as unknown[];
       }
     } finally {
       this.cancel(new PoolClosedError(`${this.ordered ? 'imap' : 'imapUnordered'} was left before its end`));
@@ -149,18 +162,25 @@ export class StreamingMap {
   }
 
   private submitChunk(chunk: unknown[][]): void {
-    const { handle, results } = this.submit(chunk, this.submitted++);
+    const handle = this.submit(chunk, this.submitted++);
+    const single = chunk.length === 1;
     this.running.add(handle);
-    const settled = (): void => void this.running.delete(handle);
-    results.then(settled, settled);
+    // One reaction per task: leaving `running` (and, unordered, queueing the outcome and waking the loop).
+    // It handles a rejection too, so one the loop never reaches is not an unhandled rejection.
     if (this.ordered) {
-      this.submittedChunks.push(results);
-      results.catch(() => {}); // observed when the loop reaches it; not an unhandled rejection if it never does
+      this.submittedChunks.push({ promise: handle.promise, single });
+      const settled = (): void => void this.running.delete(handle);
+      handle.promise.then(settled, settled);
     } else {
-      results.then(
-        (value) => this.settledChunks.push({ status: 'fulfilled', value }),
-        (reason: unknown) => this.settledChunks.push({ status: 'rejected', reason }),
-      ).finally(() => this.wake?.());
+      const settled = (outcome: PromiseSettledResult<unknown>): void => {
+        this.running.delete(handle);
+        this.settledChunks.push({ outcome, single });
+        this.wake?.();
+      };
+      handle.promise.then(
+        (value) => settled({ status: 'fulfilled', value }),
+        (reason: unknown) => settled({ status: 'rejected', reason }),
+      );
     }
   }
 }

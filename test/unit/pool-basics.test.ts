@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, task } from '../../src/index.js';
 
@@ -118,6 +119,25 @@ describe('Pool basics', () => {
     }
     expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => i));
     expect(await pool.apply((x: number) => x, [7])).toBe(7);
+  });
+
+  it('map, imap and imapUnordered give every result, in order where promised, for any length, chunksize and schedule (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(60), fc.integer({ min: 1, max: 12 }), fc.constantFrom('dynamic', 'static'), async (length, chunksize, schedule) => {
+        const items = Array.from({ length }, (_, i) => i);
+        const expected = items.map((x) => x * 3 + 1);
+        const options = { chunksize, schedule } as const;
+        expect(await pool.map((x: number) => x * 3 + 1, items, options)).toEqual(expected);
+        expect(await pool.starmap((x: number, y: number) => x * 3 + y, items.map((x) => [x, 1] as [number, number]), options)).toEqual(expected);
+        const ordered: number[] = [];
+        for await (const value of pool.imap((x: number) => x * 3 + 1, items, options)) ordered.push(value);
+        expect(ordered).toEqual(expected);
+        const unordered: number[] = [];
+        for await (const value of pool.imapUnordered((x: number) => x * 3 + 1, items, options)) unordered.push(value);
+        expect(unordered.sort((a, b) => a - b)).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('imap queues its tasks when called, as Python: close() and join() before the loop lose nothing', async () => {
