@@ -43,6 +43,14 @@ export function checkOneOf<T extends string>(value: unknown, path: string, choic
   return value as T;
 }
 
+/** An iterable object (an array, a Set, a generator, ...): a string, though iterable, is refused. */
+export function checkIterable(value: unknown, path: string): Iterable<unknown> {
+  if (value === null || typeof value !== 'object' || typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    fail('type', path, 'an iterable object (an array, a Set, a generator, ...)', value);
+  }
+  return value as Iterable<unknown>;
+}
+
 export function checkObject(value: unknown, path: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) fail('type', path, 'an object', value);
   return value as Record<string, unknown>;

@@ -75,13 +75,18 @@ export interface DecompressOptions extends TaskOptions {
   pool?: Pool;
 }
 
+/** `level` for `codec` (LZ4 1-12, the DEFLATE codecs 0-9 as zlib's), `fallback` when not given. */
+export function checkLevel(codec: Codec, level: unknown, fallback: number): number {
+  return codec === 'lz4' ? checkInteger(level ?? fallback, 'options.level', 1, 12) : checkInteger(level ?? fallback, 'options.level', 0, 9);
+}
+
 /**
  * The block compressor for an LZ4 level (the lz4 tool's: 1-2 fast, with
  * `acceleration`; 3-9 LZ4HC's hash-chain parser, trying 2^(level − 1)
  * earlier positions per position; 10-12 its optimal parser) and its parameter.
  */
 export function lz4BlockKernel(level: unknown, acceleration: unknown): { kernel: typeof kernels.lz4CompressBlock; parameter: number } {
-  const lz4Level = checkInteger(level ?? 1, 'options.level', 1, 12);
+  const lz4Level = checkLevel('lz4', level, 1);
   if (lz4Level >= 3) {
     if (acceleration !== undefined) throw new ArgumentRangeError('options.acceleration', `\`options.acceleration\` applies to the fast LZ4 levels 1-2; level ${lz4Level} is high compression`);
     if (lz4Level >= 10) return { kernel: kernels.lz4CompressBlockOpt, parameter: lz4Level };
@@ -130,7 +135,7 @@ export async function compress(data: Uint8Array, options: CompressOptions = {}):
     if (codec === 'lz4' && overlapping(pool, out, data)) data = copyBytes(data);
   }
   if (codec !== 'lz4') {
-    const deflateLevel = checkInteger(options.level ?? 6, 'options.level', 0, 9);
+    const deflateLevel = checkLevel(codec, options.level, 6);
     refuseLz4Options(options, codec);
     const scope = pool.scope();
     const task = { signal: options.signal, timeout: options.timeout };

@@ -17,7 +17,7 @@ import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
 import { defaultPool } from '../pool/default-pool.js';
 import type { Pool } from '../pool/pool.js';
 import { ChunkAccumulator, chunkBytes, inHeap } from './bytes.js';
-import { CODECS, compress, lz4BlockKernel, lz4FrameHeader, refuseLz4Options, type Codec } from './compress.js';
+import { CODECS, checkLevel, compress, lz4BlockKernel, lz4FrameHeader, refuseLz4Options, type Codec } from './compress.js';
 import { BLOCK_SIZES, blockSizeWord } from './lz4-frame.js';
 import { StreamingInflater } from './inflate-stream.js';
 import { StreamingLz4Decoder } from './lz4-stream.js';
@@ -73,7 +73,7 @@ export function compressStream(options: CompressStreamOptions = {}): TransformSt
   const pool = options.pool ?? defaultPool();
   const level = options.level;
   // Checked here, as LZ4's is below: not first inside the stream, once the first chunk is compressed.
-  if (codec === 'gzip') checkInteger(level ?? 6, 'options.level', 0, 9);
+  if (codec === 'gzip') checkLevel(codec, level, 6);
   const block = codec === 'lz4' ? lz4BlockKernel(level, options.acceleration) : undefined;
   const accumulator = new ChunkAccumulator(chunkSize);
   // Chunks being compressed, oldest first; at most a few per worker in flight.

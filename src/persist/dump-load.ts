@@ -23,7 +23,7 @@ import type { ByteSink, ByteSource } from '../platform/types.js';
 import { blobSource, bytesSource, fileHandleSink, isFileHandle, isReadableFileHandle, type ReadableFileHandle, type WritableFileHandle } from './byte-source.js';
 
 export type { ReadableFileHandle, WritableFileHandle } from './byte-source.js';
-import { compress, decompress } from '../codecs/compress.js';
+import { checkLevel, compress, decompress } from '../codecs/compress.js';
 import { ArgumentRangeError, ArgumentTypeError, CorruptDataError, OutOfMemoryError, OutputLimitError, SerializationError, WyvernError, describe } from '../errors.js';
 import { SharedMatrix, TYPED_ARRAY_KINDS, typedArrayCode, type TypedArray } from '../memory/shared-array.js';
 import { checkInteger, checkObject, checkOneOf, reject } from '../options.js';
@@ -106,7 +106,7 @@ export async function dump(value: unknown, target?: DumpTarget, options: DumpOpt
   if (codec === 'raw' && options.level !== undefined) {
     throw new ArgumentRangeError('options.level', '`options.level` applies to a compressed dump; options.compress is false');
   }
-  const level = codec === 'raw' ? 0 : codec === 'lz4' ? checkInteger(options.level ?? 1, 'options.level', 1, 12) : checkInteger(options.level ?? 3, 'options.level', 0, 9);
+  const level = codec === 'raw' ? 0 : checkLevel(codec, options.level, codec === 'lz4' ? 1 : 3);
   if (target !== undefined && !isFileHandle(target) && typeof target !== 'string' && !(target instanceof URL)) {
     throw new ArgumentTypeError('target', `\`target\` must be a file path, a URL or a file handle (createWritable); got ${describe(target)}`);
   }

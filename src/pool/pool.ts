@@ -8,12 +8,12 @@
  * splits it up front, one block per worker, as an MPI program would.
  */
 
-import { PoolClosedError, describe, ArgumentRangeError, ArgumentTypeError } from '../errors.js';
+import { PoolClosedError, ArgumentRangeError } from '../errors.js';
 import { AllocationScope } from '../memory/allocator.js';
 import { formatBytes, type HeapStatistics } from '../memory/heap.js';
 import { DEFAULT_INITIAL_BYTES, DEFAULT_MAXIMUM_BYTES, HEAP_START, MAX_WORKERS, PAGE_BYTES } from '../memory/layout.js';
 import type { SharedMatrix, TypedArray, TypedArrayConstructor } from '../memory/shared-array.js';
-import { checkInteger, checkNonNegativeNumber, checkObject, checkOneOf, checkTaskOptions, reject } from '../options.js';
+import { checkInteger, checkIterable, checkNonNegativeNumber, checkObject, checkOneOf, checkTaskOptions, reject } from '../options.js';
 import { checkSharedMemoryAvailable, defaultWorkerCount } from '#platform';
 import type { SpawnOptions, WorkerInit } from '../platform/types.js';
 import { AsyncResult } from './async-result.js';
@@ -355,35 +355,26 @@ export class Pool implements AsyncDisposable {
 
   /** Submits every chunk of a map at once; the results, in order. */
   private submitChunks(fn: AnyTask, argLists: Iterable<unknown>, options: MapOptions): Promise<unknown[]> {
-    this.checkOpen();
-    checkObject(options, 'options');
-    const { timeoutMs, signal } = checkTaskOptions(options);
-    const schedule = options.schedule === undefined ? 'dynamic' : checkOneOf(options.schedule, 'options.schedule', ['dynamic', 'static'] as const);
+    const settings = this.mapSettings(options);
     const lists = toArray(argLists, 'argLists');
     lists.forEach((args, i) => Array.isArray(args) || reject('type', `argLists[${i}]`, 'an array of arguments', args));
     const workers = this.engine.workerCount;
     const chunksize =
       options.chunksize !== undefined
         ? checkInteger(options.chunksize, 'options.chunksize', 1)
-        : schedule === 'static'
+        : settings.schedule === 'static'
           ? Math.max(1, Math.ceil(lists.length / workers))
           : Math.max(1, Math.ceil(lists.length / (workers * 4)));
     const functionId = this.engine.functions.idOf(fn);
-    signal?.throwIfAborted();
+    settings.signal?.throwIfAborted();
     const handles: TaskHandle[] = [];
     for (let start = 0, k = 0; start < lists.length; start += chunksize, k++) {
-      const worker = schedule === 'static' ? k % workers : undefined;
-      // A chunk of one is sent as a plain call: no array wrapping on either side.
-      handles.push(
-        chunksize === 1 || start === lists.length - 1
-          ? this.engine.submit(functionId, lists[start] as unknown[], { worker, timeoutMs })
-          : this.engine.submit(functionId, lists.slice(start, start + chunksize), { chunk: true, worker, timeoutMs }),
-      );
+      handles.push(this.submitChunk(functionId, lists as unknown[][], start, Math.min(start + chunksize, lists.length), k, settings));
     }
     // The tasks' own promises, with no promise per chunk on top (at chunksize 1 that was most of a
     // task's cost on the main thread): a chunk of one settles to its value, a larger one to its list.
     const promises = handles.map((handle) => handle.promise);
-    if (signal) linkSignal(signal, handles, Promise.allSettled(promises));
+    if (settings.signal) linkSignal(settings.signal, handles, Promise.allSettled(promises));
     const settled = Promise.all(promises);
     if (chunksize === 1) return settled;
     return settled.then((values) => {
@@ -397,26 +388,39 @@ export class Pool implements AsyncDisposable {
   }
 
   private streamingMap(fn: AnyTask, items: Iterable<unknown>, options: MapOptions, ordered: boolean): StreamingMap {
+    const settings = this.mapSettings(options);
+    const chunksize = options.chunksize === undefined ? 1 : checkInteger(options.chunksize, 'options.chunksize', 1);
+    const input = checkIterable(items, 'items');
+    const functionId = this.engine.functions.idOf(fn);
+    settings.signal?.throwIfAborted();
+    const submit: ChunkSubmitter = (chunk, k) => {
+      const handle = this.submitChunk(functionId, chunk, 0, chunk.length, k, settings);
+      if (settings.signal) linkSignal(settings.signal, [handle], handle.promise);
+      return handle;
+    };
+    const run = new StreamingMap(input, submit, chunksize, STREAMING_CHUNKS_PER_WORKER * this.engine.workerCount, ordered, settings.signal, (ended) => this.streamingMaps.delete(ended));
+    this.streamingMaps.add(run);
+    return run.start();
+  }
+
+  /** What every map checks first: the pool takes tasks, and the options a task and a schedule take. */
+  private mapSettings(options: MapOptions): MapSettings {
     this.checkOpen();
     checkObject(options, 'options');
     const { timeoutMs, signal } = checkTaskOptions(options);
     const schedule = options.schedule === undefined ? 'dynamic' : checkOneOf(options.schedule, 'options.schedule', ['dynamic', 'static'] as const);
-    const chunksize = options.chunksize === undefined ? 1 : checkInteger(options.chunksize, 'options.chunksize', 1);
-    const functionId = this.engine.functions.idOf(fn);
-    signal?.throwIfAborted();
-    const workers = this.engine.workerCount;
-    const submit: ChunkSubmitter = (chunk, k) => {
-      const worker = schedule === 'static' ? k % workers : undefined;
-      const handle =
-        chunk.length === 1
-          ? this.engine.submit(functionId, chunk[0]!, { worker, timeoutMs })
-          : this.engine.submit(functionId, chunk, { chunk: true, worker, timeoutMs });
-      if (signal) linkSignal(signal, [handle], handle.promise);
-      return handle;
-    };
-    const run = new StreamingMap(items, submit, chunksize, STREAMING_CHUNKS_PER_WORKER * workers, ordered, signal, (ended) => this.streamingMaps.delete(ended));
-    this.streamingMaps.add(run);
-    return run.start();
+    return { timeoutMs, signal, schedule };
+  }
+
+  /**
+   * `lists[start, end)` as the `k`-th task of a map: one argument list as a plain call (no array wrapping
+   * on either side, no slice), more as a chunk task; under `static`, bound to worker k mod workers.
+   */
+  private submitChunk(functionId: number, lists: unknown[][], start: number, end: number, k: number, settings: MapSettings): TaskHandle {
+    const worker = settings.schedule === 'static' ? k % this.engine.workerCount : undefined;
+    return end - start === 1
+      ? this.engine.submit(functionId, lists[start]!, { worker, timeoutMs: settings.timeoutMs })
+      : this.engine.submit(functionId, lists.slice(start, end), { chunk: true, worker, timeoutMs: settings.timeoutMs });
   }
 
   /** `submit()`'s promise as an AsyncResult with the callbacks attached; the callbacks are checked before anything is submitted. */
@@ -433,6 +437,12 @@ export class Pool implements AsyncDisposable {
 }
 
 const NO_OPTIONS: { timeoutMs: number; signal?: AbortSignal } = Object.freeze({ timeoutMs: Infinity });
+
+interface MapSettings {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  schedule: 'dynamic' | 'static';
+}
 
 /** How far imap reads ahead of its loop, in chunks per worker: enough to keep the workers fed between the loop's turns. */
 export const STREAMING_CHUNKS_PER_WORKER = 8;
@@ -475,11 +485,7 @@ function linkSignal(signal: AbortSignal, handles: TaskHandle[], settled: Promise
 }
 
 function toArray(values: Iterable<unknown>, path: string): unknown[] {
-  if (Array.isArray(values)) return values;
-  if (values === null || typeof values !== 'object' || typeof (values as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    throw new ArgumentTypeError(path, `\`${path}\` must be an iterable object (an array, a Set, a generator, ...); got ${describe(values)}`);
-  }
-  return Array.from(values);
+  return Array.isArray(values) ? values : Array.from(checkIterable(values, path));
 }
 
 function wrapItems(items: Iterable<unknown>, path: string): unknown[][] {

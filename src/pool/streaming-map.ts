@@ -7,7 +7,7 @@
  * chunk's results are let go as soon as the loop has them.
  */
 
-import { ArgumentTypeError, PoolClosedError, describe } from '../errors.js';
+import { PoolClosedError } from '../errors.js';
 import type { TaskHandle } from './engine.js';
 
 /**
@@ -73,10 +73,7 @@ export class StreamingMap {
     /** Called once no more input will be read (all of it submitted, or the run given up). */
     private readonly onInputEnd: (run: StreamingMap) => void,
   ) {
-    if (items === null || typeof items !== 'object' || typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new ArgumentTypeError('items', `\`items\` must be an iterable object (an array, a Set, a generator, ...); got ${describe(items)}`);
-    }
-    this.iterator = (items as Iterable<unknown>)[Symbol.iterator]();
+    this.iterator = items[Symbol.iterator]();
   }
 
   /** Submits the first window: the tasks start when imap is called, as Python's imap queues them then. */

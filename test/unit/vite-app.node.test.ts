@@ -2,18 +2,19 @@
 // kernels in its output, and its page runs tasks and kernels from there, with no build/ of ours beside it.
 // (Bundlers copy a file named by `new URL('literal', import.meta.url)`; a URL made from a template or a
 // variable they leave pointing at a build/ the deployed application does not have.)
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { build } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain JavaScript example
+import { isolatedStaticServer } from '../../examples/browser/serve.mjs';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 describe('an application built with Vite', () => {
   const app = mkdtempSync(join(tmpdir(), 'wyvern-vite-app-'));
@@ -29,20 +30,7 @@ describe('an application built with Vite', () => {
     const assets = readdirSync(join(dist, 'assets'));
     expect(assets.filter((name) => name.endsWith('.wasm')).length).toBe(2);
 
-    const server: Server = createServer((request, response) => {
-      const path = normalize(new URL(request.url!, 'http://x').pathname.replace(/\/$/, '/index.html'));
-      try {
-        const body = readFileSync(join(dist, path));
-        response.writeHead(200, {
-          'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
-          'Cross-Origin-Opener-Policy': 'same-origin',
-          'Cross-Origin-Embedder-Policy': 'require-corp',
-        });
-        response.end(body);
-      } catch {
-        response.writeHead(404).end();
-      }
-    });
+    const server = isolatedStaticServer(dist) as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
