@@ -100,8 +100,25 @@ export async function openFileSink(target: string | URL): Promise<ByteSink> {
     for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done)).bytesWritten;
   };
   if (existing && (!existing.isFile() || existing.nlink > 1)) {
-    const file = await open(path, 'w');
-    return { write: writeTo(file), close: () => file.close(), abort: () => file.close() };
+    // Opened without truncating ('w' would empty it at once, before any section is made), cut to what was
+    // written at close: a dump that fails before its first write leaves the file as it was.
+    const file = await open(path, 'r+');
+    let written = 0;
+    const write = writeTo(file);
+    return {
+      write: async (bytes) => {
+        await write(bytes);
+        written += bytes.length;
+      },
+      async close() {
+        try {
+          if ((await file.stat()).isFile()) await file.truncate(written);
+        } finally {
+          await file.close();
+        }
+      },
+      abort: () => file.close(),
+    };
   }
   // A short name beside the target: the target's name plus a suffix could pass the file system's limit on
   // a name (255 bytes) where the target's own does not.

@@ -50,7 +50,7 @@ export interface WorkerHandle {
 
 export interface SpawnOptions {
   /** Node only: V8 heap limits of the worker (see worker_threads' `resourceLimits`). */
-  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; codeRangeSizeMb?: number; stackSizeMb?: number };
 }
 
 /** Bytes read by position (load): each array's bytes go straight into the array, with no whole-file buffer. */

@@ -40,6 +40,7 @@ export class AsyncResult<T> {
 
   /** Resolves when finished, or after `timeoutMs` (whichever first); never rejects. */
   async wait(timeoutMs = Infinity): Promise<void> {
+    checkTimeout(timeoutMs); // a bad timeout is the caller's error, not a wait that ends at once
     await this.race(timeoutMs).catch(() => {});
   }
 
@@ -49,12 +50,10 @@ export class AsyncResult<T> {
   }
 
   private race(timeoutMs: number): Promise<T> {
-    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-      try {
-        reject(typeof timeoutMs === 'number' ? 'range' : 'type', 'timeoutMs', 'a non-negative number of milliseconds, or Infinity', timeoutMs);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    try {
+      checkTimeout(timeoutMs);
+    } catch (error) {
+      return Promise.reject(error);
     }
     if (timeoutMs === Infinity || this.state !== 'pending') return this.settled;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -71,5 +70,11 @@ export class AsyncResult<T> {
       arm(timeoutMs);
     });
     return Promise.race([this.settled, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+function checkTimeout(timeoutMs: unknown): void {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
+    reject(typeof timeoutMs === 'number' ? 'range' : 'type', 'timeoutMs', 'a non-negative number of milliseconds, or Infinity', timeoutMs);
   }
 }

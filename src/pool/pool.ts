@@ -51,7 +51,7 @@ export interface PoolOptions {
   resourceLimits?: SpawnOptions['resourceLimits'];
 }
 
-const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'stackSizeMb'] as const;
+const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
 
 /** Node takes any value here and ignores what it does not understand: a typo would be a limit never set. */
 function checkResourceLimits(value: unknown): SpawnOptions['resourceLimits'] {
@@ -297,17 +297,17 @@ export class Pool implements AsyncDisposable {
    * to 1, as in Python. Bad arguments throw here, not at the first `next()`.
    */
   imap<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
-    return this.streamingMap(fn, items, options ?? {}, true).results() as AsyncGenerator<TaskResult<F>, void, undefined>;
+    return this.streamingMap(fn, items, options ?? {}, true).iterate() as AsyncGenerator<TaskResult<F>, void, undefined>;
   }
 
   /** Like {@link imap}, with results in the order their chunks finish. */
   imapUnordered<F extends AnyTask>(fn: F, items: Iterable<FirstArg<F>>, options?: MapOptions): AsyncGenerator<TaskResult<F>, void, undefined> {
-    return this.streamingMap(fn, items, options ?? {}, false).results() as AsyncGenerator<TaskResult<F>, void, undefined>;
+    return this.streamingMap(fn, items, options ?? {}, false).iterate() as AsyncGenerator<TaskResult<F>, void, undefined>;
   }
 
   // ---- lifecycle ----
 
-  /** No more tasks may be submitted; those submitted still run, and imaps started read the rest of their input now. */
+  /** No more tasks may be submitted; those submitted still run, and imaps started read the rest of their input (join waits for it). */
   close(): void {
     if (this.state !== 'open') return;
     this.state = 'closed';
@@ -326,6 +326,8 @@ export class Pool implements AsyncDisposable {
   async join(): Promise<void> {
     if (this.state === 'open') throw new PoolClosedError('join() needs close() or terminate() first');
     if (this.state === 'terminated') return this.engine.terminate(new PoolClosedError('the pool was terminated'));
+    // imaps still reading their input submit as their tasks settle: all of it first, then the last tasks.
+    await Promise.all([...this.streamingMaps].map((run) => run.inputEnd));
     await this.engine.whenIdle();
     await this.engine.shutdown();
   }

@@ -57,7 +57,13 @@ export class StreamingMap {
   private wake: (() => void) | undefined;
   private submitted = 0;
   private taken = 0;
+  private settled = 0;
+  /** After close(): the window counts tasks not yet settled instead of chunks the loop has not taken. */
+  private draining = false;
   private exhausted = false;
+  private markInputEnd!: () => void;
+  /** Resolves once no more input will be read (all of it submitted, or the run given up): join() waits for it. */
+  readonly inputEnd = new Promise<void>((resolve) => (this.markInputEnd = resolve));
   /** What reading the input threw: given to the loop after the chunks read before it. */
   private inputError: { error: unknown } | undefined;
   private stopped = false;
@@ -67,7 +73,7 @@ export class StreamingMap {
     private readonly submit: ChunkSubmitter,
     private readonly chunksize: number,
     /** Chunks submitted ahead of the loop at most. */
-    private lookahead: number,
+    private readonly lookahead: number,
     private readonly ordered: boolean,
     private readonly signal: AbortSignal | undefined,
     /** Called once no more input will be read (all of it submitted, or the run given up). */
@@ -82,23 +88,53 @@ export class StreamingMap {
     return this;
   }
 
-  /** Reads and submits the rest of the input at once (the pool is closing: join() waits for all of it). */
+  /**
+   * The pool is closing: the rest of the input is read and submitted whether or not a loop takes the
+   * results, as Python's imap had queued it all; paced by the tasks that settle (one window in flight),
+   * never in one synchronous sweep, so an endless input does not stop the event loop.
+   */
   drain(): void {
-    this.lookahead = Infinity;
+    this.draining = true;
     this.fill();
   }
 
-  /** Cancels what has not started and reads no more input; a loop still running ends with `reason`. */
+  /** Cancels what has not started and reads no more input (the input's `return()` is called); a loop still running ends with `reason`. */
   cancel(reason: unknown): void {
-    if (!this.exhausted) this.inputError ??= { error: reason };
-    this.exhausted = true;
+    if (!this.exhausted) {
+      this.inputError ??= { error: reason };
+      this.exhausted = true;
+      try {
+        this.iterator.return?.(); // a generator's finally runs, as when a for-of loop is left
+      } catch {
+        // What the input's own clean-up throws is not the loop's concern.
+      }
+    }
     this.stopped = true;
     for (const handle of this.running) handle.cancel(reason, { running: false });
-    this.onInputEnd(this);
+    this.endInput();
   }
 
-  /** The results, in input order (imap) or as chunks finish (imapUnordered). */
-  async *results(): AsyncGenerator<unknown, void, undefined> {
+  /**
+   * The results, in input order (imap) or as chunks finish (imapUnordered). Leaving the loop, or calling
+   * `return()`/`throw()` before it starts (when a generator's own `finally` would not run), cancels the rest.
+   */
+  iterate(): AsyncGenerator<unknown, void, undefined> {
+    const generator = this.results();
+    const leave = (): void => this.cancel(new PoolClosedError(`${this.ordered ? 'imap' : 'imapUnordered'} was left before its end`));
+    const { return: returnFrom, throw: throwInto } = generator;
+    return Object.assign(generator, {
+      return: (value: void) => {
+        leave();
+        return returnFrom.call(generator, value);
+      },
+      throw: (error: unknown) => {
+        leave();
+        return throwInto.call(generator, error);
+      },
+    });
+  }
+
+  private async *results(): AsyncGenerator<unknown, void, undefined> {
     try {
       for (;;) {
         if (this.taken === this.submitted) {
@@ -132,7 +168,7 @@ export class StreamingMap {
 
   /** Submits chunks until `lookahead` of them are ahead of the loop, or the input ends. */
   private fill(): void {
-    while (!this.exhausted && !this.stopped && this.submitted - this.taken < this.lookahead) {
+    while (!this.exhausted && !this.stopped && this.submitted - (this.draining ? this.settled : this.taken) < this.lookahead) {
       if (this.signal?.aborted) {
         // The chunks submitted reject with the reason through their tasks; the loop ends with it after them.
         this.inputError = { error: this.signal.reason };
@@ -155,7 +191,19 @@ export class StreamingMap {
       }
       if (chunk.length > 0) this.submitChunk(chunk);
     }
-    if (this.exhausted) this.onInputEnd(this);
+    if (this.exhausted) this.endInput();
+  }
+
+  private endInput(): void {
+    this.onInputEnd(this);
+    this.markInputEnd();
+  }
+
+  /** A task of the run settled: while draining, the window has room for another. */
+  private onSettled(handle: TaskHandle): void {
+    this.running.delete(handle);
+    this.settled++;
+    if (this.draining) this.fill();
   }
 
   private submitChunk(chunk: unknown[][]): void {
@@ -166,12 +214,12 @@ export class StreamingMap {
     // It handles a rejection too, so one the loop never reaches is not an unhandled rejection.
     if (this.ordered) {
       this.submittedChunks.push({ promise: handle.promise, single });
-      const settled = (): void => void this.running.delete(handle);
+      const settled = (): void => this.onSettled(handle);
       handle.promise.then(settled, settled);
     } else {
       const settled = (outcome: PromiseSettledResult<unknown>): void => {
-        this.running.delete(handle);
         this.settledChunks.push({ outcome, single });
+        this.onSettled(handle);
         this.wake?.();
       };
       handle.promise.then(

@@ -437,7 +437,7 @@ export class WireReader {
         const data = this.sharedArray();
         const rows = this.u32();
         const cols = this.u32();
-        if (rows * cols !== data.length) throw this.corrupt(`a ${rows} x ${cols} matrix over ${data.length} elements`);
+        if (rows * cols > data.length) throw this.corrupt(`a ${rows} x ${cols} matrix over ${data.length} elements`);
         return this.remember(new SharedMatrix(data, rows, cols));
       }
       case Tag.COPIED_ARRAY: {

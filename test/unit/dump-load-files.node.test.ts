@@ -52,9 +52,16 @@ describe('dump / load with files (Node)', () => {
   it('a hard-linked target is written in place: every name of the file holds the dump', async () => {
     const path = join(dir, 'linked.wyvn');
     const other = join(dir, 'other-name.wyvn');
-    writeFileSync(path, 'old');
+    const old = 'old content, longer than the dump: cut to it at the end. '.repeat(100);
+    writeFileSync(path, old);
     linkSync(path, other);
-    await dump({ x: new Float64Array([1, 2]) }, path, { pool });
+    // A dump that fails (compressing on a terminated pool) leaves it as it was: not emptied up front.
+    const closed = new Pool({ workers: 1 });
+    await closed.terminate();
+    await expect(dump({ x: new Float64Array(10) }, path, { pool: closed })).rejects.toBeInstanceOf(PoolClosedError);
+    expect(readFileSync(other, 'utf8')).toBe(old);
+    const written = await dump({ x: new Float64Array([1, 2]) }, path, { pool });
+    expect(statSync(other).size).toBe(written);
     expect(readFileSync(other)).toEqual(readFileSync(path));
     expect(Array.from(((await load(other, { pool })) as { x: Float64Array }).x)).toEqual([1, 2]);
     rmSync(path);

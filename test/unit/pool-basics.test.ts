@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Pool, task } from '../../src/index.js';
+import { Pool, SharedMatrix, task } from '../../src/index.js';
 
 const tasks = new URL('../fixtures/tasks.mjs', import.meta.url);
 
@@ -209,6 +209,92 @@ describe('Pool basics', () => {
     const readAtAbort = read;
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(read).toBe(readAtAbort); // nothing more is read after the abort
+  });
+
+  it('close() with an imap over an endless input returns at once and keeps the event loop turning', async () => {
+    await withOwnPool(2, 0, async (own) => {
+      function* endless(): Generator<number> {
+        for (let i = 0; ; i++) yield i;
+      }
+      const results = own.imap((x: number) => x, endless());
+      expect((await results.next()).value).toBe(0);
+      own.close(); // read the rest as tasks settle, never in one synchronous sweep
+      const ticked = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 20));
+      expect(ticked).toBe(true);
+      expect((await results.next()).value).toBe(1);
+    });
+  });
+
+  it('close() while an imap is half read: join waits for the rest of the input, and the loop gets every result', async () => {
+    await withOwnPool(2, 0, async (own) => {
+      let read = 0;
+      function* items(): Generator<number> {
+        for (let i = 0; i < 3000; i++) {
+          read++;
+          yield i;
+        }
+      }
+      const results = own.imap((x: number) => x * 2, items(), { chunksize: 5 });
+      own.close();
+      await own.join();
+      expect(read).toBe(3000);
+      const values: number[] = [];
+      for await (const value of results) values.push(value);
+      expect(values).toEqual(Array.from({ length: 3000 }, (_, i) => i * 2));
+    });
+  });
+
+  it('leaving an imap (break, or return() before the first next()) cancels the rest and closes the input', async () => {
+    await withOwnPool(1, 0, async (own) => {
+      const sleepFor = task<(ms: number) => number>(tasks, 'sleepFor');
+      let read = 0;
+      let closed = false;
+      function* items(): Generator<number> {
+        try {
+          for (let i = 0; i < 5000; i++) {
+            read++;
+            yield 20;
+          }
+        } finally {
+          closed = true;
+        }
+      }
+      const untouched = own.imap(sleepFor, items());
+      const readAtCall = read;
+      await untouched.return(undefined);
+      expect(closed).toBe(true);
+      expect(own.pending).toBeLessThanOrEqual(1); // at most the task already started
+      own.close();
+      await own.join();
+      expect(read).toBe(readAtCall); // close() read nothing more for it
+
+      await withOwnPool(1, 0, async (second) => {
+        closed = false;
+        for await (const value of second.imap(sleepFor, items())) {
+          expect(value).toBe(20);
+          break;
+        }
+        expect(closed).toBe(true);
+      });
+    });
+  });
+
+  it('AsyncResult.wait checks its timeout as get does', async () => {
+    const result = pool.applyAsync((x: number) => x, [1]);
+    await expect(result.wait('50' as never)).rejects.toMatchObject({ name: 'ArgumentTypeError', argument: 'timeoutMs' });
+    await result.wait();
+    expect(result.ready()).toBe(true);
+  });
+
+  it('a matrix over a longer array (its first rows × cols elements) crosses to a worker', async () => {
+    const data = pool.alloc(Float64Array, 10);
+    data.forEach((_, i) => (data[i] = i));
+    try {
+      const matrix = new SharedMatrix(data, 2, 3);
+      expect(await pool.apply((m: SharedMatrix) => [m.rows, m.cols, m.get(1, 2), m.data.length], [matrix])).toEqual([2, 3, 5, 10]);
+    } finally {
+      pool.free(data);
+    }
   });
 
   it('a task cancelled when imap is left no longer counts as pending', async () => {

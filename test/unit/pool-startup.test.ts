@@ -19,6 +19,8 @@ describe('Pool construction and survival', () => {
     expect(() => new Pool({ workers: 1, resourceLimits: { stackSizeMb: 'x' as never } })).toThrow(ArgumentTypeError);
     expect(() => new Pool({ workers: 1, resourceLimits: { maxYoungGenerationSizeMb: 0 } })).toThrow(ArgumentRangeError);
     expect(() => new Pool({ workers: 1, resourceLimits: { maxYoungGenerationSizeMb: NaN } })).toThrow(ArgumentRangeError);
+    // Every limit Node's worker_threads takes is accepted.
+    void new Pool({ workers: 1, resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32, codeRangeSizeMb: 64, stackSizeMb: 4 } }).terminate();
   });
 
   it('a promise a task leaves rejected and unhandled fails no later task (Node ended the worker at its next turn)', async () => {
